@@ -1,0 +1,91 @@
+using System.CommandLine;
+using MlopsGateway.Registry;
+
+namespace MlopsGateway.Cli.Commands;
+
+/// <summary><c>mlops keys create|list|revoke</c>: API keys in Redis.</summary>
+internal static class KeysCommand
+{
+    public static Command Create()
+    {
+        var keys = new Command("keys", "Manage API keys (stored in Redis as SHA-256 hashes).");
+
+        var name = new Option<string>("--name") { Description = "A label for the key, e.g. the calling service.", Required = true };
+        var models = new Option<string[]>("--models")
+        {
+            Description = "Models the key may call (repeat or separate with commas). Left out: every model.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var create = new Command("create", "Create a key and print its secret once.") { RedisRequired(), name, models };
+        create.SetAction(async (parse, _) => await WithStore(parse, async store =>
+        {
+            var allowed = (parse.GetValue(models) ?? []).SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+            var (record, secret) = await store.CreateAsync(parse.GetValue(name)!, allowed).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"""
+                Created key {record.Id} '{record.Name}' for models: {string.Join(", ", record.Models)}
+                Secret (shown once, store it now): {secret}
+                """).ConfigureAwait(false);
+            return 0;
+        }).ConfigureAwait(false));
+
+        var list = new Command("list", "List keys: id, name, models, created time (never secrets).") { RedisRequired() };
+        list.SetAction(async (parse, _) => await WithStore(parse, async store =>
+        {
+            var records = await store.ListAsync().ConfigureAwait(false);
+            if (records.Count == 0)
+            {
+                await Console.Out.WriteLineAsync("No keys.").ConfigureAwait(false);
+                return 0;
+            }
+            await Console.Out.WriteLineAsync($"{"ID",-14}{"NAME",-24}{"CREATED (UTC)",-22}MODELS").ConfigureAwait(false);
+            foreach (var r in records)
+            {
+                await Console.Out.WriteLineAsync($"{r.Id,-14}{r.Name,-24}{r.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{string.Join(",", r.Models)}").ConfigureAwait(false);
+            }
+            return 0;
+        }).ConfigureAwait(false));
+
+        var target = new Argument<string>("id-or-name") { Description = "The key's id, or its name (every key of that name is revoked)." };
+        var revoke = new Command("revoke", "Revoke keys by id or name; gateways refuse them within moments.") { RedisRequired(), target };
+        revoke.SetAction(async (parse, _) => await WithStore(parse, async store =>
+        {
+            var removed = await store.RevokeAsync(parse.GetValue(target)!).ConfigureAwait(false);
+            if (removed.Count == 0)
+            {
+                await Console.Error.WriteLineAsync($"No key has id or name '{parse.GetValue(target)}'. 'mlops keys list' shows them.").ConfigureAwait(false);
+                return 1;
+            }
+            foreach (var r in removed)
+            {
+                await Console.Out.WriteLineAsync($"Revoked key {r.Id} '{r.Name}'.").ConfigureAwait(false);
+            }
+            return 0;
+        }).ConfigureAwait(false));
+
+        keys.Subcommands.Add(create);
+        keys.Subcommands.Add(list);
+        keys.Subcommands.Add(revoke);
+        return keys;
+    }
+
+    private static Option<string> RedisRequired() => new("--redis")
+    {
+        Description = "Redis connection string of the deployment (mlops up prints it).",
+        Required = true,
+    };
+
+    private static async Task<int> WithStore(ParseResult parse, Func<ApiKeyStore, Task<int>> action)
+    {
+        var address = parse.GetValue<string>("--redis")!;
+        try
+        {
+            await using var redis = await RedisConnector.ConnectAsync(address).ConfigureAwait(false);
+            return await action(new ApiKeyStore(redis)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or StackExchange.Redis.RedisException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 1;
+        }
+    }
+}

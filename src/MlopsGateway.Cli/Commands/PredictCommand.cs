@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Text.Json;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Inference;
+
+namespace MlopsGateway.Cli.Commands;
+
+/// <summary><c>mlops predict</c>: one ModelInfer call, inputs as JSON, outputs printed as JSON.</summary>
+internal static class PredictCommand
+{
+    public static Command Create()
+    {
+        var gateway = new Option<string>("--gateway") { Description = "Gateway (or worker) address.", DefaultValueFactory = _ => "http://127.0.0.1:5000" };
+        var apiKey = new Option<string?>("--api-key") { Description = "API key (or set MLOPS_API_KEY)." };
+        var model = new Option<string>("--model") { Description = "Model name.", Required = true };
+        var version = new Option<string?>("--version") { Description = "Model version; left out, the gateway's route decides." };
+        var inputs = new Option<string[]>("--input")
+        {
+            Description = "An input as name=JSON, nested arrays give the shape: features=[[3, 12.5, 2, 14, 4]]. Repeat for several inputs.",
+            Required = true,
+        };
+        var raw = new Option<bool>("--raw") { Description = "Send tensors as raw_input_contents (the answer comes back raw too)." };
+        var timeout = new Option<double>("--timeout") { Description = "Deadline in seconds.", DefaultValueFactory = _ => 30 };
+        var command = new Command("predict", "Call ModelInfer through the gateway and print the outputs as JSON.")
+        {
+            gateway, apiKey, model, version, inputs, raw, timeout,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var key = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("MLOPS_API_KEY");
+            var headers = new Metadata();
+            if (!string.IsNullOrEmpty(key))
+            {
+                headers.Add("x-api-key", key);
+            }
+            using var channel = GrpcChannel.ForAddress(parse.GetValue(gateway)!);
+            var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
+            var deadline = DateTime.UtcNow.AddSeconds(parse.GetValue(timeout));
+            try
+            {
+                var metadata = await client.ModelMetadataAsync(
+                    new ModelMetadataRequest { Name = parse.GetValue(model)!, Version = parse.GetValue(version) ?? "" },
+                    headers, deadline, cancellationToken).ConfigureAwait(false);
+                var request = PredictRequestBuilder.Build(metadata, parse.GetValue(version), parse.GetValue(inputs)!, parse.GetValue(raw));
+                var response = await client.ModelInferAsync(request, headers, deadline, cancellationToken).ConfigureAwait(false);
+                await Console.Out.WriteLineAsync(InferResponseReader.ToJson(response).ToJsonString(new JsonSerializerOptions { WriteIndented = true }))
+                    .ConfigureAwait(false);
+                return 0;
+            }
+            catch (RpcException ex)
+            {
+                await Console.Error.WriteLineAsync($"{ex.StatusCode}: {ex.Status.Detail}").ConfigureAwait(false);
+                return 2;
+            }
+            catch (ArgumentException ex)
+            {
+                await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return 1;
+            }
+        });
+        return command;
+    }
+}

@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Net;
+using MlopsGateway.Gateway;
+using MlopsGateway.Registry;
+using MlopsGateway.Worker;
+
+namespace MlopsGateway.Cli.Commands;
+
+/// <summary><c>mlops up</c>: Redis (embedded unless given), a worker and a gateway in one process.</summary>
+internal static class UpCommand
+{
+    /// <summary>Name of the key <c>up</c> creates; an earlier run's key of this name is replaced.</summary>
+    public const string DemoKeyName = "up-demo";
+
+    public static Command Create()
+    {
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Gateway port (callers connect here).", DefaultValueFactory = _ => 5000 };
+        var workerPort = new Option<int>("--worker-port") { Description = "Worker port.", DefaultValueFactory = _ => 5001 };
+        var redis = ServerOptions.Redis();
+        var models = new Option<string>("--models")
+        {
+            Description = "Model repository folder (<model>/<version>/model.onnx). Sample models are written into it when it holds none.",
+            DefaultValueFactory = _ => "models",
+        };
+        var apiKey = new Option<string?>("--api-key") { Description = "Use this API key instead of a random one (at least 8 characters)." };
+        var bind = ServerOptions.Bind("127.0.0.1");
+        var verbose = ServerOptions.Verbose();
+
+        var command = new Command("up", "Run everything in one process on embedded defaults: Redis, a worker with sample models, a gateway.")
+        {
+            gatewayPort, workerPort, redis, models, apiKey, bind, verbose,
+        };
+        command.SetAction((parse, cancellationToken) => RunAsync(
+            parse.GetValue(gatewayPort), parse.GetValue(workerPort), parse.GetValue(redis), parse.GetValue(models)!,
+            parse.GetValue(apiKey), parse.GetValue(bind)!, parse.GetValue(verbose), cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(
+        int gatewayPort, int workerPort, string? redisAddress, string models, string? apiKey, string bind, bool verbose,
+        CancellationToken cancellationToken)
+    {
+        var output = Console.Out;
+        var logging = ConsoleLogging.For(verbose);
+        if (SampleModels.WriteIfEmpty(models))
+        {
+            await output.WriteLineAsync($"Wrote sample model '{SampleModels.Propensity}' (versions 1 and 2) to {Path.GetFullPath(models)}").ConfigureAwait(false);
+        }
+
+        await using var redis = await RedisHandle.OpenAsync(redisAddress).ConfigureAwait(false);
+        await output.WriteLineAsync(redis.IsEmbedded
+            ? $"Started embedded Redis-compatible server (Garnet) at {redis.Address}"
+            : $"Connected to Redis at {redis.Address}").ConfigureAwait(false);
+
+        var worker = WorkerHost.Build(ServerOptions.Endpoint(bind, workerPort), o => o.ModelRepository = models, logging);
+        await worker.StartAsync(cancellationToken).ConfigureAwait(false);
+        var workerAddress = ServerOptions.Reachable(WorkerHost.BoundAddress(worker));
+
+        var store = new ApiKeyStore(redis.Connection);
+        await store.RevokeAsync(DemoKeyName).ConfigureAwait(false);
+        var (_, secret) = await store.CreateAsync(DemoKeyName, [], apiKey).ConfigureAwait(false);
+
+        var gateway = GatewayHost.Build(ServerOptions.Endpoint(bind, gatewayPort), redis.Connection,
+            o => o.Workers.Add(workerAddress), logging);
+        await gateway.StartAsync(cancellationToken).ConfigureAwait(false);
+        var gatewayAddress = ServerOptions.Reachable(WorkerHost.BoundAddress(gateway));
+
+        var repository = worker.Services.GetService(typeof(ModelRepository)) as ModelRepository;
+        var served = repository?.All.GroupBy(v => v.Name).Select(g => $"{g.Key} (versions {string.Join(", ", g.Select(v => v.Version))})")
+            ?? [];
+        await output.WriteLineAsync($"""
+
+            MLOps gateway is up.
+              gateway   {gatewayAddress}   (gRPC, Open Inference Protocol v2, h2c)
+              worker    {workerAddress}
+              redis     {redis.Address}{(redis.IsEmbedded ? " (embedded)" : "")}
+              models    {string.Join("; ", served)}
+              api key   {secret}
+                        (shown once; only its hash is stored. Send it as 'x-api-key' or 'authorization: Bearer' metadata.)
+
+            Try it (in another terminal, from this folder):
+              dotnet run --project src/MlopsGateway.Cli -c Release -- predict --gateway {gatewayAddress} --api-key {secret} --model {SampleModels.Propensity} --input 'features=[[3, 12.5, 2, 14, 4]]'
+            or with the mlops binary:
+              mlops predict --gateway {gatewayAddress} --api-key {secret} --model {SampleModels.Propensity} --input 'features=[[3, 12.5, 2, 14, 4]]'
+
+            Press Ctrl-C to stop.
+            """).ConfigureAwait(false);
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await output.WriteLineAsync("Stopping...").ConfigureAwait(false);
+        using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await gateway.StopAsync(stopTimeout.Token).ConfigureAwait(false);
+        await worker.StopAsync(stopTimeout.Token).ConfigureAwait(false);
+        await gateway.DisposeAsync().ConfigureAwait(false);
+        await worker.DisposeAsync().ConfigureAwait(false);
+        await output.WriteLineAsync("Stopped.").ConfigureAwait(false);
+        return 0;
+    }
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Microsoft.Extensions.Hosting;
+using MlopsGateway.Worker;
+
+namespace MlopsGateway.Cli.Commands;
+
+/// <summary><c>mlops worker</c>: the worker role alone.</summary>
+internal static class WorkerCommand
+{
+    public static Command Create()
+    {
+        var port = new Option<int>("--port") { Description = "Port to listen on.", DefaultValueFactory = _ => 5001 };
+        var models = new Option<string>("--models")
+        {
+            Description = "Model repository folder: <model>/<version>/model.onnx, with an optional config.json beside each model.",
+            Required = true,
+        };
+        var samples = new Option<bool>("--write-samples") { Description = "Write the sample models into the folder first when it holds none." };
+        var bind = ServerOptions.Bind("0.0.0.0");
+        var verbose = ServerOptions.Verbose();
+        var command = new Command("worker", "Run a worker alone: serves the models in a repository folder over the Open Inference Protocol.")
+        {
+            port, models, samples, bind, verbose,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var folder = parse.GetValue(models)!;
+            if (parse.GetValue(samples) && SampleModels.WriteIfEmpty(folder))
+            {
+                await Console.Out.WriteLineAsync($"Wrote sample models to {Path.GetFullPath(folder)}").ConfigureAwait(false);
+            }
+            var app = WorkerHost.Build(ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(port)),
+                o => o.ModelRepository = folder, ConsoleLogging.For(parse.GetValue(verbose)));
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"Worker listening on {WorkerHost.BoundAddress(app)}; Ctrl-C stops it.").ConfigureAwait(false);
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Logging;
+
+namespace MlopsGateway.Cli;
+
+/// <summary>Console logging for the server roles: the project's events at Information, the framework's at Warning.</summary>
+internal static class ConsoleLogging
+{
+    public static Action<ILoggingBuilder> For(bool verbose) => logging =>
+    {
+        logging.ClearProviders();
+        logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
+        logging.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information);
+        logging.AddFilter("Microsoft", verbose ? LogLevel.Information : LogLevel.Warning);
+        logging.AddFilter("Grpc", LogLevel.Warning);
+        logging.AddFilter("Yarp", verbose ? LogLevel.Information : LogLevel.Warning);
+    };
+}

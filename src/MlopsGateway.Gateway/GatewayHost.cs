@@ -1,0 +1,28 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace MlopsGateway.Gateway;
+
+/// <summary>Builds a gateway server: Kestrel on one endpoint, HTTP/2 cleartext, the gateway role mapped.</summary>
+public static class GatewayHost
+{
+    /// <summary>A gateway listening on <paramref name="endpoint"/> (port 0 picks a free port), reading keys from <paramref name="redis"/>.</summary>
+    public static WebApplication Build(
+        IPEndPoint endpoint, IConnectionMultiplexer redis, Action<GatewayOptions> configure, Action<ILoggingBuilder>? logging = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Listen(endpoint, listen => listen.Protocols = HttpProtocols.Http2));
+        logging?.Invoke(builder.Logging);
+        builder.Services.AddSingleton(redis);
+        builder.Services.AddMlopsGateway(configure);
+        var app = builder.Build();
+        app.MapMlopsGateway();
+        return app;
+    }
+}

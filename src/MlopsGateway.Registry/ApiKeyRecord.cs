@@ -1,0 +1,35 @@
+using System.Text.Json.Serialization;
+
+namespace MlopsGateway.Registry;
+
+/// <summary>
+/// An API key as stored: never the secret, only its SHA-256 hash. Immutable; a change replaces the record.
+/// </summary>
+/// <param name="Id">Short public identifier, safe to log and to show in listings.</param>
+/// <param name="Name">A person's label for the key (the calling service, say).</param>
+/// <param name="Hash">Lower-case hex SHA-256 of the secret.</param>
+/// <param name="Models">Model names the key may call; <c>*</c> allows every model.</param>
+/// <param name="CreatedAt">When the key was created.</param>
+public sealed record ApiKeyRecord(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("hash")] string Hash,
+    [property: JsonPropertyName("models")] IReadOnlyList<string> Models,
+    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt)
+{
+    /// <summary>The wildcard that allows every model.</summary>
+    public const string AllModels = "*";
+
+    /// <summary>Whether this key may call <paramref name="model"/>.</summary>
+    public bool Allows(string model)
+    {
+        foreach (var allowed in Models)
+        {
+            if (allowed == AllModels || string.Equals(allowed, model, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

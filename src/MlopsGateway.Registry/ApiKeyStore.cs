@@ -1,0 +1,107 @@
+using System.Text.Json;
+using StackExchange.Redis;
+
+namespace MlopsGateway.Registry;
+
+/// <summary>
+/// API keys in Redis: one hash keyed by the secret's SHA-256, every change announced on
+/// <see cref="RedisKeys.ApiKeysChanged"/> so that gateways refresh their in-memory copy.
+/// </summary>
+public sealed class ApiKeyStore
+{
+    private readonly IConnectionMultiplexer _redis;
+    private readonly TimeProvider _time;
+
+    public ApiKeyStore(IConnectionMultiplexer redis, TimeProvider? time = null)
+    {
+        _redis = redis;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>
+    /// Creates a key allowed for <paramref name="models"/>. The returned secret is the only copy:
+    /// only its hash is stored.
+    /// </summary>
+    /// <param name="name">A label for the key.</param>
+    /// <param name="models">Models the key may call; empty means every model.</param>
+    /// <param name="secret">A secret to use instead of a random one (a demo key, say).</param>
+    public async Task<(ApiKeyRecord Record, string Secret)> CreateAsync(
+        string name, IReadOnlyList<string> models, string? secret = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (secret is not null && secret.Length < 8)
+        {
+            throw new ArgumentException("An API key must be at least 8 characters long.", nameof(secret));
+        }
+        secret ??= ApiKeyHasher.NewSecret();
+        var record = new ApiKeyRecord(
+            ApiKeyHasher.NewId(),
+            name,
+            ApiKeyHasher.Hash(secret),
+            models.Count == 0 ? [ApiKeyRecord.AllModels] : models.ToArray(),
+            _time.GetUtcNow());
+
+        var db = _redis.GetDatabase();
+        // Re-creating an existing secret replaces its record: the hash is the identity of a secret.
+        await db.HashSetAsync(RedisKeys.ApiKeys, record.Hash, JsonSerializer.Serialize(record)).ConfigureAwait(false);
+        await PublishChangeAsync(record.Id).ConfigureAwait(false);
+        return (record, secret);
+    }
+
+    /// <summary>Every stored key, oldest first.</summary>
+    public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync()
+    {
+        var entries = await _redis.GetDatabase().HashGetAllAsync(RedisKeys.ApiKeys).ConfigureAwait(false);
+        var records = new List<ApiKeyRecord>(entries.Length);
+        foreach (var entry in entries)
+        {
+            var record = Deserialize(entry.Value);
+            if (record is not null)
+            {
+                records.Add(record);
+            }
+        }
+        records.Sort((a, b) => a.CreatedAt.CompareTo(b.CreatedAt));
+        return records;
+    }
+
+    /// <summary>Removes the keys whose id or name is <paramref name="idOrName"/>; returns those removed.</summary>
+    public async Task<IReadOnlyList<ApiKeyRecord>> RevokeAsync(string idOrName)
+    {
+        var removed = new List<ApiKeyRecord>();
+        var db = _redis.GetDatabase();
+        foreach (var record in await ListAsync().ConfigureAwait(false))
+        {
+            if (record.Id == idOrName || record.Name == idOrName)
+            {
+                await db.HashDeleteAsync(RedisKeys.ApiKeys, record.Hash).ConfigureAwait(false);
+                removed.Add(record);
+            }
+        }
+        foreach (var record in removed)
+        {
+            await PublishChangeAsync(record.Id).ConfigureAwait(false);
+        }
+        return removed;
+    }
+
+    private Task PublishChangeAsync(string id) =>
+        _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.ApiKeysChanged), id);
+
+    private static ApiKeyRecord? Deserialize(RedisValue value)
+    {
+        if (value.IsNullOrEmpty)
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<ApiKeyRecord>((string)value!);
+        }
+        catch (JsonException)
+        {
+            // A record this version cannot read is skipped, not fatal: the other keys keep working.
+            return null;
+        }
+    }
+}

@@ -1,0 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MlopsGateway.Worker;
+
+/// <summary>Returned by <see cref="WorkerServiceCollectionExtensions.AddMlopsWorker"/> for further configuration.</summary>
+public sealed class WorkerBuilder(IServiceCollection services)
+{
+    public IServiceCollection Services { get; } = services;
+}

@@ -1,0 +1,14 @@
+namespace MlopsGateway.Worker;
+
+/// <summary>Settings of a worker. Validated at start-up, every problem listed at once.</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>The model repository folder: <c>&lt;repo&gt;/&lt;model&gt;/&lt;version&gt;/model.onnx</c>.</summary>
+    public string ModelRepository { get; set; } = "models";
+
+    /// <summary>Largest request message accepted, in bytes (a batch of images is several megabytes).</summary>
+    public int MaxReceiveMessageSize { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>Largest response message sent, in bytes.</summary>
+    public int MaxSendMessageSize { get; set; } = 64 * 1024 * 1024;
+}

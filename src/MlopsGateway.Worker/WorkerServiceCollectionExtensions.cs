@@ -1,0 +1,57 @@
+using Grpc.AspNetCore.Server;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MlopsGateway.Worker.Internal;
+
+namespace MlopsGateway.Worker;
+
+/// <summary>Registers and maps the worker role.</summary>
+public static class WorkerServiceCollectionExtensions
+{
+    /// <summary>Adds the model repository, the OIP service and the grpc.health.v1 check.</summary>
+    public static WorkerBuilder AddMlopsWorker(this IServiceCollection services, Action<WorkerOptions> configure)
+    {
+        services.AddSingleton<WorkerMarker>();
+        services.AddOptions<WorkerOptions>().Configure(configure).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+        services.AddSingleton(sp => new ModelRepository(
+            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.ModelRepository,
+            sp.GetRequiredService<ILogger<ModelRepository>>()));
+        services.AddHostedService<ModelRepositoryService>();
+        services.AddGrpc();
+        services.AddSingleton<IConfigureOptions<GrpcServiceOptions>>(sp => new ConfigureOptions<GrpcServiceOptions>(grpc =>
+        {
+            var options = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
+            grpc.MaxReceiveMessageSize = options.MaxReceiveMessageSize;
+            grpc.MaxSendMessageSize = options.MaxSendMessageSize;
+        }));
+        services.AddGrpcHealthChecks()
+            .AddCheck<ModelRepositoryHealthCheck>("models");
+        return new WorkerBuilder(services);
+    }
+
+    /// <summary>Maps the OIP service and grpc.health.v1.</summary>
+    /// <exception cref="InvalidOperationException"><see cref="AddMlopsWorker"/> was not called.</exception>
+    public static IEndpointRouteBuilder MapMlopsWorker(this IEndpointRouteBuilder endpoints)
+    {
+        if (endpoints.ServiceProvider.GetService<WorkerMarker>() is null)
+        {
+            throw new InvalidOperationException("Call services.AddMlopsWorker(...) before endpoints.MapMlopsWorker().");
+        }
+        endpoints.MapGrpcService<InferenceService>();
+        endpoints.MapGrpcHealthChecksService();
+        return endpoints;
+    }
+
+    private sealed class ModelRepositoryHealthCheck(ModelRepository repository) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(repository.IsLoaded && repository.All.Count > 0
+                ? HealthCheckResult.Healthy($"{repository.All.Count} model versions")
+                : HealthCheckResult.Unhealthy("no model loaded"));
+    }
+}
