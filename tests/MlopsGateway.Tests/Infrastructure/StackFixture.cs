@@ -1,0 +1,78 @@
+using System.Net;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Inference;
+using Microsoft.AspNetCore.Builder;
+using MlopsGateway.Gateway;
+using MlopsGateway.Registry;
+using MlopsGateway.Worker;
+using StackExchange.Redis;
+
+namespace MlopsGateway.Tests.Infrastructure;
+
+/// <summary>
+/// A real worker and a real gateway on loopback port 0, over HTTP/2, against the test Redis, with
+/// keys created for the tests. Shared by the functional tests of one class.
+/// </summary>
+public sealed class StackFixture : IAsyncLifetime
+{
+    public LogCollector Logs { get; } = new();
+
+    public string Repository { get; } = TestModels.NewRepository();
+
+    public ConnectionMultiplexer Redis { get; private set; } = null!;
+
+    public WebApplication Worker { get; private set; } = null!;
+
+    public WebApplication Gateway { get; private set; } = null!;
+
+    public string WorkerAddress { get; private set; } = "";
+
+    public string GatewayAddress { get; private set; } = "";
+
+    /// <summary>A key allowed for every model.</summary>
+    public string AllModelsKey { get; private set; } = "";
+
+    /// <summary>A key allowed only for <c>dtypes</c>.</summary>
+    public string DtypesOnlyKey { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Redis = await TestRedis.ConnectAsync();
+        var store = new ApiKeyStore(Redis);
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        AllModelsKey = (await store.CreateAsync($"tests-all-{suffix}", [])).Secret;
+        DtypesOnlyKey = (await store.CreateAsync($"tests-dtypes-{suffix}", ["dtypes"])).Secret;
+
+        Worker = WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o => o.ModelRepository = Repository, Logs.Configure);
+        await Worker.StartAsync();
+        WorkerAddress = WorkerHost.BoundAddress(Worker);
+
+        Gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o => o.Workers.Add(WorkerAddress), Logs.Configure);
+        await Gateway.StartAsync();
+        GatewayAddress = WorkerHost.BoundAddress(Gateway);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Gateway.StopAsync();
+        await Worker.StopAsync();
+        await Gateway.DisposeAsync();
+        await Worker.DisposeAsync();
+        await Redis.DisposeAsync();
+        try
+        {
+            Directory.Delete(Repository, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>A client of the protocol service at <paramref name="address"/>.</summary>
+    public static GRPCInferenceService.GRPCInferenceServiceClient Client(string address) =>
+        new(GrpcChannel.ForAddress(address));
+
+    /// <summary>Call metadata carrying <paramref name="key"/> as x-api-key.</summary>
+    public static Metadata WithKey(string key) => new() { { "x-api-key", key } };
+}
