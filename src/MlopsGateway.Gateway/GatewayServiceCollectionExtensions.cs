@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway.Internal;
 
 namespace MlopsGateway.Gateway;
@@ -22,9 +23,11 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<ApiKeyCache>();
         services.AddHostedService(sp => sp.GetRequiredService<ApiKeyCache>());
         services.AddSingleton<WorkerPool>();
+        services.AddSingleton<GatewayMetrics>();
         services.AddSingleton<OipForwarder>();
         services.AddHttpForwarder();
         services.AddGrpc();
+        services.AddMlopsMetrics(GatewayMetrics.MeterName);
         services.AddGrpcHealthChecks()
             .AddCheck<KeysLoadedHealthCheck>("keys-loaded");
         return new GatewayBuilder(services);
@@ -41,6 +44,7 @@ public static class GatewayServiceCollectionExtensions
         var forwarder = endpoints.ServiceProvider.GetRequiredService<OipForwarder>();
         endpoints.MapPost(OipForwarder.RoutePattern, forwarder.HandleAsync);
         endpoints.MapGrpcHealthChecksService();
+        endpoints.MapMlopsMetrics();
         return endpoints;
     }
 

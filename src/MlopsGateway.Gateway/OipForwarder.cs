@@ -29,13 +29,16 @@ public sealed class OipForwarder : IDisposable
     private readonly WorkerPool _workers;
     private readonly GatewayOptions _options;
     private readonly ILogger<OipForwarder> _logger;
+    private readonly GatewayMetrics _metrics;
     private readonly HttpMessageInvoker _client;
     private readonly ForwarderRequestConfig _requestConfig;
     private readonly HttpTransformer _transformer = new KeyStrippingTransformer();
 
     public OipForwarder(
-        IHttpForwarder forwarder, ApiKeyCache keys, WorkerPool workers, IOptions<GatewayOptions> options, ILogger<OipForwarder> logger)
+        IHttpForwarder forwarder, ApiKeyCache keys, WorkerPool workers, IOptions<GatewayOptions> options, GatewayMetrics metrics,
+        ILogger<OipForwarder> logger)
     {
+        _metrics = metrics;
         _forwarder = forwarder;
         _keys = keys;
         _workers = workers;
@@ -178,6 +181,7 @@ public sealed class OipForwarder : IDisposable
     private Task Refuse(HttpContext context, string method, StatusCode code, string message)
     {
         GatewayLog.AuthFailed(_logger, method, code.ToString());
+        _metrics.AuthFailed(method, code.ToString());
         return GrpcErrorWriter.WriteAsync(context, code, message);
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MlopsGateway.Monitoring;
 using MlopsGateway.Worker.Internal;
 
 namespace MlopsGateway.Worker;
@@ -22,7 +23,9 @@ public static class WorkerServiceCollectionExtensions
             sp.GetRequiredService<IOptions<WorkerOptions>>().Value.ModelRepository,
             sp.GetRequiredService<ILogger<ModelRepository>>()));
         services.AddHostedService<ModelRepositoryService>();
+        services.AddSingleton<WorkerMetrics>();
         services.AddGrpc();
+        services.AddMlopsMetrics(WorkerMetrics.MeterName);
         services.AddSingleton<IConfigureOptions<GrpcServiceOptions>>(sp => new ConfigureOptions<GrpcServiceOptions>(grpc =>
         {
             var options = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
@@ -44,6 +47,7 @@ public static class WorkerServiceCollectionExtensions
         }
         endpoints.MapGrpcService<InferenceService>();
         endpoints.MapGrpcHealthChecksService();
+        endpoints.MapMlopsMetrics();
         return endpoints;
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
+using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway;
 using MlopsGateway.Worker;
 
@@ -18,11 +19,12 @@ internal static class GatewayCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var redis = ServerOptions.Redis();
+        var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9100);
         var bind = ServerOptions.Bind("0.0.0.0");
         var verbose = ServerOptions.Verbose();
         var command = new Command("gateway", "Run the gateway alone: authenticates callers and forwards OIP calls to workers.")
         {
-            port, workers, redis, bind, verbose,
+            port, workers, redis, metricsPort, bind, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -34,9 +36,10 @@ internal static class GatewayCommand
                     .ConfigureAwait(false);
             }
             var app = GatewayHost.Build(ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(port)), handle.Connection,
-                o => o.Workers.AddRange(parse.GetValue(workers)!), ConsoleLogging.For(parse.GetValue(verbose)));
+                o => o.Workers.AddRange(parse.GetValue(workers)!), ConsoleLogging.For(parse.GetValue(verbose)),
+                ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            await Console.Out.WriteLineAsync($"Gateway listening on {WorkerHost.BoundAddress(app)}; Ctrl-C stops it.").ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"Gateway listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
             return 0;

@@ -22,6 +22,12 @@ internal static class ServerOptions
         Description = "Log framework and debug events too.",
     };
 
+    public static Option<int> MetricsPort(string name, int fallback) => new(name)
+    {
+        Description = "HTTP/1.1 port serving Prometheus /metrics and /healthz (0 picks a free port).",
+        DefaultValueFactory = _ => fallback,
+    };
+
     public static IPEndPoint Endpoint(string bind, int port)
     {
         if (!IPAddress.TryParse(bind, out var address))

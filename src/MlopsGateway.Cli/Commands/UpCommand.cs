@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway;
 using MlopsGateway.Registry;
 using MlopsGateway.Worker;
@@ -22,48 +23,56 @@ internal static class UpCommand
             Description = "Model repository folder (<model>/<version>/model.onnx). Sample models are written into it when it holds none.",
             DefaultValueFactory = _ => "models",
         };
+        var gatewayMetricsPort = ServerOptions.MetricsPort("--gateway-metrics-port", 9100);
+        var workerMetricsPort = ServerOptions.MetricsPort("--worker-metrics-port", 9101);
         var apiKey = new Option<string?>("--api-key") { Description = "Use this API key instead of a random one (at least 8 characters)." };
         var bind = ServerOptions.Bind("127.0.0.1");
         var verbose = ServerOptions.Verbose();
 
         var command = new Command("up", "Run everything in one process on embedded defaults: Redis, a worker with sample models, a gateway.")
         {
-            gatewayPort, workerPort, redis, models, apiKey, bind, verbose,
+            gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, models, apiKey, bind, verbose,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
-            parse.GetValue(gatewayPort), parse.GetValue(workerPort), parse.GetValue(redis), parse.GetValue(models)!,
-            parse.GetValue(apiKey), parse.GetValue(bind)!, parse.GetValue(verbose), cancellationToken));
+            new UpSettings(parse.GetValue(gatewayPort), parse.GetValue(workerPort), parse.GetValue(gatewayMetricsPort),
+                parse.GetValue(workerMetricsPort), parse.GetValue(redis), parse.GetValue(models)!, parse.GetValue(apiKey),
+                parse.GetValue(bind)!, parse.GetValue(verbose)),
+            cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(
-        int gatewayPort, int workerPort, string? redisAddress, string models, string? apiKey, string bind, bool verbose,
-        CancellationToken cancellationToken)
+    private sealed record UpSettings(
+        int GatewayPort, int WorkerPort, int GatewayMetricsPort, int WorkerMetricsPort, string? Redis, string Models,
+        string? ApiKey, string Bind, bool Verbose);
+
+    private static async Task<int> RunAsync(UpSettings settings, CancellationToken cancellationToken)
     {
+        var (gatewayPort, workerPort, models, apiKey, bind) = (settings.GatewayPort, settings.WorkerPort, settings.Models, settings.ApiKey, settings.Bind);
         var output = Console.Out;
-        var logging = ConsoleLogging.For(verbose);
+        var logging = ConsoleLogging.For(settings.Verbose);
         if (SampleModels.WriteIfEmpty(models))
         {
             await output.WriteLineAsync($"Wrote sample model '{SampleModels.Propensity}' (versions 1 and 2) to {Path.GetFullPath(models)}").ConfigureAwait(false);
         }
 
-        await using var redis = await RedisHandle.OpenAsync(redisAddress).ConfigureAwait(false);
+        await using var redis = await RedisHandle.OpenAsync(settings.Redis).ConfigureAwait(false);
         await output.WriteLineAsync(redis.IsEmbedded
             ? $"Started embedded Redis-compatible server (Garnet) at {redis.Address}"
             : $"Connected to Redis at {redis.Address}").ConfigureAwait(false);
 
-        var worker = WorkerHost.Build(ServerOptions.Endpoint(bind, workerPort), o => o.ModelRepository = models, logging);
+        var worker = WorkerHost.Build(ServerOptions.Endpoint(bind, workerPort), o => o.ModelRepository = models, logging,
+            ServerOptions.Endpoint(bind, settings.WorkerMetricsPort));
         await worker.StartAsync(cancellationToken).ConfigureAwait(false);
-        var workerAddress = ServerOptions.Reachable(WorkerHost.BoundAddress(worker));
+        var workerAddress = ServerOptions.Reachable(ServerEndpoints.GrpcAddress(worker));
 
         var store = new ApiKeyStore(redis.Connection);
         await store.RevokeAsync(DemoKeyName).ConfigureAwait(false);
         var (_, secret) = await store.CreateAsync(DemoKeyName, [], apiKey).ConfigureAwait(false);
 
         var gateway = GatewayHost.Build(ServerOptions.Endpoint(bind, gatewayPort), redis.Connection,
-            o => o.Workers.Add(workerAddress), logging);
+            o => o.Workers.Add(workerAddress), logging, ServerOptions.Endpoint(bind, settings.GatewayMetricsPort));
         await gateway.StartAsync(cancellationToken).ConfigureAwait(false);
-        var gatewayAddress = ServerOptions.Reachable(WorkerHost.BoundAddress(gateway));
+        var gatewayAddress = ServerOptions.Reachable(ServerEndpoints.GrpcAddress(gateway));
 
         var repository = worker.Services.GetService(typeof(ModelRepository)) as ModelRepository;
         var served = repository?.All.GroupBy(v => v.Name).Select(g => $"{g.Key} (versions {string.Join(", ", g.Select(v => v.Version))})")
@@ -73,6 +82,7 @@ internal static class UpCommand
             MLOps gateway is up.
               gateway   {gatewayAddress}   (gRPC, Open Inference Protocol v2, h2c)
               worker    {workerAddress}
+              metrics   {ServerOptions.Reachable(ServerEndpoints.MetricsAddress(gateway)!)}/metrics (gateway), {ServerOptions.Reachable(ServerEndpoints.MetricsAddress(worker)!)}/metrics (worker)
               redis     {redis.Address}{(redis.IsEmbedded ? " (embedded)" : "")}
               models    {string.Join("; ", served)}
               api key   {secret}

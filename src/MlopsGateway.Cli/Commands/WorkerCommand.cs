@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
+using MlopsGateway.Monitoring;
 using MlopsGateway.Worker;
 
 namespace MlopsGateway.Cli.Commands;
@@ -16,11 +17,12 @@ internal static class WorkerCommand
             Required = true,
         };
         var samples = new Option<bool>("--write-samples") { Description = "Write the sample models into the folder first when it holds none." };
+        var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9101);
         var bind = ServerOptions.Bind("0.0.0.0");
         var verbose = ServerOptions.Verbose();
         var command = new Command("worker", "Run a worker alone: serves the models in a repository folder over the Open Inference Protocol.")
         {
-            port, models, samples, bind, verbose,
+            port, models, samples, metricsPort, bind, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -30,9 +32,10 @@ internal static class WorkerCommand
                 await Console.Out.WriteLineAsync($"Wrote sample models to {Path.GetFullPath(folder)}").ConfigureAwait(false);
             }
             var app = WorkerHost.Build(ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(port)),
-                o => o.ModelRepository = folder, ConsoleLogging.For(parse.GetValue(verbose)));
+                o => o.ModelRepository = folder, ConsoleLogging.For(parse.GetValue(verbose)),
+                ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            await Console.Out.WriteLineAsync($"Worker listening on {WorkerHost.BoundAddress(app)}; Ctrl-C stops it.").ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"Worker listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
             return 0;

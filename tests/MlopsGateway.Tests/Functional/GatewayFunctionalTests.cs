@@ -305,6 +305,22 @@ public sealed class GatewayFunctionalTests(StackFixture stack) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Metrics_BothRoles_ServePrometheusTextOverHttp1()
+    {
+        using var http = new HttpClient();
+        await Gateway.ModelMetadataAsync(new ModelMetadataRequest { Name = "propensity" }, StackFixture.WithKey("mlk_wrong-key-for-metrics"))
+            .ResponseAsync.ContinueWith(_ => { }, TaskScheduler.Default);
+
+        var gateway = await http.GetAsync(stack.GatewayMetricsAddress + "/metrics");
+        var worker = await http.GetAsync(stack.WorkerMetricsAddress + "/healthz");
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, gateway.StatusCode);
+        Assert.StartsWith("text/plain", gateway.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("mlops_gateway_auth_failures_total{", await gateway.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", await worker.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public void Logs_AfterTheCalls_NoUnexpectedErrors()
     {
         Assert.Empty(stack.Logs.Errors);

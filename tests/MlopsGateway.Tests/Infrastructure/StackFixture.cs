@@ -3,6 +3,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Inference;
 using Microsoft.AspNetCore.Builder;
+using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway;
 using MlopsGateway.Registry;
 using MlopsGateway.Worker;
@@ -30,6 +31,12 @@ public sealed class StackFixture : IAsyncLifetime
 
     public string GatewayAddress { get; private set; } = "";
 
+    /// <summary>The worker's HTTP/1.1 metrics listener, e.g. <c>http://127.0.0.1:40001</c>.</summary>
+    public string WorkerMetricsAddress { get; private set; } = "";
+
+    /// <summary>The gateway's HTTP/1.1 metrics listener.</summary>
+    public string GatewayMetricsAddress { get; private set; } = "";
+
     /// <summary>A key allowed for every model.</summary>
     public string AllModelsKey { get; private set; } = "";
 
@@ -44,13 +51,17 @@ public sealed class StackFixture : IAsyncLifetime
         AllModelsKey = (await store.CreateAsync($"tests-all-{suffix}", [])).Secret;
         DtypesOnlyKey = (await store.CreateAsync($"tests-dtypes-{suffix}", ["dtypes"])).Secret;
 
-        Worker = WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o => o.ModelRepository = Repository, Logs.Configure);
+        Worker = WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o => o.ModelRepository = Repository, Logs.Configure,
+            new IPEndPoint(IPAddress.Loopback, 0));
         await Worker.StartAsync();
-        WorkerAddress = WorkerHost.BoundAddress(Worker);
+        WorkerAddress = ServerEndpoints.GrpcAddress(Worker);
+        WorkerMetricsAddress = ServerEndpoints.MetricsAddress(Worker)!;
 
-        Gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o => o.Workers.Add(WorkerAddress), Logs.Configure);
+        Gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o => o.Workers.Add(WorkerAddress), Logs.Configure,
+            new IPEndPoint(IPAddress.Loopback, 0));
         await Gateway.StartAsync();
-        GatewayAddress = WorkerHost.BoundAddress(Gateway);
+        GatewayAddress = ServerEndpoints.GrpcAddress(Gateway);
+        GatewayMetricsAddress = ServerEndpoints.MetricsAddress(Gateway)!;
     }
 
     public async Task DisposeAsync()

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+
+namespace MlopsGateway.Monitoring;
+
+/// <summary>Registers the project's meters with OpenTelemetry and serves them in Prometheus text format.</summary>
+public static class MetricsServiceCollectionExtensions
+{
+    /// <summary>Path of the Prometheus scrape endpoint.</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>Path of the plain HTTP health endpoint (for probes that do not speak gRPC health).</summary>
+    public const string HealthPath = "/healthz";
+
+    /// <summary>Collects <paramref name="meterNames"/> for Prometheus.</summary>
+    public static IServiceCollection AddMlopsMetrics(this IServiceCollection services, params string[] meterNames)
+    {
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(meterNames)
+            .AddPrometheusExporter(prometheus =>
+            {
+                // Scrapers poll every few seconds; a short cache keeps concurrent scrapes cheap.
+                prometheus.ScrapeResponseCacheDurationMilliseconds = 1000;
+            }));
+        services.AddHealthChecks();
+        return services;
+    }
+
+    /// <summary>Maps <c>/metrics</c> and <c>/healthz</c>.</summary>
+    public static IEndpointRouteBuilder MapMlopsMetrics(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPrometheusScrapingEndpoint(MetricsPath);
+        endpoints.MapHealthChecks(HealthPath);
+        return endpoints;
+    }
+}

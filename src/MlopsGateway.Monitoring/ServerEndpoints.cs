@@ -1,0 +1,41 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MlopsGateway.Monitoring;
+
+/// <summary>
+/// The listeners of a server role: gRPC over HTTP/2 cleartext (prior knowledge, so HTTP/2 only),
+/// and optionally a separate HTTP/1.1 listener for Prometheus scrapes and probes, which speak HTTP/1.1.
+/// </summary>
+public static class ServerEndpoints
+{
+    /// <summary>Adds the listeners to Kestrel.</summary>
+    public static void Configure(KestrelServerOptions kestrel, IPEndPoint grpc, IPEndPoint? metrics)
+    {
+        kestrel.Listen(grpc, listen => listen.Protocols = HttpProtocols.Http2);
+        if (metrics is not null)
+        {
+            kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
+        }
+    }
+
+    /// <summary>The gRPC address a started server listens on, e.g. <c>http://127.0.0.1:5001</c>.</summary>
+    public static string GrpcAddress(WebApplication app) => Addresses(app)[0];
+
+    /// <summary>The metrics address of a started server, or null when it has none.</summary>
+    public static string? MetricsAddress(WebApplication app)
+    {
+        var addresses = Addresses(app);
+        return addresses.Count > 1 ? addresses[1] : null;
+    }
+
+    private static IReadOnlyList<string> Addresses(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToList();
+        return addresses is { Count: > 0 } ? addresses : throw new InvalidOperationException("The server has not started.");
+    }
+}
