@@ -7,7 +7,10 @@ using MlopsGateway.Worker.Internal;
 
 namespace MlopsGateway.Worker;
 
-/// <summary>The Open Inference Protocol v2 service over the worker's <see cref="ModelRepository"/>.</summary>
+/// <summary>
+/// The Open Inference Protocol v2 service over the worker's <see cref="ModelRepository"/>, with
+/// Triton's repository extension. Requests are validated here, before they can reach a batch.
+/// </summary>
 public sealed class InferenceService : GRPCInferenceService.GRPCInferenceServiceBase
 {
     /// <summary>The name ServerMetadata reports.</summary>
@@ -18,11 +21,15 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
         ?? "0.0.0";
 
     private readonly ModelRepository _repository;
+    private readonly WorkerMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly ILogger<InferenceService> _logger;
 
-    public InferenceService(ModelRepository repository, ILogger<InferenceService> logger)
+    public InferenceService(ModelRepository repository, WorkerMetrics metrics, TimeProvider time, ILogger<InferenceService> logger)
     {
         _repository = repository;
+        _metrics = metrics;
+        _time = time;
         _logger = logger;
     }
 
@@ -35,8 +42,12 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
     public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context) =>
         Task.FromResult(new ModelReadyResponse { Ready = _repository.TryResolve(request.Name, request.Version, out _) });
 
-    public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context) =>
-        Task.FromResult(new ServerMetadataResponse { Name = ServerName, Version = s_serverVersion });
+    public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
+    {
+        var response = new ServerMetadataResponse { Name = ServerName, Version = s_serverVersion };
+        response.Extensions.Add("model_repository");
+        return Task.FromResult(response);
+    }
 
     public override Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context)
     {
@@ -54,62 +65,149 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
         {
             response.Outputs.Add(Describe(output));
         }
+        response.Parameters["execution_provider"] = new InferParameter { StringParam = model.ExecutionProvider };
+        response.Parameters["max_batch_size"] = new InferParameter { Int64Param = model.Batching.Enabled ? model.Batching.MaxBatchSize : 0 };
+        if (model.Config.Description is { } description)
+        {
+            response.Parameters["description"] = new InferParameter { StringParam = description };
+        }
         return Task.FromResult(response);
     }
 
-    public override Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
+    public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
         var model = Resolve(request.ModelName, request.ModelVersion);
-        var (inputs, outputNames) = InferRequestValidator.Validate(request, model.Label, model.Inputs, model.Outputs);
-        context.CancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Run(model, request, inputs, outputNames));
-    }
-
-    private ModelInferResponse Run(ModelVersion model, ModelInferRequest request, ValidatedInput[] inputs, string[] outputNames)
-    {
-        var values = new OrtValue[inputs.Length];
-        var names = new string[inputs.Length];
         try
         {
-            for (var i = 0; i < inputs.Length; i++)
-            {
-                names[i] = inputs[i].Spec.Name;
-                values[i] = TensorConverter.ToOrtValue(inputs[i]);
-            }
-            using var runOptions = new RunOptions();
-            using var results = model.Session.Run(runOptions, names, values, outputNames);
-
-            var response = new ModelInferResponse { ModelName = model.Name, ModelVersion = model.Version, Id = request.Id };
-            // Answer raw when asked raw; FP16/BF16 outputs have no typed field, so they make the whole answer raw.
-            var raw = request.RawInputContents.Count > 0;
-            foreach (var result in results)
-            {
-                raw |= !TensorDataType.HasTypedContents(TensorDataType.FromElementType(result.GetTensorTypeAndShape().ElementDataType)!);
-            }
-            for (var i = 0; i < outputNames.Length; i++)
-            {
-                TensorConverter.AddOutput(response, outputNames[i], results[i], raw);
-            }
+            var response = await SubmitAsync(model, request, context).ConfigureAwait(false);
+            _metrics.RequestCompleted(model.Name, model.Version, nameof(StatusCode.OK));
             return response;
+        }
+        catch (RpcException ex)
+        {
+            _metrics.RequestCompleted(model.Name, model.Version, ex.StatusCode.ToString());
+            throw;
+        }
+    }
+
+    public override Task<RepositoryIndexResponse> RepositoryIndex(RepositoryIndexRequest request, ServerCallContext context)
+    {
+        var response = new RepositoryIndexResponse();
+        foreach (var state in _repository.Index())
+        {
+            if (!request.Ready || state.State == ModelState.Ready)
+            {
+                response.Models.Add(new RepositoryIndexResponse.Types.ModelIndex
+                {
+                    Name = state.Model,
+                    Version = state.Version,
+                    State = state.State,
+                    Reason = state.Reason,
+                });
+            }
+        }
+        return Task.FromResult(response);
+    }
+
+    public override async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var loaded = await _repository.LoadModelAsync(request.ModelName, context.CancellationToken).ConfigureAwait(false);
+            if (loaded.Count == 0)
+            {
+                var reasons = _repository.Index().Where(s => s.Model == request.ModelName && s.State == ModelState.Unavailable)
+                    .Select(s => $"version {s.Version}: {s.Reason}");
+                throw new RpcException(new Status(StatusCode.InvalidArgument,
+                    $"Model '{request.ModelName}' has no version that could be loaded. {string.Join("; ", reasons)}"));
+            }
+            return new RepositoryModelLoadResponse();
+        }
+        catch (DirectoryNotFoundException ex)
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, ex.Message));
+        }
+    }
+
+    public override async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context)
+    {
+        if (!await _repository.UnloadModelAsync(request.ModelName, context.CancellationToken).ConfigureAwait(false))
+        {
+            throw new RpcException(new Status(StatusCode.NotFound, $"Model '{request.ModelName}' is not loaded."));
+        }
+        return new RepositoryModelUnloadResponse();
+    }
+
+    private async Task<ModelInferResponse> SubmitAsync(ModelVersion model, ModelInferRequest request, ServerCallContext context)
+    {
+        var (inputs, outputNames) = InferRequestValidator.Validate(request, model.Label, model.Inputs, model.Outputs);
+        var rows = Rows(model, inputs);
+        var item = new InferItem(inputs, outputNames, request.RawInputContents.Count > 0, request.Id, rows, _time.GetTimestamp());
+        var batchKey = InferItem.BatchKey(inputs, outputNames);
+        DateTimeOffset? deadline = context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline.ToUniversalTime());
+        try
+        {
+            try
+            {
+                return await model.Batcher.SubmitAsync(item, rows, batchKey, deadline, context.CancellationToken).ConfigureAwait(false);
+            }
+            catch (BatcherClosedException) when (string.IsNullOrEmpty(request.ModelVersion)
+                && _repository.TryResolve(model.Name, null, out var replacement) && replacement != model)
+            {
+                // The version was replaced between resolving and queueing: the new one answers.
+                model = replacement!;
+                return await model.Batcher.SubmitAsync(item, rows, batchKey, deadline, context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (QueueFullException ex)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, ex.Message));
+        }
+        catch (QueueDeadlineExceededException ex)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, ex.Message));
+        }
+        catch (BatcherClosedException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
+        }
+        catch (OperationCanceledException) when (context.CancellationToken.IsCancellationRequested)
+        {
+            var expired = deadline is { } d && _time.GetUtcNow() >= d;
+            throw new RpcException(new Status(expired ? StatusCode.DeadlineExceeded : StatusCode.Cancelled,
+                expired ? $"{model.Label}: the deadline passed before the request ran." : $"{model.Label}: the caller cancelled; the request did not run."));
         }
         catch (OnnxRuntimeException ex) when (ex.Message.Contains("[ErrorCode:InvalidArgument]", StringComparison.Ordinal))
         {
-            // Shapes that each fit the metadata can still disagree with each other (two inputs'
-            // batch dimensions, say); ONNX Runtime finds that, and it is the caller's to fix.
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"{model.Label} rejected the inputs: {ex.Message}"));
         }
-        catch (OnnxRuntimeException ex)
+        catch (Exception ex) when (ex is OnnxRuntimeException or InvalidOperationException)
         {
             WorkerLog.InferenceFailed(_logger, model.Name, model.Version, ex);
             throw new RpcException(new Status(StatusCode.Internal, $"{model.Label} failed to run: {ex.Message}"));
         }
-        finally
+    }
+
+    /// <summary>The request's rows; with batching on, every input must agree on them.</summary>
+    private static long Rows(ModelVersion model, ValidatedInput[] inputs)
+    {
+        if (inputs.Length == 0 || inputs[0].Shape.Length == 0)
         {
-            foreach (var value in values)
+            return 1;
+        }
+        var rows = inputs[0].Shape[0];
+        if (model.Batching.Enabled)
+        {
+            foreach (var input in inputs)
             {
-                value?.Dispose();
+                if (input.Shape[0] != rows)
+                {
+                    throw new RpcException(new Status(StatusCode.InvalidArgument,
+                        $"{model.Label}: inputs disagree on the batch dimension: '{inputs[0].Spec.Name}' has {rows} rows, '{input.Spec.Name}' has {input.Shape[0]}."));
+                }
             }
         }
+        return model.Batching.Enabled ? rows : 1;
     }
 
     private ModelVersion Resolve(string name, string version)

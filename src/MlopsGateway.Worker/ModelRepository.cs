@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
@@ -8,22 +9,31 @@ using MlopsGateway.Worker.Internal;
 namespace MlopsGateway.Worker;
 
 /// <summary>
-/// The models a worker serves, read from a folder laid out as <c>&lt;repo&gt;/&lt;model&gt;/&lt;version&gt;/model.onnx</c>
-/// with an optional <c>config.json</c> beside each file. A version that fails to load is refused
-/// with a log naming the reason; the others are served.
+/// The models a worker serves, read from a folder laid out as <c>&lt;repo&gt;/&lt;model&gt;/&lt;version&gt;/model.onnx</c>.
+/// Requests read an immutable snapshot; loading and unloading build a new one and swap it in, then
+/// drain the versions that left it, so no request in flight is dropped. A version that fails to
+/// load is refused with a log naming the reason; the others are served.
 /// </summary>
-public sealed class ModelRepository : IDisposable
+public sealed class ModelRepository : IAsyncDisposable
 {
     /// <summary>The model file name looked for in each version folder.</summary>
     public const string ModelFileName = "model.onnx";
 
     private readonly ILogger _logger;
+    private readonly ModelLoader _loader;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly ConcurrentDictionary<(string Model, string Version), ModelState> _states = new();
+    private readonly ConcurrentDictionary<(string Model, string Version), (long Length, DateTime Written)> _stamps = new();
     private volatile Snapshot _snapshot = Snapshot.Empty;
+    private FileSystemWatcher? _watcher;
+    private Timer? _debounce;
+    private readonly ConcurrentDictionary<string, byte> _changed = new(StringComparer.Ordinal);
 
-    public ModelRepository(string root, ILogger<ModelRepository>? logger = null)
+    public ModelRepository(string root, ILogger<ModelRepository>? logger = null, WorkerMetrics? metrics = null, TimeProvider? time = null)
     {
         Root = Path.GetFullPath(root);
         _logger = logger ?? NullLogger<ModelRepository>.Instance;
+        _loader = new ModelLoader(metrics ?? new WorkerMetrics(), time ?? TimeProvider.System, _logger);
     }
 
     /// <summary>The repository folder.</summary>
@@ -35,43 +45,133 @@ public sealed class ModelRepository : IDisposable
     /// <summary>Every loaded version, ordered by model name then version.</summary>
     public IReadOnlyList<ModelVersion> All => _snapshot.All;
 
-    /// <summary>Loads every model version under <see cref="Root"/>.</summary>
+    /// <summary>Names of every served model.</summary>
+    public IEnumerable<string> ModelNames => _snapshot.ByName.Keys.Order(StringComparer.Ordinal);
+
+    /// <summary>Loads every model under <see cref="Root"/>, each by its version policy.</summary>
     public void Load()
     {
         if (!Directory.Exists(Root))
         {
             throw new DirectoryNotFoundException($"The model repository '{Root}' does not exist.");
         }
-        var loaded = new List<ModelVersion>();
         foreach (var modelDir in Directory.EnumerateDirectories(Root).Order(StringComparer.Ordinal))
         {
-            var model = System.IO.Path.GetFileName(modelDir);
-            foreach (var versionDir in Directory.EnumerateDirectories(modelDir))
-            {
-                var path = System.IO.Path.Combine(versionDir, ModelFileName);
-                if (File.Exists(path))
-                {
-                    var version = TryLoad(model, System.IO.Path.GetFileName(versionDir), path);
-                    if (version is not null)
-                    {
-                        loaded.Add(version);
-                    }
-                }
-            }
+            LoadModelAsync(Path.GetFileName(modelDir)).GetAwaiter().GetResult();
         }
-        var old = _snapshot;
-        _snapshot = new Snapshot(loaded);
         IsLoaded = true;
-        foreach (var version in old.All)
-        {
-            version.Dispose();
-        }
-        if (loaded.Count == 0)
+        if (_snapshot.All.Count == 0)
         {
             WorkerLog.RepositoryEmpty(_logger, Root);
         }
-        WorkerLog.RepositoryLoaded(_logger, Root, loaded.Count);
+        WorkerLog.RepositoryLoaded(_logger, Root, _snapshot.All.Count);
     }
+
+    /// <summary>
+    /// (Re)loads one model from its folder: versions chosen by its policy and new or changed on
+    /// disk are loaded; versions no longer chosen or gone are drained and unloaded. Unchanged
+    /// versions keep serving throughout.
+    /// </summary>
+    /// <returns>The versions now served.</returns>
+    /// <exception cref="DirectoryNotFoundException">The repository has no folder for the model.</exception>
+    public async Task<IReadOnlyList<ModelVersion>> LoadModelAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var modelDir = ModelFolder(name);
+        if (!Directory.Exists(modelDir))
+        {
+            throw new DirectoryNotFoundException($"The repository {Root} has no folder for model '{name}'.");
+        }
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        List<ModelVersion> retired = [];
+        try
+        {
+            var onDisk = Directory.EnumerateDirectories(modelDir)
+                .Where(d => File.Exists(Path.Combine(d, ModelFileName)))
+                .Select(d => Path.GetFileName(d))
+                .Order(Comparer<string>.Create(CompareVersions))
+                .ToArray();
+            IReadOnlyList<string> wanted;
+            try
+            {
+                wanted = ModelConfig.Load(Path.Combine(modelDir, ModelConfig.FileName)).VersionPolicy?.Select(onDisk) ?? onDisk;
+            }
+            catch (InvalidDataException ex)
+            {
+                foreach (var version in onDisk)
+                {
+                    Refuse(name, version, Path.Combine(modelDir, version, ModelFileName), ex.Message);
+                }
+                wanted = [];
+            }
+
+            var current = _snapshot.ByName.GetValueOrDefault(name) ?? [];
+            var next = new List<ModelVersion>();
+            foreach (var version in onDisk)
+            {
+                var path = Path.Combine(modelDir, version, ModelFileName);
+                var existing = current.FirstOrDefault(v => v.Version == version);
+                if (!wanted.Contains(version))
+                {
+                    _states[(name, version)] = new ModelState(name, version, ModelState.Unloaded, "not chosen by the version policy");
+                    continue;
+                }
+                if (existing is not null && _stamps.TryGetValue((name, version), out var stamp) && stamp == Stamp(path))
+                {
+                    next.Add(existing);
+                    continue;
+                }
+                var loaded = TryLoad(name, version, path);
+                if (loaded is not null)
+                {
+                    next.Add(loaded);
+                }
+                else if (existing is not null)
+                {
+                    // The new artefact is broken: keep serving the one that works.
+                    next.Add(existing);
+                }
+            }
+            retired.AddRange(current.Where(v => !next.Contains(v)));
+            foreach (var gone in retired.Where(v => !onDisk.Contains(v.Version)))
+            {
+                _states.TryRemove((name, gone.Version), out _);
+            }
+            Swap(name, next);
+            return next;
+        }
+        finally
+        {
+            _writeLock.Release();
+            await RetireAsync(retired).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops serving every version of a model, after the requests already queued for it finish.</summary>
+    /// <returns>Whether the model was loaded.</returns>
+    public async Task<bool> UnloadModelAsync(string name, CancellationToken cancellationToken = default)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ModelVersion> retired;
+        try
+        {
+            retired = _snapshot.ByName.GetValueOrDefault(name) ?? [];
+            Swap(name, []);
+            foreach (var version in retired)
+            {
+                _states[(name, version.Version)] = new ModelState(name, version.Version, ModelState.Unloaded, "unloaded on request");
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        await RetireAsync(retired).ConfigureAwait(false);
+        return retired.Count > 0;
+    }
+
+    /// <summary>Every model version found on disk or loaded, with its state.</summary>
+    public IReadOnlyList<ModelState> Index() =>
+        _states.Values.OrderBy(s => s.Model, StringComparer.Ordinal).ThenBy(s => s.Version, Comparer<string>.Create(CompareVersions)).ToArray();
 
     /// <summary>
     /// The version to serve: <paramref name="version"/> when given, otherwise the model's latest
@@ -80,7 +180,7 @@ public sealed class ModelRepository : IDisposable
     public bool TryResolve(string name, string? version, out ModelVersion? resolved)
     {
         resolved = null;
-        if (!_snapshot.ByName.TryGetValue(name, out var versions))
+        if (!_snapshot.ByName.TryGetValue(name, out var versions) || versions.Count == 0)
         {
             return false;
         }
@@ -104,43 +204,136 @@ public sealed class ModelRepository : IDisposable
     public IReadOnlyList<ModelVersion> VersionsOf(string name) =>
         _snapshot.ByName.TryGetValue(name, out var versions) ? versions : [];
 
-    /// <summary>Names of every served model.</summary>
-    public IEnumerable<string> ModelNames => _snapshot.ByName.Keys.Order(StringComparer.Ordinal);
-
-    public void Dispose()
+    /// <summary>Reloads a model whenever files under its folder change (debounced by a second).</summary>
+    public void StartWatching()
     {
+        if (_watcher is not null)
+        {
+            return;
+        }
+        _debounce = new Timer(_ => _ = ReloadChangedAsync(), null, Timeout.Infinite, Timeout.Infinite);
+        _watcher = new FileSystemWatcher(Root) { IncludeSubdirectories = true, EnableRaisingEvents = false };
+        FileSystemEventHandler onChange = (_, e) => OnFileChanged(e.FullPath);
+        _watcher.Created += onChange;
+        _watcher.Changed += onChange;
+        _watcher.Deleted += onChange;
+        _watcher.Renamed += (_, e) => OnFileChanged(e.FullPath);
+        _watcher.EnableRaisingEvents = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _watcher?.Dispose();
+        if (_debounce is not null)
+        {
+            await _debounce.DisposeAsync().ConfigureAwait(false);
+        }
         var old = _snapshot;
         _snapshot = Snapshot.Empty;
-        foreach (var version in old.All)
+        await RetireAsync(old.All).ConfigureAwait(false);
+        _writeLock.Dispose();
+    }
+
+    private void OnFileChanged(string fullPath)
+    {
+        var relative = Path.GetRelativePath(Root, fullPath);
+        var model = relative.Split(Path.DirectorySeparatorChar)[0];
+        if (model is "." or "..")
         {
-            version.Dispose();
+            return;
+        }
+        _changed[model] = 0;
+        _debounce?.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task ReloadChangedAsync()
+    {
+        foreach (var model in _changed.Keys.ToArray())
+        {
+            _changed.TryRemove(model, out _);
+            WorkerLog.RepositoryChanged(_logger, model);
+            try
+            {
+                if (Directory.Exists(ModelFolder(model)))
+                {
+                    await LoadModelAsync(model).ConfigureAwait(false);
+                }
+                else
+                {
+                    await UnloadModelAsync(model).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                WorkerLog.ModelRefused(_logger, model, "*", ModelFolder(model), ex.Message);
+            }
         }
     }
 
     private ModelVersion? TryLoad(string model, string version, string path)
     {
-        InferenceSession? session = null;
         try
         {
-            var config = ModelConfig.Load(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, ModelConfig.FileName));
-            using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-            if (config.IntraOpThreads > 0)
-            {
-                options.IntraOpNumThreads = config.IntraOpThreads;
-            }
-            session = new InferenceSession(path, options);
-            var loaded = new ModelVersion(model, version, path, config, session);
-            WorkerLog.ModelLoaded(_logger, model, version, path,
+            var stamp = Stamp(path);
+            var loaded = _loader.Load(model, version, path);
+            _stamps[(model, version)] = stamp;
+            _states[(model, version)] = new ModelState(model, version, ModelState.Ready, "");
+            WorkerLog.ModelLoaded(_logger, model, version, path, loaded.ExecutionProvider,
+                loaded.Batching.Enabled ? $"up to {loaded.Batching.MaxBatchSize} rows" : "off",
                 string.Join(", ", loaded.Inputs.Select(i => $"{i.Name} {i.Datatype} {i.ShapeText}")),
                 string.Join(", ", loaded.Outputs.Select(o => $"{o.Name} {o.Datatype} {o.ShapeText}")));
             return loaded;
         }
-        catch (Exception ex) when (ex is OnnxRuntimeException or InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is OnnxRuntimeException or InvalidDataException or IOException or UnauthorizedAccessException
+            or Google.Protobuf.InvalidProtocolBufferException)
         {
-            session?.Dispose();
-            WorkerLog.ModelRefused(_logger, model, version, path, ex.Message);
+            Refuse(model, version, path, ex.Message);
             return null;
         }
+    }
+
+    private void Refuse(string model, string version, string path, string reason)
+    {
+        _states[(model, version)] = new ModelState(model, version, ModelState.Unavailable, reason);
+        WorkerLog.ModelRefused(_logger, model, version, path, reason);
+    }
+
+    private void Swap(string name, List<ModelVersion> versions)
+    {
+        var byName = _snapshot.ToDictionary(StringComparer.Ordinal);
+        if (versions.Count == 0)
+        {
+            byName.Remove(name);
+        }
+        else
+        {
+            byName[name] = versions.ToArray();
+        }
+        _snapshot = new Snapshot(byName);
+    }
+
+    private async Task RetireAsync(IReadOnlyList<ModelVersion> versions)
+    {
+        foreach (var version in versions)
+        {
+            await version.DisposeAsync().ConfigureAwait(false);
+            WorkerLog.ModelUnloaded(_logger, version.Name, version.Version);
+        }
+    }
+
+    private string ModelFolder(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name is "." or "..")
+        {
+            throw new DirectoryNotFoundException($"'{name}' is not a model folder name.");
+        }
+        return Path.Combine(Root, name);
+    }
+
+    private static (long Length, DateTime Written) Stamp(string path)
+    {
+        var info = new FileInfo(path);
+        return (info.Length, info.LastWriteTimeUtc);
     }
 
     /// <summary>Orders versions numerically where both are numbers, ordinally otherwise.</summary>
@@ -160,22 +353,23 @@ public sealed class ModelRepository : IDisposable
 
     private sealed class Snapshot
     {
-        public static readonly Snapshot Empty = new([]);
+        public static readonly Snapshot Empty = new(new Dictionary<string, ModelVersion[]>());
 
-        public Snapshot(List<ModelVersion> versions)
+        public Snapshot(Dictionary<string, ModelVersion[]> byName)
         {
-            versions.Sort((a, b) =>
+            foreach (var versions in byName.Values)
             {
-                var byName = string.CompareOrdinal(a.Name, b.Name);
-                return byName != 0 ? byName : CompareVersions(a.Version, b.Version);
-            });
-            All = versions;
-            ByName = versions.GroupBy(v => v.Name, StringComparer.Ordinal)
-                .ToFrozenDictionary(g => g.Key, g => (IReadOnlyList<ModelVersion>)g.ToArray(), StringComparer.Ordinal);
+                Array.Sort(versions, (a, b) => CompareVersions(a.Version, b.Version));
+            }
+            ByName = byName.ToFrozenDictionary(p => p.Key, p => (IReadOnlyList<ModelVersion>)p.Value, StringComparer.Ordinal);
+            All = byName.OrderBy(p => p.Key, StringComparer.Ordinal).SelectMany(p => p.Value).ToArray();
         }
+
+        public FrozenDictionary<string, IReadOnlyList<ModelVersion>> ByName { get; }
 
         public IReadOnlyList<ModelVersion> All { get; }
 
-        public FrozenDictionary<string, IReadOnlyList<ModelVersion>> ByName { get; }
+        public Dictionary<string, ModelVersion[]> ToDictionary(StringComparer comparer) =>
+            ByName.ToDictionary(p => p.Key, p => p.Value.ToArray(), comparer);
     }
 }

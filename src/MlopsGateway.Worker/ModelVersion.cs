@@ -1,23 +1,32 @@
+using Inference;
 using Microsoft.ML.OnnxRuntime;
 
 namespace MlopsGateway.Worker;
 
-/// <summary>One loaded version of a model: its ONNX Runtime session and its protocol description.</summary>
-public sealed class ModelVersion : IDisposable
+/// <summary>
+/// One loaded version of a model: its ONNX Runtime session, its protocol description, and the
+/// batcher its requests queue in. Disposing drains the batcher before releasing the session.
+/// </summary>
+public sealed class ModelVersion : IAsyncDisposable
 {
     /// <summary>The platform string ModelMetadata reports.</summary>
     public const string Platform = "onnxruntime_onnx";
 
-    internal ModelVersion(string name, string version, string path, ModelConfig config, InferenceSession session)
+    internal ModelVersion(
+        string name, string version, string path, ModelConfig config, InferenceSession session, string executionProvider,
+        Func<ModelVersion, DynamicBatcher<InferItem, ModelInferResponse>> createBatcher, Func<ModelVersion, BatcherOptions> batching)
     {
         Name = name;
         Version = version;
         Path = path;
         Config = config;
         Session = session;
+        ExecutionProvider = executionProvider;
         Inputs = Describe(session.InputNames, session.InputMetadata);
         Outputs = Describe(session.OutputNames, session.OutputMetadata);
         Label = $"model '{name}' version {version}";
+        Batching = batching(this);
+        Batcher = createBatcher(this);
     }
 
     public string Name { get; }
@@ -31,6 +40,9 @@ public sealed class ModelVersion : IDisposable
 
     public InferenceSession Session { get; }
 
+    /// <summary>The ONNX Runtime execution provider the session runs on, e.g. CPUExecutionProvider.</summary>
+    public string ExecutionProvider { get; }
+
     /// <summary>Inputs in graph order.</summary>
     public IReadOnlyList<TensorSpec> Inputs { get; }
 
@@ -40,7 +52,22 @@ public sealed class ModelVersion : IDisposable
     /// <summary>"model 'x' version y", the prefix of every message about this version.</summary>
     public string Label { get; }
 
-    public void Dispose() => Session.Dispose();
+    /// <summary>The batching rules in force (off when the model has no batch dimension).</summary>
+    public BatcherOptions Batching { get; }
+
+    /// <summary>The queue requests for this version wait in.</summary>
+    public DynamicBatcher<InferItem, ModelInferResponse> Batcher { get; }
+
+    /// <summary>Whether every input and output has a variable first dimension, so rows can be merged and split.</summary>
+    public bool HasBatchDimension =>
+        Inputs.Concat(Outputs).All(t => t.Shape.Count > 0 && t.Shape[0] == -1);
+
+    /// <summary>Drains queued and running requests, then releases the session.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Batcher.DisposeAsync().ConfigureAwait(false);
+        Session.Dispose();
+    }
 
     private static TensorSpec[] Describe(IReadOnlyList<string> names, IReadOnlyDictionary<string, NodeMetadata> metadata)
     {

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
+using Google.Protobuf.Collections;
 using Inference;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -9,23 +10,21 @@ namespace MlopsGateway.Worker;
 /// <summary>Moves tensors between the protocol's messages and ONNX Runtime values.</summary>
 public static class TensorConverter
 {
-    /// <summary>
-    /// A tensor owned by ONNX Runtime holding the input's values: raw bytes are copied once, typed
-    /// values element by element (narrowed for INT8/INT16/UINT8/UINT16, as the protocol carries them widened).
-    /// </summary>
+    /// <summary>A tensor owned by ONNX Runtime holding the input's values, copied once.</summary>
     public static OrtValue ToOrtValue(ValidatedInput input)
     {
         TensorDataType.TryGetElementType(input.Spec.Datatype, out var elementType);
         var value = OrtValue.CreateAllocatedTensorValue(OrtAllocator.DefaultInstance, elementType, input.Shape);
         try
         {
+            var target = value.GetTensorMutableRawData();
             if (input.Raw is not null)
             {
-                input.Raw.Span.CopyTo(value.GetTensorMutableRawData());
+                input.Raw.Span.CopyTo(target);
             }
             else
             {
-                CopyTyped(input.Spec.Datatype, input.Contents!, value);
+                CopyTyped(input.Spec.Datatype, input.Contents!, target);
             }
             return value;
         }
@@ -36,39 +35,40 @@ public static class TensorConverter
         }
     }
 
-    private static void CopyTyped(string datatype, InferTensorContents contents, OrtValue value)
+    /// <summary>
+    /// Writes typed contents into <paramref name="target"/> as little-endian elements of
+    /// <paramref name="datatype"/>, narrowing INT8/INT16/UINT8/UINT16, which the protocol carries widened.
+    /// </summary>
+    public static void CopyTyped(string datatype, InferTensorContents contents, Span<byte> target)
     {
         switch (datatype)
         {
-            case TensorDataType.Fp32: Copy(contents.Fp32Contents, value.GetTensorMutableDataAsSpan<float>()); break;
-            case TensorDataType.Fp64: Copy(contents.Fp64Contents, value.GetTensorMutableDataAsSpan<double>()); break;
-            case TensorDataType.Int32: Copy(contents.IntContents, value.GetTensorMutableDataAsSpan<int>()); break;
-            case TensorDataType.Int64: Copy(contents.Int64Contents, value.GetTensorMutableDataAsSpan<long>()); break;
-            case TensorDataType.UInt32: Copy(contents.UintContents, value.GetTensorMutableDataAsSpan<uint>()); break;
-            case TensorDataType.UInt64: Copy(contents.Uint64Contents, value.GetTensorMutableDataAsSpan<ulong>()); break;
-            case TensorDataType.Bool: Copy(contents.BoolContents, value.GetTensorMutableDataAsSpan<bool>()); break;
+            case TensorDataType.Fp32: Copy(contents.Fp32Contents, MemoryMarshal.Cast<byte, float>(target)); break;
+            case TensorDataType.Fp64: Copy(contents.Fp64Contents, MemoryMarshal.Cast<byte, double>(target)); break;
+            case TensorDataType.Int32: Copy(contents.IntContents, MemoryMarshal.Cast<byte, int>(target)); break;
+            case TensorDataType.Int64: Copy(contents.Int64Contents, MemoryMarshal.Cast<byte, long>(target)); break;
+            case TensorDataType.UInt32: Copy(contents.UintContents, MemoryMarshal.Cast<byte, uint>(target)); break;
+            case TensorDataType.UInt64: Copy(contents.Uint64Contents, MemoryMarshal.Cast<byte, ulong>(target)); break;
+            case TensorDataType.Bool: Copy(contents.BoolContents, MemoryMarshal.Cast<byte, bool>(target)); break;
             case TensorDataType.Int8:
                 {
-                    var target = value.GetTensorMutableDataAsSpan<sbyte>();
-                    for (var i = 0; i < target.Length; i++) { target[i] = (sbyte)contents.IntContents[i]; }
+                    var typed = MemoryMarshal.Cast<byte, sbyte>(target);
+                    for (var i = 0; i < typed.Length; i++) { typed[i] = (sbyte)contents.IntContents[i]; }
                     break;
                 }
             case TensorDataType.Int16:
                 {
-                    var target = value.GetTensorMutableDataAsSpan<short>();
-                    for (var i = 0; i < target.Length; i++) { target[i] = (short)contents.IntContents[i]; }
+                    var typed = MemoryMarshal.Cast<byte, short>(target);
+                    for (var i = 0; i < typed.Length; i++) { typed[i] = (short)contents.IntContents[i]; }
                     break;
                 }
             case TensorDataType.UInt8:
-                {
-                    var target = value.GetTensorMutableDataAsSpan<byte>();
-                    for (var i = 0; i < target.Length; i++) { target[i] = (byte)contents.UintContents[i]; }
-                    break;
-                }
+                for (var i = 0; i < target.Length; i++) { target[i] = (byte)contents.UintContents[i]; }
+                break;
             case TensorDataType.UInt16:
                 {
-                    var target = value.GetTensorMutableDataAsSpan<ushort>();
-                    for (var i = 0; i < target.Length; i++) { target[i] = (ushort)contents.UintContents[i]; }
+                    var typed = MemoryMarshal.Cast<byte, ushort>(target);
+                    for (var i = 0; i < typed.Length; i++) { typed[i] = (ushort)contents.UintContents[i]; }
                     break;
                 }
             default:
@@ -76,7 +76,7 @@ public static class TensorConverter
         }
     }
 
-    private static void Copy<T>(Google.Protobuf.Collections.RepeatedField<T> source, Span<T> target)
+    private static void Copy<T>(RepeatedField<T> source, Span<T> target)
     {
         for (var i = 0; i < target.Length; i++)
         {
@@ -85,43 +85,52 @@ public static class TensorConverter
     }
 
     /// <summary>
-    /// Appends an output to <paramref name="response"/>: as raw bytes when <paramref name="raw"/> is
-    /// set (and always for FP16/BF16, which have no typed field), as typed contents otherwise.
+    /// Appends an output to <paramref name="response"/>: raw bytes when <paramref name="raw"/> is set,
+    /// typed contents otherwise. One block copy out of <paramref name="data"/>, which ONNX Runtime
+    /// frees with the run's results.
     /// </summary>
-    public static void AddOutput(ModelInferResponse response, string name, OrtValue value, bool raw)
+    public static void AddOutput(ModelInferResponse response, string name, string datatype, long[] shape, ReadOnlySpan<byte> data, bool raw)
     {
-        var info = value.GetTensorTypeAndShape();
-        var datatype = TensorDataType.FromElementType(info.ElementDataType)
-            ?? throw new NotSupportedException($"Output '{name}' has element type {info.ElementDataType}, which the protocol cannot carry.");
         var tensor = new ModelInferResponse.Types.InferOutputTensor { Name = name, Datatype = datatype };
-        tensor.Shape.Add(info.Shape);
+        tensor.Shape.Add(shape);
         response.Outputs.Add(tensor);
-
-        var bytes = value.GetTensorDataAsSpan<byte>();
         if (raw || !TensorDataType.HasTypedContents(datatype))
         {
-            // One copy out of ONNX Runtime's buffer, which is freed with the run's results.
-            response.RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(bytes.ToArray()));
+            response.RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(data.ToArray()));
             return;
         }
 
         var contents = new InferTensorContents();
         switch (datatype)
         {
-            case TensorDataType.Fp32: contents.Fp32Contents.AddRange(MemoryMarshal.Cast<byte, float>(bytes).ToArray()); break;
-            case TensorDataType.Fp64: contents.Fp64Contents.AddRange(MemoryMarshal.Cast<byte, double>(bytes).ToArray()); break;
-            case TensorDataType.Int32: contents.IntContents.AddRange(MemoryMarshal.Cast<byte, int>(bytes).ToArray()); break;
-            case TensorDataType.Int64: contents.Int64Contents.AddRange(MemoryMarshal.Cast<byte, long>(bytes).ToArray()); break;
-            case TensorDataType.UInt32: contents.UintContents.AddRange(MemoryMarshal.Cast<byte, uint>(bytes).ToArray()); break;
-            case TensorDataType.UInt64: contents.Uint64Contents.AddRange(MemoryMarshal.Cast<byte, ulong>(bytes).ToArray()); break;
-            case TensorDataType.Bool: contents.BoolContents.AddRange(MemoryMarshal.Cast<byte, bool>(bytes).ToArray()); break;
-            case TensorDataType.Int8: foreach (var v in MemoryMarshal.Cast<byte, sbyte>(bytes)) { contents.IntContents.Add(v); } break;
-            case TensorDataType.Int16: foreach (var v in MemoryMarshal.Cast<byte, short>(bytes)) { contents.IntContents.Add(v); } break;
-            case TensorDataType.UInt8: foreach (var v in bytes) { contents.UintContents.Add(v); } break;
-            case TensorDataType.UInt16: foreach (var v in MemoryMarshal.Cast<byte, ushort>(bytes)) { contents.UintContents.Add(v); } break;
+            case TensorDataType.Fp32: contents.Fp32Contents.AddRange(MemoryMarshal.Cast<byte, float>(data).ToArray()); break;
+            case TensorDataType.Fp64: contents.Fp64Contents.AddRange(MemoryMarshal.Cast<byte, double>(data).ToArray()); break;
+            case TensorDataType.Int32: contents.IntContents.AddRange(MemoryMarshal.Cast<byte, int>(data).ToArray()); break;
+            case TensorDataType.Int64: contents.Int64Contents.AddRange(MemoryMarshal.Cast<byte, long>(data).ToArray()); break;
+            case TensorDataType.UInt32: contents.UintContents.AddRange(MemoryMarshal.Cast<byte, uint>(data).ToArray()); break;
+            case TensorDataType.UInt64: contents.Uint64Contents.AddRange(MemoryMarshal.Cast<byte, ulong>(data).ToArray()); break;
+            case TensorDataType.Bool: contents.BoolContents.AddRange(MemoryMarshal.Cast<byte, bool>(data).ToArray()); break;
+            case TensorDataType.Int8: contents.IntContents.AddRange(Widen(MemoryMarshal.Cast<byte, sbyte>(data))); break;
+            case TensorDataType.Int16: contents.IntContents.AddRange(Widen(MemoryMarshal.Cast<byte, short>(data))); break;
+            case TensorDataType.UInt8: contents.UintContents.AddRange(WidenUnsigned(data)); break;
+            case TensorDataType.UInt16: contents.UintContents.AddRange(WidenUnsigned(MemoryMarshal.Cast<byte, ushort>(data))); break;
             default: throw new NotSupportedException($"Output '{name}' is {datatype}, which this worker cannot return.");
         }
         tensor.Contents = contents;
+    }
+
+    private static int[] Widen<T>(ReadOnlySpan<T> values) where T : struct, System.Numerics.IBinaryInteger<T>
+    {
+        var widened = new int[values.Length];
+        for (var i = 0; i < values.Length; i++) { widened[i] = int.CreateTruncating(values[i]); }
+        return widened;
+    }
+
+    private static uint[] WidenUnsigned<T>(ReadOnlySpan<T> values) where T : struct, System.Numerics.IBinaryInteger<T>
+    {
+        var widened = new uint[values.Length];
+        for (var i = 0; i < values.Length; i++) { widened[i] = uint.CreateTruncating(values[i]); }
+        return widened;
     }
 
     /// <summary>Whether ONNX Runtime element type <paramref name="type"/> can be served.</summary>

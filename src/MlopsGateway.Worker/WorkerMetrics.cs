@@ -39,8 +39,26 @@ public sealed class WorkerMetrics : IDisposable
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = s_rowBuckets });
     }
 
-    /// <summary>The underlying meter, for instruments other parts observe (queue depth).</summary>
+    /// <summary>The underlying meter.</summary>
     public Meter Meter => _meter;
+
+    /// <summary>
+    /// Observes <paramref name="repository"/>: queue depth per version, and one
+    /// <c>mlops_worker_model_info</c> series per loaded version naming its execution provider.
+    /// </summary>
+    public void Observe(ModelRepository repository)
+    {
+        _meter.CreateObservableGauge("mlops.worker.queue.depth", () => repository.All.Select(v =>
+            new Measurement<int>(v.Batcher.QueueDepth, new KeyValuePair<string, object?>("model", v.Name), new KeyValuePair<string, object?>("version", v.Version))),
+            "{request}", "Requests waiting in a model version's queue.");
+        _meter.CreateObservableGauge("mlops.worker.model.info", () => repository.All.Select(v =>
+            new Measurement<int>(1,
+                new KeyValuePair<string, object?>("model", v.Name),
+                new KeyValuePair<string, object?>("version", v.Version),
+                new KeyValuePair<string, object?>("execution_provider", v.ExecutionProvider),
+                new KeyValuePair<string, object?>("max_batch_size", v.Batching.Enabled ? v.Batching.MaxBatchSize : 0))),
+            null, "Loaded model versions, with their execution provider and batch limit.");
+    }
 
     /// <summary>Counts one answered request.</summary>
     public void RequestCompleted(string model, string version, string status) =>

@@ -6,6 +6,9 @@ public sealed class WorkerOptions
     /// <summary>The model repository folder: <c>&lt;repo&gt;/&lt;model&gt;/&lt;version&gt;/model.onnx</c>.</summary>
     public string ModelRepository { get; set; } = "models";
 
+    /// <summary>Reload a model when files under its folder change.</summary>
+    public bool WatchRepository { get; set; }
+
     /// <summary>Largest request message accepted, in bytes (a batch of images is several megabytes).</summary>
     public int MaxReceiveMessageSize { get; set; } = 64 * 1024 * 1024;
 

@@ -2,6 +2,7 @@ using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,11 +20,20 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<WorkerMarker>();
         services.AddOptions<WorkerOptions>().Configure(configure).ValidateOnStart();
         services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
-        services.AddSingleton(sp => new ModelRepository(
-            sp.GetRequiredService<IOptions<WorkerOptions>>().Value.ModelRepository,
-            sp.GetRequiredService<ILogger<ModelRepository>>()));
-        services.AddHostedService<ModelRepositoryService>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<WorkerMetrics>();
+        services.AddSingleton(sp =>
+        {
+            var metrics = sp.GetRequiredService<WorkerMetrics>();
+            var repository = new ModelRepository(
+                sp.GetRequiredService<IOptions<WorkerOptions>>().Value.ModelRepository,
+                sp.GetRequiredService<ILogger<ModelRepository>>(),
+                metrics,
+                sp.GetRequiredService<TimeProvider>());
+            metrics.Observe(repository);
+            return repository;
+        });
+        services.AddHostedService<ModelRepositoryService>();
         services.AddGrpc();
         services.AddMlopsMetrics(WorkerMetrics.MeterName);
         services.AddSingleton<IConfigureOptions<GrpcServiceOptions>>(sp => new ConfigureOptions<GrpcServiceOptions>(grpc =>

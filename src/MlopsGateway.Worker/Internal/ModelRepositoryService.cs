@@ -1,13 +1,18 @@
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace MlopsGateway.Worker.Internal;
 
 /// <summary>Loads the repository before the server takes requests, and releases its sessions on stop.</summary>
-internal sealed class ModelRepositoryService(ModelRepository repository) : IHostedService
+internal sealed class ModelRepositoryService(ModelRepository repository, IOptions<WorkerOptions> options) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         repository.Load();
+        if (options.Value.WatchRepository)
+        {
+            repository.StartWatching();
+        }
         return Task.CompletedTask;
     }
 

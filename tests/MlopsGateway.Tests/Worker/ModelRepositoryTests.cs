@@ -17,10 +17,10 @@ public sealed class ModelRepositoryTests : IDisposable
     }
 
     [Fact]
-    public void Load_SampleModels_DescribesInputsAndOutputs()
+    public async Task Load_SampleModels_DescribesInputsAndOutputs()
     {
         SampleModels.WritePropensity(_root);
-        using var repository = new ModelRepository(_root);
+        await using var repository = new ModelRepository(_root);
         repository.Load();
 
         Assert.True(repository.TryResolve("propensity", "1", out var model));
@@ -31,13 +31,13 @@ public sealed class ModelRepositoryTests : IDisposable
     }
 
     [Fact]
-    public void TryResolve_NoVersion_TakesHighestNumber()
+    public async Task TryResolve_NoVersion_TakesHighestNumber()
     {
         foreach (var version in new[] { "2", "10", "9" })
         {
             TestModels.WriteDtypes(_root, version);
         }
-        using var repository = new ModelRepository(_root);
+        await using var repository = new ModelRepository(_root);
         repository.Load();
 
         Assert.True(repository.TryResolve("dtypes", "", out var latest));
@@ -46,10 +46,10 @@ public sealed class ModelRepositoryTests : IDisposable
     }
 
     [Fact]
-    public void TryResolve_UnknownModelOrVersion_False()
+    public async Task TryResolve_UnknownModelOrVersion_False()
     {
         TestModels.WriteDtypes(_root);
-        using var repository = new ModelRepository(_root);
+        await using var repository = new ModelRepository(_root);
         repository.Load();
 
         Assert.False(repository.TryResolve("nope", "", out _));
@@ -57,7 +57,7 @@ public sealed class ModelRepositoryTests : IDisposable
     }
 
     [Fact]
-    public void Load_CorruptModelBesideGoodOne_ServesTheGoodOneOnly()
+    public async Task Load_CorruptModelBesideGoodOne_ServesTheGoodOneOnly()
     {
         TestModels.WriteDtypes(_root);
         var broken = Path.Combine(_root, "broken", "1");
@@ -65,7 +65,7 @@ public sealed class ModelRepositoryTests : IDisposable
         File.WriteAllText(Path.Combine(broken, ModelRepository.ModelFileName), "this is not an onnx file");
         var logs = new LogCollector();
         using var factory = LoggerFactory.Create(logs.Configure);
-        using var repository = new ModelRepository(_root, factory.CreateLogger<ModelRepository>());
+        await using var repository = new ModelRepository(_root, factory.CreateLogger<ModelRepository>());
 
         repository.Load();
 
@@ -75,12 +75,12 @@ public sealed class ModelRepositoryTests : IDisposable
     }
 
     [Fact]
-    public void Load_InvalidConfigJson_RefusesThatVersion()
+    public async Task Load_InvalidConfigJson_RefusesThatVersion()
     {
         TestModels.WriteDtypes(_root, "1");
         TestModels.WriteDtypes(_root, "2");
         File.WriteAllText(Path.Combine(_root, "dtypes", "2", ModelConfig.FileName), "{ not json");
-        using var repository = new ModelRepository(_root);
+        await using var repository = new ModelRepository(_root);
         repository.Load();
 
         Assert.Equal(["1"], repository.VersionsOf("dtypes").Select(v => v.Version));
@@ -89,7 +89,7 @@ public sealed class ModelRepositoryTests : IDisposable
     [Fact]
     public void Load_MissingFolder_ThrowsNamingIt()
     {
-        using var repository = new ModelRepository(_root);
+        var repository = new ModelRepository(_root);
         var ex = Assert.Throws<DirectoryNotFoundException>(repository.Load);
         Assert.Contains(_root, ex.Message);
     }
