@@ -21,8 +21,8 @@ public static class MetricsServiceCollectionExtensions
             .AddMeter(meterNames)
             .AddPrometheusExporter(prometheus =>
             {
-                // Scrapers poll every few seconds; a short cache keeps concurrent scrapes cheap.
-                prometheus.ScrapeResponseCacheDurationMilliseconds = 1000;
+                // No cache: load tools diff two scrapes taken moments apart, and a cached page would hide the change.
+                prometheus.ScrapeResponseCacheDurationMilliseconds = 0;
             }));
         services.AddHealthChecks();
         return services;

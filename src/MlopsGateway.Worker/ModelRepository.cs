@@ -23,7 +23,7 @@ public sealed class ModelRepository : IAsyncDisposable
     private readonly ModelLoader _loader;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<(string Model, string Version), ModelState> _states = new();
-    private readonly ConcurrentDictionary<(string Model, string Version), (long Length, DateTime Written)> _stamps = new();
+    private readonly ConcurrentDictionary<(string Model, string Version), string> _stamps = new();
     private volatile Snapshot _snapshot = Snapshot.Empty;
     private FileSystemWatcher? _watcher;
     private Timer? _debounce;
@@ -330,10 +330,16 @@ public sealed class ModelRepository : IAsyncDisposable
         return Path.Combine(Root, name);
     }
 
-    private static (long Length, DateTime Written) Stamp(string path)
+    /// <summary>Size and write time of the model file and both config files: a change to any reloads the version.</summary>
+    private static string Stamp(string path)
     {
-        var info = new FileInfo(path);
-        return (info.Length, info.LastWriteTimeUtc);
+        var versionDir = Path.GetDirectoryName(path)!;
+        var files = new[] { path, Path.Combine(versionDir, ModelConfig.FileName), Path.Combine(Path.GetDirectoryName(versionDir)!, ModelConfig.FileName) };
+        return string.Join('|', files.Select(f =>
+        {
+            var info = new FileInfo(f);
+            return info.Exists ? $"{info.Length}@{info.LastWriteTimeUtc.Ticks}" : "-";
+        }));
     }
 
     /// <summary>Orders versions numerically where both are numbers, ordinally otherwise.</summary>

@@ -1,0 +1,104 @@
+using System.Globalization;
+using Grpc.Core;
+using Inference;
+using Microsoft.ML.OnnxRuntime;
+using MlopsGateway.Cli;
+using MlopsGateway.Tests.Infrastructure;
+using MlopsGateway.Worker;
+
+namespace MlopsGateway.Tests.Functional;
+
+/// <summary>Many concurrent requests through the real gateway and worker: each gets its own answer.</summary>
+public sealed class BatchingFunctionalTests(StackFixture stack) : IClassFixture<StackFixture>
+{
+    private static ModelInferRequest Row(float[] features, string id)
+    {
+        var request = new ModelInferRequest { ModelName = "propensity", ModelVersion = "1", Id = id };
+        var input = new ModelInferRequest.Types.InferInputTensor { Name = "features", Datatype = "FP32", Contents = new InferTensorContents() };
+        input.Shape.Add([1, 5]);
+        input.Contents.Fp32Contents.Add(features);
+        request.Inputs.Add(input);
+        return request;
+    }
+
+    [Fact]
+    public async Task ModelInfer_500ConcurrentDistinctRows_EachEqualsThatRowRunAlone()
+    {
+        const int count = 500;
+        var random = new Random(1234);
+        var rows = Enumerable.Range(0, count)
+            .Select(_ => Enumerable.Range(0, 5).Select(_ => (float)Math.Round(random.NextDouble() * 40 - 10, 3)).ToArray())
+            .ToArray();
+        var client = StackFixture.Client(stack.GatewayAddress);
+        var headers = StackFixture.WithKey(stack.AllModelsKey);
+        var before = await ScrapeBatchSizeAsync("1");
+
+        var answers = await Task.WhenAll(rows.Select((row, i) =>
+            client.ModelInferAsync(Row(row, i.ToString(CultureInfo.InvariantCulture)), headers).ResponseAsync));
+
+        // The reference: every row alone, in process, through the same model file.
+        using var session = new InferenceSession(Path.Combine(stack.Repository, "propensity", "1", ModelRepository.ModelFileName));
+        for (var i = 0; i < count; i++)
+        {
+            Assert.Equal(i.ToString(CultureInfo.InvariantCulture), answers[i].Id);
+            using var input = OrtValue.CreateTensorValueFromMemory(rows[i], [1, 5]);
+            using var results = session.Run(new RunOptions(), ["features"], [input], ["probabilities", "label"]);
+            Assert.Equal(results[0].GetTensorDataAsSpan<float>().ToArray(), answers[i].Outputs[0].Contents.Fp32Contents);
+            Assert.Equal(results[1].GetTensorDataAsSpan<long>()[0], answers[i].Outputs[1].Contents.Int64Contents[0]);
+        }
+
+        // Under that concurrency, the worker merged requests: more rows than runs.
+        var after = await ScrapeBatchSizeAsync("1");
+        var runs = after.Count - before.Count;
+        var batchedRows = after.Sum - before.Sum;
+        Assert.Equal(count, batchedRows);
+        Assert.True(runs < count, $"{count} requests ran in {runs} runs: no batching happened.");
+    }
+
+    [Fact]
+    public async Task ModelInfer_RowsDisagreeBetweenInputs_InvalidArgumentBeforeBatching()
+    {
+        var request = new ModelInferRequest { ModelName = "dtypes" };
+        void Add(string name, string datatype, long[] shape, Action<InferTensorContents> fill)
+        {
+            var tensor = new ModelInferRequest.Types.InferInputTensor { Name = name, Datatype = datatype, Contents = new InferTensorContents() };
+            tensor.Shape.Add(shape);
+            fill(tensor.Contents);
+            request.Inputs.Add(tensor);
+        }
+        Add("x_fp32", "FP32", [2, 3], c => c.Fp32Contents.Add(new float[6]));
+        Add("x_fp64", "FP64", [1, 2], c => c.Fp64Contents.Add(new double[2]));
+        Add("x_i32", "INT32", [2], c => c.IntContents.Add(new int[2]));
+        Add("x_i64", "INT64", [2, 2], c => c.Int64Contents.Add(new long[4]));
+        Add("x_bool", "BOOL", [2], c => c.BoolContents.Add(new bool[2]));
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() =>
+            StackFixture.Client(stack.GatewayAddress).ModelInferAsync(request, StackFixture.WithKey(stack.AllModelsKey)).ResponseAsync);
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("inputs disagree on the batch dimension: 'x_fp32' has 2 rows, 'x_fp64' has 1", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ModelMetadata_Parameters_NameProviderAndBatchLimit()
+    {
+        var metadata = await StackFixture.Client(stack.WorkerAddress).ModelMetadataAsync(new ModelMetadataRequest { Name = "propensity" });
+        Assert.Equal("CPUExecutionProvider", metadata.Parameters["execution_provider"].StringParam);
+        Assert.Equal(32, metadata.Parameters["max_batch_size"].Int64Param);
+    }
+
+    private async Task<(double Sum, double Count)> ScrapeBatchSizeAsync(string version)
+    {
+        using var http = new HttpClient();
+        var text = await http.GetStringAsync(stack.WorkerMetricsAddress + "/metrics");
+        double Value(string suffix)
+        {
+            var line = text.Split('\n').FirstOrDefault(l =>
+                l.StartsWith("mlops_worker_batch_size" + suffix + "{", StringComparison.Ordinal)
+                && l.Contains("model=\"propensity\"", StringComparison.Ordinal)
+                && l.Contains($"version=\"{version}\"", StringComparison.Ordinal));
+            return line is null ? 0 : double.Parse(line[(line.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        return (Value("_sum"), Value("_count"));
+    }
+}

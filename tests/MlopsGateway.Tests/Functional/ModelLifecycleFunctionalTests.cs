@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using Grpc.Core;
+using Inference;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using MlopsGateway.Monitoring;
+using MlopsGateway.Tests.Infrastructure;
+using MlopsGateway.Worker;
+
+namespace MlopsGateway.Tests.Functional;
+
+/// <summary>Loading and unloading model versions on a real worker while requests keep arriving.</summary>
+public sealed class ModelLifecycleFunctionalTests : IAsyncLifetime
+{
+    private readonly string _repository = TestModels.NewRepository();
+    private readonly LogCollector _logs = new();
+    private WebApplication _worker = null!;
+    private GRPCInferenceService.GRPCInferenceServiceClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _worker = WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o => o.ModelRepository = _repository, _logs.Configure);
+        await _worker.StartAsync();
+        _client = StackFixture.Client(ServerEndpoints.GrpcAddress(_worker));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _worker.StopAsync();
+        await _worker.DisposeAsync();
+        Directory.Delete(_repository, recursive: true);
+    }
+
+    private static ModelInferRequest Propensity(string version = "")
+    {
+        var request = new ModelInferRequest { ModelName = "propensity", ModelVersion = version };
+        var input = new ModelInferRequest.Types.InferInputTensor { Name = "features", Datatype = "FP32", Contents = new InferTensorContents() };
+        input.Shape.Add([1, 5]);
+        input.Contents.Fp32Contents.Add([3f, 12.5f, 2f, 14f, 4f]);
+        request.Inputs.Add(input);
+        return request;
+    }
+
+    private void CopyVersion(string model, string from, string to)
+    {
+        var target = Path.Combine(_repository, model, to);
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(Path.Combine(_repository, model, from)))
+        {
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        }
+    }
+
+    [Fact]
+    public async Task LoadAndUnload_UnderTraffic_NoRequestFails()
+    {
+        var failures = new ConcurrentQueue<string>();
+        var versions = new ConcurrentDictionary<string, int>();
+        var total = 0;
+        using var stop = new CancellationTokenSource();
+        var traffic = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            // Bounded: at most 20,000 requests per loop, and the test stops it long before.
+            for (var i = 0; i < 20_000 && !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    var response = await _client.ModelInferAsync(Propensity());
+                    versions.AddOrUpdate(response.ModelVersion, 1, (_, n) => n + 1);
+                    Interlocked.Increment(ref total);
+                }
+                catch (RpcException ex)
+                {
+                    failures.Enqueue($"{ex.StatusCode}: {ex.Status.Detail}");
+                }
+            }
+        })).ToArray();
+
+        await WaitForVersionAsync(versions, "2");
+        CopyVersion("propensity", "2", "3");
+        await _client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "propensity" });
+        await WaitForVersionAsync(versions, "3");
+
+        Directory.Delete(Path.Combine(_repository, "propensity", "3"), recursive: true);
+        await _client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "propensity" });
+        var servedTwoAgain = versions.GetValueOrDefault("2");
+        await WaitUntilAsync(() => versions.GetValueOrDefault("2") > servedTwoAgain + 20);
+
+        await _client.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = "dtypes" });
+        Assert.False((await _client.ModelReadyAsync(new ModelReadyRequest { Name = "dtypes" })).Ready);
+        await _client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "dtypes" });
+        Assert.True((await _client.ModelReadyAsync(new ModelReadyRequest { Name = "dtypes" })).Ready);
+
+        await stop.CancelAsync();
+        await Task.WhenAll(traffic);
+        Assert.Empty(failures);
+        Assert.True(total > 100, $"only {total} requests ran");
+        Assert.Equal(["2", "3"], versions.Keys.Order());
+    }
+
+    [Fact]
+    public async Task RepositoryModelUnload_RequestsAlreadyQueued_AllAnsweredThenNotFound()
+    {
+        File.WriteAllText(Path.Combine(_repository, "propensity", "1", ModelConfig.FileName),
+            """{ "max_queue_delay_us": 30000000, "max_batch_size": 64 }""");
+        await _client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "propensity" });
+        var repository = _worker.Services.GetRequiredService<ModelRepository>();
+        Assert.True(repository.TryResolve("propensity", "1", out var version1));
+
+        // These would wait 30 s for a batch to fill; the unload arrives while they wait.
+        var queued = Enumerable.Range(0, 10).Select(_ => _client.ModelInferAsync(Propensity("1")).ResponseAsync).ToArray();
+        await WaitUntilAsync(() => version1!.Batcher.QueueDepth == 10);
+        await _client.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = "propensity" });
+
+        var answers = await Task.WhenAll(queued);
+        Assert.All(answers, a => Assert.Equal("1", a.ModelVersion));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => _client.ModelInferAsync(Propensity("1")).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        var index = await _client.RepositoryIndexAsync(new RepositoryIndexRequest());
+        Assert.Contains(index.Models, m => m is { Name: "propensity", Version: "1", State: "UNLOADED" });
+    }
+
+    [Fact]
+    public async Task RepositoryModelLoad_Sha256Mismatch_RefusesThatVersionWithReason()
+    {
+        CopyVersion("propensity", "2", "4");
+        var actual = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(_repository, "propensity", "4", ModelRepository.ModelFileName))));
+        File.WriteAllText(Path.Combine(_repository, "propensity", "4", ModelConfig.FileName), $$"""{ "sha256": "{{new string('0', 64)}}" }""");
+
+        await _client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "propensity" });
+
+        var index = await _client.RepositoryIndexAsync(new RepositoryIndexRequest());
+        var refused = Assert.Single(index.Models, m => m.Name == "propensity" && m.Version == "4");
+        Assert.Equal("UNAVAILABLE", refused.State);
+        Assert.Contains($"model.onnx is {actual}", refused.Reason);
+        Assert.Equal("2", (await _client.ModelInferAsync(Propensity())).ModelVersion);
+        Assert.Contains(_logs.Entries, e => e.Event.Name == "ModelRefused" && e.Message.Contains("sha256 mismatch", StringComparison.Ordinal));
+
+        File.WriteAllText(Path.Combine(_repository, "propensity", "4", ModelConfig.FileName), $$"""{ "sha256": "{{actual}}" }""");
+        await _client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "propensity" });
+        Assert.Equal("4", (await _client.ModelInferAsync(Propensity())).ModelVersion);
+    }
+
+    [Fact]
+    public async Task RepositoryModelLoad_LatestOnePolicy_ServesOnlyTheHighestVersion()
+    {
+        File.WriteAllText(Path.Combine(_repository, "propensity", ModelConfig.FileName), """{ "version_policy": { "latest": 1 } }""");
+
+        await _client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "propensity" });
+
+        var metadata = await _client.ModelMetadataAsync(new ModelMetadataRequest { Name = "propensity" });
+        Assert.Equal(["2"], metadata.Versions);
+        var index = await _client.RepositoryIndexAsync(new RepositoryIndexRequest());
+        Assert.Contains(index.Models, m => m is { Name: "propensity", Version: "1", State: "UNLOADED", Reason: "not chosen by the version policy" });
+    }
+
+    [Fact]
+    public async Task RepositoryModelLoad_UnknownModel_NotFound()
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() => _client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "churn" }).ResponseAsync);
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        Assert.Contains("no folder for model 'churn'", ex.Status.Detail);
+    }
+
+    private static Task WaitForVersionAsync(ConcurrentDictionary<string, int> versions, string version) =>
+        WaitUntilAsync(() => versions.GetValueOrDefault(version) > 20);
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 20 s.");
+            await Task.Delay(20);
+        }
+    }
+}
