@@ -14,5 +14,6 @@ public static class MlopsCommand
         WorkerCommand.Create(),
         PredictCommand.Create(),
         KeysCommand.Create(),
+        ModelsCommand.Create(),
     };
 }

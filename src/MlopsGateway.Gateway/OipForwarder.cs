@@ -72,7 +72,7 @@ public sealed class OipForwarder : IDisposable
         if (scope == Scope.Unknown)
         {
             await GrpcErrorWriter.WriteAsync(context, StatusCode.Unimplemented,
-                $"The gateway does not forward '{method}'. It serves ServerLive, ServerReady, ServerMetadata, ModelReady, ModelMetadata and ModelInfer.")
+                $"The gateway does not forward '{method}'. It serves ServerLive, ServerReady, ServerMetadata, ModelReady, ModelMetadata and ModelInfer; repository rpcs (RepositoryIndex, RepositoryModelLoad, RepositoryModelUnload) are an operator's, served by each worker directly.")
                 .ConfigureAwait(false);
             return;
         }

@@ -26,24 +26,25 @@ internal static class UpCommand
         var gatewayMetricsPort = ServerOptions.MetricsPort("--gateway-metrics-port", 9100);
         var workerMetricsPort = ServerOptions.MetricsPort("--worker-metrics-port", 9101);
         var apiKey = new Option<string?>("--api-key") { Description = "Use this API key instead of a random one (at least 8 characters)." };
+        var watch = new Option<bool>("--watch") { Description = "Reload a model when files under its folder change." };
         var bind = ServerOptions.Bind("127.0.0.1");
         var verbose = ServerOptions.Verbose();
 
         var command = new Command("up", "Run everything in one process on embedded defaults: Redis, a worker with sample models, a gateway.")
         {
-            gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, models, apiKey, bind, verbose,
+            gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, models, apiKey, watch, bind, verbose,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             new UpSettings(parse.GetValue(gatewayPort), parse.GetValue(workerPort), parse.GetValue(gatewayMetricsPort),
                 parse.GetValue(workerMetricsPort), parse.GetValue(redis), parse.GetValue(models)!, parse.GetValue(apiKey),
-                parse.GetValue(bind)!, parse.GetValue(verbose)),
+                parse.GetValue(bind)!, parse.GetValue(verbose), parse.GetValue(watch)),
             cancellationToken));
         return command;
     }
 
     private sealed record UpSettings(
         int GatewayPort, int WorkerPort, int GatewayMetricsPort, int WorkerMetricsPort, string? Redis, string Models,
-        string? ApiKey, string Bind, bool Verbose);
+        string? ApiKey, string Bind, bool Verbose, bool Watch);
 
     private static async Task<int> RunAsync(UpSettings settings, CancellationToken cancellationToken)
     {
@@ -60,7 +61,11 @@ internal static class UpCommand
             ? $"Started embedded Redis-compatible server (Garnet) at {redis.Address}"
             : $"Connected to Redis at {redis.Address}").ConfigureAwait(false);
 
-        var worker = WorkerHost.Build(ServerOptions.Endpoint(bind, workerPort), o => o.ModelRepository = models, logging,
+        var worker = WorkerHost.Build(ServerOptions.Endpoint(bind, workerPort), o =>
+            {
+                o.ModelRepository = models;
+                o.WatchRepository = settings.Watch;
+            }, logging,
             ServerOptions.Endpoint(bind, settings.WorkerMetricsPort));
         await worker.StartAsync(cancellationToken).ConfigureAwait(false);
         var workerAddress = ServerOptions.Reachable(ServerEndpoints.GrpcAddress(worker));

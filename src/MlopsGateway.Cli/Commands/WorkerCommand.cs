@@ -16,13 +16,14 @@ internal static class WorkerCommand
             Description = "Model repository folder: <model>/<version>/model.onnx, with an optional config.json beside each model.",
             Required = true,
         };
+        var watch = new Option<bool>("--watch") { Description = "Reload a model when files under its folder change." };
         var samples = new Option<bool>("--write-samples") { Description = "Write the sample models into the folder first when it holds none." };
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9101);
         var bind = ServerOptions.Bind("0.0.0.0");
         var verbose = ServerOptions.Verbose();
         var command = new Command("worker", "Run a worker alone: serves the models in a repository folder over the Open Inference Protocol.")
         {
-            port, models, samples, metricsPort, bind, verbose,
+            port, models, watch, samples, metricsPort, bind, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -32,7 +33,11 @@ internal static class WorkerCommand
                 await Console.Out.WriteLineAsync($"Wrote sample models to {Path.GetFullPath(folder)}").ConfigureAwait(false);
             }
             var app = WorkerHost.Build(ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(port)),
-                o => o.ModelRepository = folder, ConsoleLogging.For(parse.GetValue(verbose)),
+                o =>
+                {
+                    o.ModelRepository = folder;
+                    o.WatchRepository = parse.GetValue(watch);
+                }, ConsoleLogging.For(parse.GetValue(verbose)),
                 ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"Worker listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);

@@ -164,6 +164,42 @@ public sealed class ModelLifecycleFunctionalTests : IAsyncLifetime
         Assert.Contains("no folder for model 'churn'", ex.Status.Detail);
     }
 
+    [Fact]
+    public async Task WatchRepository_NewVersionWrittenToDisk_ServedWithoutACall()
+    {
+        await using var watched = WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o =>
+        {
+            o.ModelRepository = _repository;
+            o.WatchRepository = true;
+        }, _logs.Configure);
+        await watched.StartAsync();
+        var client = StackFixture.Client(ServerEndpoints.GrpcAddress(watched));
+
+        CopyVersion("propensity", "2", "5");
+
+        await WaitUntilAsync(() => client.ModelReady(new ModelReadyRequest { Name = "propensity", Version = "5" }).Ready);
+        Assert.Equal("5", (await client.ModelInferAsync(Propensity())).ModelVersion);
+        await watched.StopAsync();
+    }
+
+    [Fact]
+    public async Task ModelInfer_ThroughGateway_RepositoryRpcsNotForwarded()
+    {
+        await using var redis = await TestRedis.ConnectAsync();
+        var (_, key) = await new MlopsGateway.Registry.ApiKeyStore(redis).CreateAsync("lifecycle-" + Guid.NewGuid().ToString("N"), []);
+        await using var gateway = MlopsGateway.Gateway.GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis,
+            o => o.Workers.Add(ServerEndpoints.GrpcAddress(_worker)), _logs.Configure);
+        await gateway.StartAsync();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => StackFixture.Client(ServerEndpoints.GrpcAddress(gateway))
+            .RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = "propensity" }, StackFixture.WithKey(key)).ResponseAsync);
+
+        Assert.Equal(StatusCode.Unimplemented, ex.StatusCode);
+        Assert.Contains("served by each worker directly", ex.Status.Detail);
+        Assert.True((await _client.ModelReadyAsync(new ModelReadyRequest { Name = "propensity" })).Ready);
+        await gateway.StopAsync();
+    }
+
     private static Task WaitForVersionAsync(ConcurrentDictionary<string, int> versions, string version) =>
         WaitUntilAsync(() => versions.GetValueOrDefault(version) > 20);
 

@@ -87,6 +87,96 @@ public sealed class ModelRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task Load_AutoProviderWithoutCuda_FallsBackToCpuWithOneWarning()
+    {
+        // These machines (and CI) have no CUDA libraries; on a GPU machine 'auto' picks CUDA instead.
+        SampleModels.WritePropensity(_root);
+        TestModels.WriteDtypes(_root);
+        var logs = new LogCollector();
+        using var factory = LoggerFactory.Create(logs.Configure);
+        await using var repository = new ModelRepository(_root, factory.CreateLogger<ModelRepository>());
+
+        repository.Load();
+
+        Assert.Equal(3, repository.All.Count);
+        Assert.All(repository.All, v => Assert.Equal("CPUExecutionProvider", v.ExecutionProvider));
+        var warning = Assert.Single(logs.Entries, e => e.Event.Name == "CudaUnavailable");
+        Assert.Contains("run on CPU", warning.Message);
+        Assert.Contains("Reason:", warning.Message);
+    }
+
+    [Fact]
+    public async Task Load_CudaRequiredWithoutCuda_RefusesWithTheReason()
+    {
+        TestModels.WriteDtypes(_root);
+        File.WriteAllText(Path.Combine(_root, "dtypes", "1", ModelConfig.FileName), """{ "execution_provider": "cuda" }""");
+        await using var repository = new ModelRepository(_root);
+
+        repository.Load();
+
+        Assert.Empty(repository.All);
+        var state = Assert.Single(repository.Index());
+        Assert.Equal(ModelState.Unavailable, state.State);
+        Assert.Contains("cuda", state.Reason, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Load_FixedBatchDimension_BatchingOffUnlessRewritten()
+    {
+        new OnnxModelBuilder("fixed")
+            .Input("x", Onnx.TensorProto.Types.DataType.Float, 1, 3)
+            .Node("Relu", ["x"], ["y"])
+            .Output("y", Onnx.TensorProto.Types.DataType.Float, 1, 3)
+            .Save(Path.Combine(_root, "fixed", "1", ModelRepository.ModelFileName));
+        new OnnxModelBuilder("fixed")
+            .Input("x", Onnx.TensorProto.Types.DataType.Float, 1, 3)
+            .Node("Relu", ["x"], ["y"])
+            .Output("y", Onnx.TensorProto.Types.DataType.Float, 1, 3)
+            .Save(Path.Combine(_root, "fixed", "2", ModelRepository.ModelFileName));
+        File.WriteAllText(Path.Combine(_root, "fixed", "2", ModelConfig.FileName), """{ "dynamic_batch_dim": true, "max_batch_size": 16 }""");
+        await using var repository = new ModelRepository(_root);
+
+        repository.Load();
+
+        Assert.True(repository.TryResolve("fixed", "1", out var asIs));
+        Assert.False(asIs!.Batching.Enabled);
+        Assert.Equal([1L, 3L], asIs.Inputs[0].Shape);
+        Assert.True(repository.TryResolve("fixed", "2", out var rewritten));
+        Assert.True(rewritten!.Batching.Enabled);
+        Assert.Equal(16, rewritten.Batching.MaxBatchSize);
+        Assert.Equal([-1L, 3L], rewritten.Inputs[0].Shape);
+    }
+
+    [Theory]
+    [InlineData("""{ "max_batch_size": -1 }""", "max_batch_size must be 0")]
+    [InlineData("""{ "instances": 0, "execution_provider": "tpu" }""", "instances must be at least 1")]
+    [InlineData("""{ "instances": 0, "execution_provider": "tpu" }""", "execution_provider must be auto, cuda or cpu, not 'tpu'")]
+    [InlineData("""{ "version_policy": { "latest": 1, "all": true } }""", "exactly one of latest, all, specific")]
+    [InlineData("""{ "sha256": "abc" }""", "sha256 must be 64 hex digits")]
+    [InlineData("""{ "max_batch_size": "many" }""", "max_batch_size")]
+    public void ModelConfigLoad_InvalidValues_ListsEveryProblem(string json, string expected)
+    {
+        Directory.CreateDirectory(_root);
+        var path = Path.Combine(_root, ModelConfig.FileName);
+        File.WriteAllText(path, json);
+        var ex = Assert.Throws<InvalidDataException>(() => ModelConfig.Load(path));
+        Assert.Contains(expected, ex.Message);
+    }
+
+    [Fact]
+    public void ModelConfigLoad_VersionFileOverridesModelFile_FieldByField()
+    {
+        Directory.CreateDirectory(Path.Combine(_root, "1"));
+        File.WriteAllText(Path.Combine(_root, ModelConfig.FileName), """{ "max_batch_size": 8, "description": "model-wide" }""");
+        File.WriteAllText(Path.Combine(_root, "1", ModelConfig.FileName), """{ "max_batch_size": 4 }""");
+
+        var config = ModelConfig.Load(Path.Combine(_root, ModelConfig.FileName), Path.Combine(_root, "1", ModelConfig.FileName));
+
+        Assert.Equal(4, config.MaxBatchSize);
+        Assert.Equal("model-wide", config.Description);
+    }
+
+    [Fact]
     public void Load_MissingFolder_ThrowsNamingIt()
     {
         var repository = new ModelRepository(_root);

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Inference;
+
+namespace MlopsGateway.Cli.Commands;
+
+/// <summary><c>mlops models index|load|unload</c>: a worker's model repository, through the repository rpcs.</summary>
+internal static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var models = new Command("models", "List, load and unload the models of a worker (Triton's repository rpcs; talk to the worker, not the gateway).");
+
+        var index = new Command("index", "List every model version in the worker's repository with its state (READY, UNAVAILABLE, UNLOADED) and why.") { Worker() };
+        index.SetAction(async (parse, cancellationToken) => await CallAsync(parse, async client =>
+        {
+            var response = await client.RepositoryIndexAsync(new RepositoryIndexRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"{"MODEL",-24}{"VERSION",-10}{"STATE",-13}REASON").ConfigureAwait(false);
+            foreach (var m in response.Models)
+            {
+                await Console.Out.WriteLineAsync($"{m.Name,-24}{m.Version,-10}{m.State,-13}{m.Reason}").ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false));
+
+        var loadName = ModelName();
+        var load = new Command("load", "Load or reload a model from the worker's repository: new and changed versions load, removed ones drain and unload.") { Worker(), loadName };
+        load.SetAction(async (parse, cancellationToken) => await CallAsync(parse, async client =>
+        {
+            var name = parse.GetValue(loadName)!;
+            await client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = name }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var metadata = await client.ModelMetadataAsync(new ModelMetadataRequest { Name = name }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"Loaded '{name}': versions {string.Join(", ", metadata.Versions)}.").ConfigureAwait(false);
+        }).ConfigureAwait(false));
+
+        var unloadName = ModelName();
+        var unload = new Command("unload", "Unload a model; requests already queued for it finish first.") { Worker(), unloadName };
+        unload.SetAction(async (parse, cancellationToken) => await CallAsync(parse, async client =>
+        {
+            var name = parse.GetValue(unloadName)!;
+            await client.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = name }, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"Unloaded '{name}'.").ConfigureAwait(false);
+        }).ConfigureAwait(false));
+
+        models.Subcommands.Add(index);
+        models.Subcommands.Add(load);
+        models.Subcommands.Add(unload);
+        return models;
+    }
+
+    private static Option<string> Worker() => new("--worker")
+    {
+        Description = "Worker address.",
+        DefaultValueFactory = _ => "http://127.0.0.1:5001",
+    };
+
+    private static Argument<string> ModelName() => new("model") { Description = "Model name (its folder in the repository)." };
+
+    private static async Task<int> CallAsync(ParseResult parse, Func<GRPCInferenceService.GRPCInferenceServiceClient, Task> call)
+    {
+        using var channel = GrpcChannel.ForAddress(parse.GetValue<string>("--worker")!);
+        try
+        {
+            await call(new GRPCInferenceService.GRPCInferenceServiceClient(channel)).ConfigureAwait(false);
+            return 0;
+        }
+        catch (RpcException ex)
+        {
+            await Console.Error.WriteLineAsync($"{ex.StatusCode}: {ex.Status.Detail}").ConfigureAwait(false);
+            return 2;
+        }
+    }
+}
