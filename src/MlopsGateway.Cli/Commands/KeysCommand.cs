@@ -21,7 +21,7 @@ internal static class KeysCommand
         {
             var allowed = (parse.GetValue(models) ?? []).SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
             var (record, secret) = await store.CreateAsync(parse.GetValue(name)!, allowed).ConfigureAwait(false);
-            await Console.Out.WriteLineAsync($"""
+            await parse.InvocationConfiguration.Output.WriteLineAsync($"""
                 Created key {record.Id} '{record.Name}' for models: {string.Join(", ", record.Models)}
                 Secret (shown once, store it now): {secret}
                 """).ConfigureAwait(false);
@@ -34,13 +34,13 @@ internal static class KeysCommand
             var records = await store.ListAsync().ConfigureAwait(false);
             if (records.Count == 0)
             {
-                await Console.Out.WriteLineAsync("No keys.").ConfigureAwait(false);
+                await parse.InvocationConfiguration.Output.WriteLineAsync("No keys.").ConfigureAwait(false);
                 return 0;
             }
-            await Console.Out.WriteLineAsync($"{"ID",-14}{"NAME",-24}{"CREATED (UTC)",-22}MODELS").ConfigureAwait(false);
+            await parse.InvocationConfiguration.Output.WriteLineAsync($"{"ID",-14}{"NAME",-24}{"CREATED (UTC)",-22}MODELS").ConfigureAwait(false);
             foreach (var r in records)
             {
-                await Console.Out.WriteLineAsync($"{r.Id,-14}{r.Name,-24}{r.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{string.Join(",", r.Models)}").ConfigureAwait(false);
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"{r.Id,-14}{r.Name,-24}{r.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{string.Join(",", r.Models)}").ConfigureAwait(false);
             }
             return 0;
         }).ConfigureAwait(false));
@@ -52,12 +52,12 @@ internal static class KeysCommand
             var removed = await store.RevokeAsync(parse.GetValue(target)!).ConfigureAwait(false);
             if (removed.Count == 0)
             {
-                await Console.Error.WriteLineAsync($"No key has id or name '{parse.GetValue(target)}'. 'mlops keys list' shows them.").ConfigureAwait(false);
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"No key has id or name '{parse.GetValue(target)}'. 'mlops keys list' shows them.").ConfigureAwait(false);
                 return 1;
             }
             foreach (var r in removed)
             {
-                await Console.Out.WriteLineAsync($"Revoked key {r.Id} '{r.Name}'.").ConfigureAwait(false);
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"Revoked key {r.Id} '{r.Name}'.").ConfigureAwait(false);
             }
             return 0;
         }).ConfigureAwait(false));
@@ -84,7 +84,7 @@ internal static class KeysCommand
         }
         catch (Exception ex) when (ex is InvalidOperationException or StackExchange.Redis.RedisException or ArgumentException)
         {
-            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            await parse.InvocationConfiguration.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return 1;
         }
     }

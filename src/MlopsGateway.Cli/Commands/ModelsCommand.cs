@@ -16,10 +16,10 @@ internal static class ModelsCommand
         index.SetAction(async (parse, cancellationToken) => await CallAsync(parse, async client =>
         {
             var response = await client.RepositoryIndexAsync(new RepositoryIndexRequest(), cancellationToken: cancellationToken).ConfigureAwait(false);
-            await Console.Out.WriteLineAsync($"{"MODEL",-24}{"VERSION",-10}{"STATE",-13}REASON").ConfigureAwait(false);
+            await parse.InvocationConfiguration.Output.WriteLineAsync($"{"MODEL",-24}{"VERSION",-10}{"STATE",-13}REASON").ConfigureAwait(false);
             foreach (var m in response.Models)
             {
-                await Console.Out.WriteLineAsync($"{m.Name,-24}{m.Version,-10}{m.State,-13}{m.Reason}").ConfigureAwait(false);
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"{m.Name,-24}{m.Version,-10}{m.State,-13}{m.Reason}").ConfigureAwait(false);
             }
         }).ConfigureAwait(false));
 
@@ -30,7 +30,7 @@ internal static class ModelsCommand
             var name = parse.GetValue(loadName)!;
             await client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = name }, cancellationToken: cancellationToken).ConfigureAwait(false);
             var metadata = await client.ModelMetadataAsync(new ModelMetadataRequest { Name = name }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await Console.Out.WriteLineAsync($"Loaded '{name}': versions {string.Join(", ", metadata.Versions)}.").ConfigureAwait(false);
+            await parse.InvocationConfiguration.Output.WriteLineAsync($"Loaded '{name}': versions {string.Join(", ", metadata.Versions)}.").ConfigureAwait(false);
         }).ConfigureAwait(false));
 
         var unloadName = ModelName();
@@ -39,7 +39,7 @@ internal static class ModelsCommand
         {
             var name = parse.GetValue(unloadName)!;
             await client.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = name }, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await Console.Out.WriteLineAsync($"Unloaded '{name}'.").ConfigureAwait(false);
+            await parse.InvocationConfiguration.Output.WriteLineAsync($"Unloaded '{name}'.").ConfigureAwait(false);
         }).ConfigureAwait(false));
 
         models.Subcommands.Add(index);
@@ -66,7 +66,7 @@ internal static class ModelsCommand
         }
         catch (RpcException ex)
         {
-            await Console.Error.WriteLineAsync($"{ex.StatusCode}: {ex.Status.Detail}").ConfigureAwait(false);
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"{ex.StatusCode}: {ex.Status.Detail}").ConfigureAwait(false);
             return 2;
         }
     }

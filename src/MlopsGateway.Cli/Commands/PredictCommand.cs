@@ -44,18 +44,18 @@ internal static class PredictCommand
                     headers, deadline, cancellationToken).ConfigureAwait(false);
                 var request = PredictRequestBuilder.Build(metadata, parse.GetValue(version), parse.GetValue(inputs)!, parse.GetValue(raw));
                 var response = await client.ModelInferAsync(request, headers, deadline, cancellationToken).ConfigureAwait(false);
-                await Console.Out.WriteLineAsync(InferResponseReader.ToJson(response).ToJsonString(new JsonSerializerOptions { WriteIndented = true }))
+                await parse.InvocationConfiguration.Output.WriteLineAsync(InferResponseReader.ToJson(response).ToJsonString(new JsonSerializerOptions { WriteIndented = true }))
                     .ConfigureAwait(false);
                 return 0;
             }
             catch (RpcException ex)
             {
-                await Console.Error.WriteLineAsync($"{ex.StatusCode}: {ex.Status.Detail}").ConfigureAwait(false);
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"{ex.StatusCode}: {ex.Status.Detail}").ConfigureAwait(false);
                 return 2;
             }
             catch (ArgumentException ex)
             {
-                await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                await parse.InvocationConfiguration.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
                 return 1;
             }
         });
