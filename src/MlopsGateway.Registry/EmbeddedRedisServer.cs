@@ -40,6 +40,8 @@ public sealed class EmbeddedRedisServer : IDisposable
             PageSize = "1m",
             IndexMemorySize = "1m",
             QuietMode = true,
+            // Shared quotas (RedisRateLimiting) run Lua scripts; Garnet ships with Lua off.
+            EnableLua = true,
         };
         var server = new GarnetServer(options);
         server.Start();
