@@ -14,5 +14,7 @@ public static class MlopsCommand
         WorkerCommand.Create(),
         PredictCommand.Create(),
         KeysCommand.Create(),
+        RolloutCommand.Create(),
+        WorkersCommand.Create(),
     };
 }

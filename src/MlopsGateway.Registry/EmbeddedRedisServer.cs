@@ -42,6 +42,7 @@ public sealed class EmbeddedRedisServer : IDisposable
             QuietMode = true,
             // Shared quotas (RedisRateLimiting) run Lua scripts; Garnet ships with Lua off.
             EnableLua = true,
+            LuaOptions = new LuaOptions(null),
         };
         var server = new GarnetServer(options);
         server.Start();
