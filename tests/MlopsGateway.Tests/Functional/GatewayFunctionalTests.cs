@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
@@ -24,29 +22,8 @@ public sealed class GatewayFunctionalTests(StackFixture stack) : IClassFixture<S
         [20f, 95f, 6f, 1f, 12f],
     ];
 
-    private static ModelInferRequest PropensityRequest(IReadOnlyList<float[]> rows, bool raw, string version = "")
-    {
-        var request = new ModelInferRequest { ModelName = "propensity", ModelVersion = version, Id = "req-42" };
-        var input = new ModelInferRequest.Types.InferInputTensor { Name = "features", Datatype = "FP32" };
-        input.Shape.Add([rows.Count, 5]);
-        var values = rows.SelectMany(r => r).ToArray();
-        if (raw)
-        {
-            var bytes = new byte[values.Length * 4];
-            for (var i = 0; i < values.Length; i++)
-            {
-                BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * 4), values[i]);
-            }
-            request.RawInputContents.Add(ByteString.CopyFrom(bytes));
-        }
-        else
-        {
-            input.Contents = new InferTensorContents();
-            input.Contents.Fp32Contents.Add(values);
-        }
-        request.Inputs.Add(input);
-        return request;
-    }
+    private static ModelInferRequest PropensityRequest(IReadOnlyList<float[]> rows, bool raw, string version = "") =>
+        TestRequests.Propensity("propensity", rows, raw, version);
 
     /// <summary>The propensity model in plain arithmetic: softmax over (-z, z) with z = w·x + b.</summary>
     private static double ExpectedPurchase(float[] row, float[] weights, float bias)

@@ -1,0 +1,250 @@
+using System.Globalization;
+using System.IdentityModel.Tokens.Jwt;
+using System.Security.Claims;
+using System.Text;
+using System.Text.RegularExpressions;
+using Grpc.Core;
+using Inference;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using MlopsGateway.Cli;
+using MlopsGateway.Registry;
+using MlopsGateway.Tests.Infrastructure;
+
+namespace MlopsGateway.Tests.Functional;
+
+/// <summary>Routes, canary, sticky keys, shadow, quotas and JWTs through real gateways to a real worker.</summary>
+public sealed partial class RoutingFunctionalTests(RoutingFixture stack) : IClassFixture<RoutingFixture>
+{
+    private GRPCInferenceService.GRPCInferenceServiceClient GatewayA => StackFixture.Client(stack.GatewayAAddress);
+
+    private Metadata Key => StackFixture.WithKey(stack.Key);
+
+    private ModelInferRequest Request(string version = "") => TestRequests.Propensity(stack.Model, [TestRequests.Row], version: version);
+
+    [Fact]
+    public async Task ChangeAsync_TwoGateways_BothHoldTheNewRouteWithinOneSecond()
+    {
+        await stack.SetRouteAsync(new RouteRecord("", "1"));
+
+        var change = await stack.Routes.ChangeAsync(stack.Model, (route, _) => route! with { Stable = "2" }, "tests");
+
+        var deadline = DateTime.UtcNow.AddSeconds(1);
+        while (!(stack.Holds(stack.GatewayA, change.After) && stack.Holds(stack.GatewayB, change.After)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "A gateway did not hold the new route within 1 s.");
+            await Task.Delay(5);
+        }
+        Assert.Equal("2", (await StackFixture.Client(stack.GatewayBAddress).ModelInferAsync(Request(), Key)).ModelVersion);
+        Assert.Equal("2", (await GatewayA.ModelInferAsync(Request(), Key)).ModelVersion);
+    }
+
+    [Fact]
+    public async Task ModelInfer_CanaryAt30Percent_AnswersSplitByWeight()
+    {
+        await stack.SetRouteAsync(new RouteRecord("", "1", Canary: "2", CanaryWeight: 30));
+
+        var versions = new List<string>();
+        for (var i = 0; i < 300; i++)
+        {
+            versions.Add((await GatewayA.ModelInferAsync(Request(), Key)).ModelVersion);
+        }
+
+        Assert.Equal(["1", "2"], versions.Distinct().Order());
+        Assert.InRange(versions.Count(v => v == "2") / 3.0, 20, 40);
+    }
+
+    [Fact]
+    public async Task ModelInfer_SameRoutingKey_SameVersionEveryTime()
+    {
+        await stack.SetRouteAsync(new RouteRecord("", "1", Canary: "2", CanaryWeight: 50));
+
+        var seen = new HashSet<string>();
+        for (var k = 0; k < 20; k++)
+        {
+            var headers = StackFixture.WithKey(stack.Key);
+            headers.Add("x-routing-key", $"customer-{k}");
+            var versions = new HashSet<string>();
+            for (var i = 0; i < 5; i++)
+            {
+                var client = i % 2 == 0 ? GatewayA : StackFixture.Client(stack.GatewayBAddress);
+                versions.Add((await client.ModelInferAsync(Request(), headers)).ModelVersion);
+            }
+            seen.Add(Assert.Single(versions));
+        }
+        Assert.Equal(2, seen.Count);
+    }
+
+    [Fact]
+    public async Task ModelInfer_ExplicitVersion_WinsOverTheRoute()
+    {
+        await stack.SetRouteAsync(new RouteRecord("", "2", Canary: "1", CanaryWeight: 100));
+
+        Assert.Equal("2", (await GatewayA.ModelInferAsync(Request("2"), Key)).ModelVersion);
+        Assert.Equal("1", (await GatewayA.ModelInferAsync(Request(), Key)).ModelVersion);
+    }
+
+    [Fact]
+    public async Task ModelInfer_ShadowWithDifferentWeights_DivergenceRecordedCallerGetsPrimary()
+    {
+        await stack.SetRouteAsync(new RouteRecord("", "1", Shadow: "2", ShadowPercent: 100));
+        var direct = await StackFixture.Client(stack.WorkerAddress).ModelInferAsync(Request("1"));
+        var directV2 = await StackFixture.Client(stack.WorkerAddress).ModelInferAsync(Request("2"));
+        Assert.NotEqual(InferResponseReader.Values(direct, 0), InferResponseReader.Values(directV2, 0));
+
+        for (var i = 0; i < 20; i++)
+        {
+            var answer = await GatewayA.ModelInferAsync(Request(), Key);
+            Assert.Equal("1", answer.ModelVersion);
+            Assert.Equal(InferResponseReader.Values(direct, 0), InferResponseReader.Values(answer, 0));
+        }
+
+        var labels = $"model=\"{stack.Model}\",primary=\"1\",shadow=\"2\"";
+        var metrics = await EventuallyMetricsAsync(text => Sample(text, "mlops_gateway_shadow_max_abs_diff", "_count", labels) >= 20);
+        Assert.True(Sample(metrics, "mlops_gateway_shadow_max_abs_diff", "_sum", labels) > 0.01, "the shadow's answers should differ");
+        Assert.True(Sample(metrics, "mlops_gateway_shadow_sent", "_total", labels + ",status=\"0\"") >= 20);
+    }
+
+    [Fact]
+    public async Task ModelInfer_OverQuota_ResourceExhaustedWithRetryHint()
+    {
+        var (_, secret) = await new ApiKeyStore(stack.Redis).CreateAsync("quota-" + stack.Model, [stack.Model], null, ratePerSecond: 0.01, burst: 2);
+        await EventuallyAsync(async () => (await GatewayA.ModelInferAsync(Request("1"), StackFixture.WithKey(secret))).ModelVersion == "1");
+        await GatewayA.ModelInferAsync(Request("1"), StackFixture.WithKey(secret));
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => GatewayA.ModelInferAsync(Request("1"), StackFixture.WithKey(secret)).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        Assert.Contains("over its quota of 0.01 requests/s (burst 2). Retry in", ex.Status.Detail);
+        Assert.True(long.Parse(ex.Trailers.GetValue("grpc-retry-pushback-ms")!, CultureInfo.InvariantCulture) > 0);
+    }
+
+    [Fact]
+    public async Task ModelInfer_TooLarge_ResourceExhaustedBeforeForwarding()
+    {
+        var rows = Enumerable.Repeat(TestRequests.Row, 2_000).ToArray();
+        var ex = await Assert.ThrowsAsync<RpcException>(() =>
+            GatewayA.ModelInferAsync(TestRequests.Propensity(stack.Model, rows, version: "1"), Key).ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        Assert.Contains($"this gateway accepts at most {RoutingFixture.MaxRequestBytes}", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ModelInfer_ValidJwt_Accepted()
+    {
+        var answer = await GatewayA.ModelInferAsync(Request("1"), Bearer(Token(RoutingFixture.JwtKey, stack.Model)));
+        Assert.Equal("1", answer.ModelVersion);
+    }
+
+    [Fact]
+    public async Task ModelInfer_JwtSignedWithAnotherKey_Unauthenticated()
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() =>
+            GatewayA.ModelInferAsync(Request("1"), Bearer(Token("another-signing-key-0123456789abcdefghij", stack.Model))).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
+        Assert.Contains("signature does not match", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ModelInfer_ExpiredJwt_Unauthenticated()
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() =>
+            GatewayA.ModelInferAsync(Request("1"), Bearer(Token(RoutingFixture.JwtKey, stack.Model, expires: DateTime.UtcNow.AddMinutes(-5)))).ResponseAsync);
+        Assert.Equal(StatusCode.Unauthenticated, ex.StatusCode);
+        Assert.Contains("expired", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ModelInfer_JwtWithoutTheModel_PermissionDenied()
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(() =>
+            GatewayA.ModelInferAsync(Request("1"), Bearer(Token(RoutingFixture.JwtKey, "other-model"))).ResponseAsync);
+        Assert.Equal(StatusCode.PermissionDenied, ex.StatusCode);
+        Assert.Contains($"token subject 'svc-checkout' may not call model '{stack.Model}'", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task Metrics_AfterCalls_RequestsByDecisionAndVersion()
+    {
+        await stack.SetRouteAsync(new RouteRecord("", "1", Canary: "2", CanaryWeight: 50));
+        for (var i = 0; i < 20; i++)
+        {
+            await GatewayA.ModelInferAsync(Request(), Key);
+        }
+        await GatewayA.ModelInferAsync(Request("2"), Key);
+
+        var metrics = await EventuallyMetricsAsync(text => text.Contains($"decision=\"explicit\",method=\"ModelInfer\",model=\"{stack.Model}\"", StringComparison.Ordinal));
+        Assert.True(Sample(metrics, "mlops_gateway_requests", "_total", $"decision=\"canary\",method=\"ModelInfer\",model=\"{stack.Model}\",status=\"OK\",version=\"2\"") > 0);
+        Assert.True(Sample(metrics, "mlops_gateway_requests", "_total", $"decision=\"stable\",method=\"ModelInfer\",model=\"{stack.Model}\",status=\"OK\",version=\"1\"") > 0);
+        Assert.Contains("mlops_gateway_request_duration_seconds_bucket{", metrics);
+    }
+
+    [Fact]
+    public void Logs_AfterTheCalls_NoUnexpectedErrors()
+    {
+        Assert.Empty(stack.Logs.Errors);
+    }
+
+    private static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
+
+    private static string Token(string key, string models, DateTime? expires = null) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    {
+        Subject = new ClaimsIdentity([new Claim("sub", "svc-checkout"), new Claim("models", models + " something-else")]),
+        NotBefore = (expires ?? DateTime.UtcNow.AddMinutes(5)).AddMinutes(-10),
+        Expires = expires ?? DateTime.UtcNow.AddMinutes(5),
+        SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
+    });
+
+    /// <summary>The value of <paramref name="name"/><paramref name="suffix"/> for the series whose labels include <paramref name="labels"/>; 0 when absent.</summary>
+    private static double Sample(string metrics, string name, string suffix, string labels)
+    {
+        var total = 0.0;
+        foreach (Match match in SampleLine().Matches(metrics))
+        {
+            if (match.Groups["name"].Value == name + suffix && match.Groups["labels"].Value.Contains(labels, StringComparison.Ordinal))
+            {
+                total += double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
+            }
+        }
+        return total;
+    }
+
+    [GeneratedRegex(@"^(?<name>[a-z_]+)\{(?<labels>[^}]*)\} (?<value>[0-9.eE+-]+)", RegexOptions.Multiline)]
+    private static partial Regex SampleLine();
+
+    private async Task<string> EventuallyMetricsAsync(Func<string, bool> condition)
+    {
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var text = await http.GetStringAsync(stack.GatewayAMetrics + "/metrics");
+            if (condition(text))
+            {
+                return text;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "The metrics did not show the expected series within 15 s:\n" + text);
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (RpcException) when (DateTime.UtcNow < deadline)
+            {
+            }
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 10 s.");
+            await Task.Delay(50);
+        }
+    }
+}
