@@ -66,7 +66,8 @@ public sealed class ResilienceFunctionalTests
         await Eventually(async () => (await client.ModelInferAsync(request, key)).ModelVersion == "2");
 
         Assert.Empty(logs.Errors);
-        Assert.Contains(logs.Entries, e => e.Event.Name is "RedisUnavailable" or "RedisRecovered" || e.Event.Name == "KeysLoaded");
+        // The outage is logged once, not per failed read.
+        Assert.True(logs.Entries.Count(e => e.Event.Name == "RedisUnavailable") <= 1);
         await gateway.StopAsync();
         await worker.StopAsync();
     }
@@ -74,14 +75,16 @@ public sealed class ResilienceFunctionalTests
     [Fact]
     public async Task ModelInfer_WorkerKilledUnderLoad_NoRequestThatNeverReachedAWorkerFails()
     {
-        await using var shared = await TestRedis.ConnectAsync();
+        // A Redis of its own: the killed worker's record lingers until its TTL, and no other test's gateway should see it.
+        await using var server = await RedisProcess.StartAsync();
+        await using var shared = await RedisConnector.ConnectAsync(server.Address);
         var model = "kill-" + Guid.NewGuid().ToString("N")[..8];
         var repository = NewRepository(model);
         var logs = new LogCollector();
         var secret = (await new ApiKeyStore(shared).CreateAsync("kill", [model])).Secret;
         // The doomed worker has a Redis connection of its own: closing it first keeps the worker from
         // announcing its departure, as a killed process could not.
-        var doomedRedis = await TestRedis.ConnectAsync();
+        var doomedRedis = await RedisConnector.ConnectAsync(server.Address);
         var doomed = StackFixture.StartWorker(repository, doomedRedis, new LogCollector());
         await using var survivor = StackFixture.StartWorker(repository, shared, new LogCollector());
         await Task.WhenAll(doomed.StartAsync(), survivor.StartAsync());

@@ -4,7 +4,8 @@ using StackExchange.Redis;
 
 namespace MlopsGateway.Tests.Registry;
 
-public class RouteStoreTests
+/// <summary>Against a Redis of their own: the fake workers written here must not reach other tests' gateways.</summary>
+public class RouteStoreTests(IsolatedRedisFixture isolated) : IClassFixture<IsolatedRedisFixture>
 {
     private static async Task<string> RegisterFakeWorkerAsync(IConnectionMultiplexer redis, params string[] versions)
     {
@@ -18,7 +19,7 @@ public class RouteStoreTests
     [Fact]
     public async Task ChangeAsync_ValidRoute_StoredAuditedAndAnnounced()
     {
-        await using var redis = await TestRedis.ConnectAsync();
+        await using var redis = await RedisConnector.ConnectAsync(isolated.Address);
         var model = await RegisterFakeWorkerAsync(redis, "1", "2");
         var store = new RouteStore(redis);
         var announced = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -46,7 +47,7 @@ public class RouteStoreTests
     [Fact]
     public async Task ChangeAsync_VersionNotServed_RefusedAndUnchanged()
     {
-        await using var redis = await TestRedis.ConnectAsync();
+        await using var redis = await RedisConnector.ConnectAsync(isolated.Address);
         var model = await RegisterFakeWorkerAsync(redis, "1");
         var store = new RouteStore(redis);
 

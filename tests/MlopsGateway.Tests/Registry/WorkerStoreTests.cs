@@ -4,7 +4,8 @@ using StackExchange.Redis;
 
 namespace MlopsGateway.Tests.Registry;
 
-public class WorkerStoreTests
+/// <summary>Against a Redis of their own: the fake workers written here must not reach other tests' gateways.</summary>
+public class WorkerStoreTests(IsolatedRedisFixture isolated) : IClassFixture<IsolatedRedisFixture>
 {
     private static WorkerRecord Record(string id, bool ready = true) =>
         new(id, "http://127.0.0.1:1", [new ServedVersion("m-" + id, "1"), new ServedVersion("m-" + id, "2")], ready, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
@@ -12,7 +13,7 @@ public class WorkerStoreTests
     [Fact]
     public async Task RegisterAsync_ThenList_RecordReturned()
     {
-        await using var redis = await TestRedis.ConnectAsync();
+        await using var redis = await RedisConnector.ConnectAsync(isolated.Address);
         var store = new WorkerStore(redis);
         var record = Record("w-" + Guid.NewGuid().ToString("N")[..8]);
 
@@ -26,7 +27,7 @@ public class WorkerStoreTests
     [Fact]
     public async Task ListAsync_RecordExpired_DroppedFromTheSet()
     {
-        await using var redis = await TestRedis.ConnectAsync();
+        await using var redis = await RedisConnector.ConnectAsync(isolated.Address);
         var store = new WorkerStore(redis);
         var record = Record("w-" + Guid.NewGuid().ToString("N")[..8]);
         await store.RegisterAsync(record, TimeSpan.FromSeconds(30));
@@ -41,7 +42,7 @@ public class WorkerStoreTests
     [Fact]
     public async Task RemoveAsync_Registered_GoneAndAnnounced()
     {
-        await using var redis = await TestRedis.ConnectAsync();
+        await using var redis = await RedisConnector.ConnectAsync(isolated.Address);
         var store = new WorkerStore(redis);
         var record = Record("w-" + Guid.NewGuid().ToString("N")[..8]);
         await store.RegisterAsync(record, TimeSpan.FromSeconds(30));
