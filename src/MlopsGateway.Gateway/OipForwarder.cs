@@ -81,6 +81,10 @@ public sealed partial class OipForwarder
         if (sizeLimit is { IsReadOnly: false })
         {
             sizeLimit.MaxRequestBodySize = _options.MaxRequestBodySize + GrpcRequestPeek.HeaderLength;
+            // YARP lifts the limit for anything that looks like gRPC (client streams may be long) and
+            // warns when it cannot; these calls are unary and the gateway keeps its own limit, which
+            // Kestrel enforces whether or not the feature stays visible.
+            context.Features.Set<IHttpMaxRequestBodySizeFeature>(null);
         }
 
         var model = "";
@@ -202,6 +206,11 @@ public sealed partial class OipForwarder
             var start = GrpcRequestPeek.WritePrefix(prefix.Name, decision.Version.Length > 0 ? decision.Version : prefix.Version, restLength);
             body = new ForwardedBodyStream(context.Request.BodyReader, start, prefix.FieldsEnd,
                 decision.ShadowVersion is null ? 0 : (int)restLength);
+            if (context.Request.ContentLength is { } length)
+            {
+                // gRPC clients seldom send one, but a copied Content-Length must match the rewritten body.
+                context.Request.ContentLength = length - prefix.FieldsEnd + start.Length;
+            }
         }
         else
         {

@@ -4,7 +4,7 @@ using MlopsGateway.Registry;
 namespace MlopsGateway.Cli.Commands;
 
 /// <summary>
-/// <c>mlops rollout status|canary|shadow|promote|rollback</c>: a model's route in Redis. Every change
+/// <c>mlops rollout status|canary|shadow|promote|rollback|clear</c>: a model's route in Redis. Every change
 /// is validated against the registered workers, printed with before and after, published to the
 /// gateways and kept in the audit trail.
 /// </summary>
@@ -96,11 +96,18 @@ internal static class RolloutCommand
             ? route with { Canary = null, CanaryWeight = 0 }
             : throw new ArgumentException($"Model '{parse.GetValue<string>("--model")}' has no canary to roll back ('mlops rollout status' shows its route).")));
 
+        var clear = new Command("clear", "Remove the model's route: requests without a version get the latest version served.")
+        {
+            RedisCommands.RedisRequired(), ModelOption(required: true), ByOption(),
+        };
+        clear.SetAction((parse, _) => Change(parse, (_, _) => null));
+
         rollout.Subcommands.Add(status);
         rollout.Subcommands.Add(canary);
         rollout.Subcommands.Add(shadow);
         rollout.Subcommands.Add(promote);
         rollout.Subcommands.Add(rollback);
+        rollout.Subcommands.Add(clear);
         return rollout;
     }
 
