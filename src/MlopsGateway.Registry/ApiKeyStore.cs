@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MlopsGateway.Registry.Internal;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Registry;
@@ -67,7 +68,7 @@ public sealed class ApiKeyStore
         var records = new List<ApiKeyRecord>(entries.Length);
         foreach (var entry in entries)
         {
-            var record = Deserialize(entry.Value);
+            var record = RedisJson.Read<ApiKeyRecord>(entry.Value);
             if (record is not null)
             {
                 records.Add(record);
@@ -99,21 +100,4 @@ public sealed class ApiKeyStore
 
     private Task PublishChangeAsync(string id) =>
         _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.ApiKeysChanged), id);
-
-    private static ApiKeyRecord? Deserialize(RedisValue value)
-    {
-        if (value.IsNullOrEmpty)
-        {
-            return null;
-        }
-        try
-        {
-            return JsonSerializer.Deserialize<ApiKeyRecord>((string)value!);
-        }
-        catch (JsonException)
-        {
-            // A record this version cannot read is skipped, not fatal: the other keys keep working.
-            return null;
-        }
-    }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MlopsGateway.Registry.Internal;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Registry;
@@ -28,7 +29,7 @@ public sealed class RouteStore
 
     /// <summary>The route of <paramref name="model"/>, or null when it has none.</summary>
     public async Task<RouteRecord?> GetAsync(string model) =>
-        Deserialize(await _redis.GetDatabase().HashGetAsync(RedisKeys.Routes, model).ConfigureAwait(false));
+        RedisJson.Read<RouteRecord>(await _redis.GetDatabase().HashGetAsync(RedisKeys.Routes, model).ConfigureAwait(false));
 
     /// <summary>Every route, by model name.</summary>
     public async Task<IReadOnlyList<RouteRecord>> ListAsync()
@@ -37,7 +38,7 @@ public sealed class RouteStore
         var routes = new List<RouteRecord>(entries.Length);
         foreach (var entry in entries)
         {
-            if (Deserialize(entry.Value) is { } route)
+            if (RedisJson.Read<RouteRecord>(entry.Value) is { } route)
             {
                 routes.Add(route);
             }
@@ -59,7 +60,7 @@ public sealed class RouteStore
         for (var attempt = 1; ; attempt++)
         {
             var current = await db.HashGetAsync(RedisKeys.Routes, model).ConfigureAwait(false);
-            var before = Deserialize(current);
+            var before = RedisJson.Read<RouteRecord>(current);
             var served = WorkerStore.VersionsOf(await _workers.ListAsync().ConfigureAwait(false), model);
             var now = _time.GetUtcNow();
             var after = change(before, served) is { } next ? next with { Model = model, UpdatedAt = now, UpdatedBy = by } : null;
@@ -99,19 +100,19 @@ public sealed class RouteStore
     {
         var db = _redis.GetDatabase();
         var changes = new List<RouteChange>();
-        IEnumerable<string?> raw;
+        IEnumerable<RedisValue> raw;
         try
         {
             var entries = await db.StreamRangeAsync(RedisKeys.RoutesAudit, "-", "+", null, Order.Descending).ConfigureAwait(false);
-            raw = entries.Select(e => (string?)e[AuditField]);
+            raw = entries.Select(e => e[AuditField]);
         }
         catch (RedisServerException ex) when (IsUnknownCommand(ex))
         {
-            raw = (await db.ListRangeAsync(RedisKeys.RoutesAudit, 0, -1).ConfigureAwait(false)).Select(v => (string?)v);
+            raw = await db.ListRangeAsync(RedisKeys.RoutesAudit, 0, -1).ConfigureAwait(false);
         }
         foreach (var json in raw)
         {
-            if (DeserializeChange(json) is { } change && (model is null || change.Model == model))
+            if (RedisJson.Read<RouteChange>(json) is { } change && (model is null || change.Model == model))
             {
                 changes.Add(change);
                 if (changes.Count == count)
@@ -145,37 +146,4 @@ public sealed class RouteStore
 
     private static bool IsUnknownCommand(RedisServerException ex) =>
         ex.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase);
-
-    private static RouteRecord? Deserialize(RedisValue value)
-    {
-        if (value.IsNullOrEmpty)
-        {
-            return null;
-        }
-        try
-        {
-            return JsonSerializer.Deserialize<RouteRecord>((string)value!);
-        }
-        catch (JsonException)
-        {
-            // A route this version cannot read is skipped (its model falls back to the latest version).
-            return null;
-        }
-    }
-
-    private static RouteChange? DeserializeChange(string? json)
-    {
-        if (string.IsNullOrEmpty(json))
-        {
-            return null;
-        }
-        try
-        {
-            return JsonSerializer.Deserialize<RouteChange>(json);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MlopsGateway.Registry.Internal;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Registry;
@@ -58,7 +59,7 @@ public sealed class WorkerStore
         var expired = new List<RedisValue>();
         for (var i = 0; i < ids.Length; i++)
         {
-            var record = Deserialize(values[i]);
+            var record = RedisJson.Read<WorkerRecord>(values[i]);
             if (record is null)
             {
                 expired.Add(ids[i]);
@@ -80,21 +81,4 @@ public sealed class WorkerStore
     public static IReadOnlyList<string> VersionsOf(IEnumerable<WorkerRecord> workers, string model) =>
         workers.Where(w => w.Ready).SelectMany(w => w.Models).Where(m => m.Model == model).Select(m => m.Version)
             .Distinct(StringComparer.Ordinal).Order(VersionOrder.Comparer).ToArray();
-
-    private static WorkerRecord? Deserialize(RedisValue value)
-    {
-        if (value.IsNullOrEmpty)
-        {
-            return null;
-        }
-        try
-        {
-            return JsonSerializer.Deserialize<WorkerRecord>((string)value!);
-        }
-        catch (JsonException)
-        {
-            // A record written by an incompatible version is skipped, not fatal.
-            return null;
-        }
-    }
 }

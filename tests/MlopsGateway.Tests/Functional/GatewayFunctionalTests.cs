@@ -263,11 +263,11 @@ public sealed class GatewayFunctionalTests(StackFixture stack) : IClassFixture<S
         var name = "revoked-" + Guid.NewGuid().ToString("N");
         var (_, secret) = await store.CreateAsync(name, []);
         var request = PropensityRequest([s_rows[0]], raw: false);
-        await Eventually(async () => (await Gateway.ModelInferAsync(request, StackFixture.WithKey(secret))).ModelName == "propensity");
+        await Wait.UntilAsync(async () => (await Gateway.ModelInferAsync(request, StackFixture.WithKey(secret))).ModelName == "propensity");
 
         await store.RevokeAsync(name);
 
-        await Eventually(async () =>
+        await Wait.UntilAsync(async () =>
         {
             try
             {
@@ -301,28 +301,5 @@ public sealed class GatewayFunctionalTests(StackFixture stack) : IClassFixture<S
     public void Logs_AfterTheCalls_NoUnexpectedErrors()
     {
         Assert.Empty(stack.Logs.Errors);
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (RpcException) when (DateTime.UtcNow < deadline)
-            {
-            }
-            if (DateTime.UtcNow >= deadline)
-            {
-                Assert.Fail("The condition did not hold within 10 s.");
-            }
-            await Task.Delay(50);
-        }
     }
 }

@@ -47,7 +47,7 @@ public sealed class ResilienceFunctionalTests
         var client = StackFixture.Client(ServerEndpoints.GrpcAddress(gateway));
         var key = StackFixture.WithKey(secret);
         var request = TestRequests.Propensity(model, [TestRequests.Row]);
-        await Eventually(async () => (await client.ModelInferAsync(request, key)).ModelVersion == "1");
+        await Wait.UntilAsync(async () => (await client.ModelInferAsync(request, key)).ModelVersion == "1");
 
         await server.StopAsync();
         for (var i = 0; i < 20; i++)
@@ -58,12 +58,12 @@ public sealed class ResilienceFunctionalTests
 
         await server.StartAgainAsync();
         // The route changes once the worker has registered again (validation needs it) and Redis answers.
-        await Eventually(async () =>
+        await Wait.UntilAsync(async () =>
         {
             await routes.ChangeAsync(model, (route, _) => route! with { Stable = "2" }, "tests");
             return true;
-        }, exceptions: ex => ex is RedisException or RouteValidationException or TimeoutException);
-        await Eventually(async () => (await client.ModelInferAsync(request, key)).ModelVersion == "2");
+        }, 20, ex => ex is RedisException or RouteValidationException or TimeoutException);
+        await Wait.UntilAsync(async () => (await client.ModelInferAsync(request, key)).ModelVersion == "2");
 
         Assert.Empty(logs.Errors);
         // The outage is logged once, not per failed read.
@@ -94,7 +94,7 @@ public sealed class ResilienceFunctionalTests
         var client = StackFixture.Client(ServerEndpoints.GrpcAddress(gateway));
         var key = StackFixture.WithKey(secret);
         var request = TestRequests.Propensity(model, [TestRequests.Row]);
-        await Eventually(async () => (await client.ModelInferAsync(request, key)).ModelName == model);
+        await Wait.UntilAsync(async () => (await client.ModelInferAsync(request, key)).ModelName == model);
 
         var succeeded = 0;
         var failures = new ConcurrentQueue<string>();
@@ -134,25 +134,5 @@ public sealed class ResilienceFunctionalTests
         Assert.Empty(logs.Errors);
         await gateway.StopAsync();
         await survivor.StopAsync();
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, Func<Exception, bool>? exceptions = null)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (DateTime.UtcNow < deadline && (ex is RpcException || exceptions?.Invoke(ex) == true))
-            {
-            }
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 20 s.");
-            await Task.Delay(100);
-        }
     }
 }

@@ -109,7 +109,7 @@ public sealed partial class RoutingFunctionalTests(RoutingFixture stack) : IClas
     public async Task ModelInfer_OverQuota_ResourceExhaustedWithRetryHint()
     {
         var (_, secret) = await new ApiKeyStore(stack.Redis).CreateAsync("quota-" + stack.Model, [stack.Model], null, ratePerSecond: 0.01, burst: 2);
-        await EventuallyAsync(async () => (await GatewayA.ModelInferAsync(Request("1"), StackFixture.WithKey(secret))).ModelVersion == "1");
+        await Wait.UntilAsync(async () => (await GatewayA.ModelInferAsync(Request("1"), StackFixture.WithKey(secret))).ModelVersion == "1");
         await GatewayA.ModelInferAsync(Request("1"), StackFixture.WithKey(secret));
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => GatewayA.ModelInferAsync(Request("1"), StackFixture.WithKey(secret)).ResponseAsync);
@@ -210,7 +210,8 @@ public sealed partial class RoutingFunctionalTests(RoutingFixture stack) : IClas
     public void Logs_AfterTheCalls_NoUnexpectedErrors()
     {
         Assert.Empty(stack.Logs.Errors);
-        Assert.DoesNotContain(stack.Logs.Entries, e => e.Category.StartsWith("Yarp", StringComparison.Ordinal) && e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning);
+        // The gateway keeps its own body-size limit; YARP must not warn on every gRPC call that it could not lift it.
+        Assert.DoesNotContain(stack.Logs.Entries, e => e.Message.Contains("Unable to disable max request body size", StringComparison.Ordinal));
     }
 
     private static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };
@@ -253,26 +254,6 @@ public sealed partial class RoutingFunctionalTests(RoutingFixture stack) : IClas
             }
             Assert.True(DateTime.UtcNow < deadline, "The metrics did not show the expected series within 15 s:\n" + text);
             await Task.Delay(200);
-        }
-    }
-
-    private static async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (RpcException) when (DateTime.UtcNow < deadline)
-            {
-            }
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 10 s.");
-            await Task.Delay(50);
         }
     }
 }
