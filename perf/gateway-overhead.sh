@@ -3,15 +3,24 @@
 # and what 100% shadow traffic adds to the caller's p99. Loopback only; every run bounded in
 # request count (h2load -n) and time (timeout). Prints a table; see perf/gateway-overhead.md.
 #
-#   bash perf/gateway-overhead.sh                # 20000 requests per run, 2 rounds
-#   REQUESTS=5000 ROUNDS=1 bash perf/gateway-overhead.sh
+#   bash perf/gateway-overhead.sh                # 20000 requests per run, 3 rounds
+#   REQUESTS=5000 ROUNDS=1 SHADOW_REQUESTS=2000 bash perf/gateway-overhead.sh
+#
+# Two phases. Overhead: saturating load (h2load -c 4 -m 16) straight to the worker, through nginx
+# grpc_pass and through the gateway, in turn, each round; CPU per request from /proc of each
+# process. Shadow: a fixed rate well below saturation (--rps per client) through the gateway with
+# a route, without and with 100% shadow in turn, so that the p99 compared is the caller's wait
+# and not the queue of a saturated machine.
 #
 # Needs: the .NET SDK, redis-server, nginx (with http_v2), h2load (nghttp2-client), python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 REQUESTS=${REQUESTS:-20000}
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
+WARMUP=${WARMUP:-20000}
+SHADOW_REQUESTS=${SHADOW_REQUESTS:-8000}
+SHADOW_RPS=${SHADOW_RPS:-200}
 CLIENTS=${CLIENTS:-4}
 STREAMS=${STREAMS:-16}
 RUN_TIMEOUT=${RUN_TIMEOUT:-120}
@@ -58,9 +67,11 @@ events { worker_connections 1024; }
 http {
   access_log off;
   client_body_temp_path $work/nginx;
-  upstream worker { server 127.0.0.1:$worker_port; keepalive 16; }
+  upstream worker { server 127.0.0.1:$worker_port; keepalive 16; keepalive_requests 10000000; }
   server {
     listen 127.0.0.1:$nginx_port http2;
+    # nginx closes an HTTP/2 connection after 1000 requests by default, and h2load does not reconnect.
+    keepalive_requests 10000000;
     location / { grpc_pass grpc://worker; }
   }
 }
@@ -100,19 +111,20 @@ nginx_ticks() { # master and its worker processes
   echo $total
 }
 
-# run NAME URL: h2load, then CPU ticks of worker/gateway/nginx and latency percentiles.
+# run NAME URL H2LOAD-ARGS...: h2load, then CPU ticks of worker/gateway/nginx and latency percentiles.
 run() {
-  local name=$1 url=$2 log="$work/$1.log"
+  local name=$1 url=$2 log="$work/$1.log"; shift 2
   local w0 g0 n0 w1 g1 n1
   w0=$(cpu_ticks $worker_pid); g0=$(cpu_ticks $gateway_pid); n0=$(nginx_ticks)
-  timeout "$RUN_TIMEOUT" h2load -n "$REQUESTS" -c "$CLIENTS" -m "$STREAMS" -d "$work/request.bin" \
+  timeout "$RUN_TIMEOUT" h2load -c "$CLIENTS" -m "$STREAMS" -d "$work/request.bin" \
     -H 'content-type: application/grpc' -H 'te: trailers' -H "x-api-key: $key" \
-    --log-file="$log" "$url/inference.GRPCInferenceService/ModelInfer" >"$work/$name.h2load" 2>&1
+    --log-file="$log" "$@" "$url/inference.GRPCInferenceService/ModelInfer" >"$work/$name.h2load" 2>&1
   w1=$(cpu_ticks $worker_pid); g1=$(cpu_ticks $gateway_pid); n1=$(nginx_ticks)
-  local rps ok
+  local rps ok n
+  n=$(sed -n 's/^requests: \([0-9]*\) total.*/\1/p' "$work/$name.h2load")
   rps=$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' "$work/$name.h2load")
   ok=$(sed -n 's/^status codes: \([0-9]*\) 2xx.*/\1/p' "$work/$name.h2load")
-  python3 - "$name" "$log" "$REQUESTS" "$rps" "$ok" $((w1 - w0)) $((g1 - g0)) $((n1 - n0)) "$(getconf CLK_TCK)" <<'EOF' >>"$work/results.tsv"
+  python3 - "$name" "$log" "$n" "$rps" "$ok" $((w1 - w0)) $((g1 - g0)) $((n1 - n0)) "$(getconf CLK_TCK)" <<'EOF' >>"$work/results.tsv"
 import sys
 name, log, n, rps, ok, w, g, x, hz = sys.argv[1:]
 lat = sorted(int(line.split("\t")[2]) for line in open(log) if line.strip())
@@ -127,7 +139,7 @@ route() { "$MLOPS" rollout "$@" --redis "$redis" --model propensity --by perf >/
 printf 'name\treq_per_s\tok_2xx\tp50_us\tp99_us\tworker_cpu_us\tgateway_cpu_us\tnginx_cpu_us\n' >"$work/results.tsv"
 # Warm-up: JIT, connection pools, ONNX Runtime.
 for url in "http://127.0.0.1:$worker_port" "http://127.0.0.1:$nginx_port" "http://127.0.0.1:$gateway_port"; do
-  timeout "$RUN_TIMEOUT" h2load -n 3000 -c "$CLIENTS" -m "$STREAMS" -d "$work/request.bin" -H 'content-type: application/grpc' \
+  timeout "$RUN_TIMEOUT" h2load -n "$WARMUP" -c "$CLIENTS" -m "$STREAMS" -d "$work/request.bin" -H 'content-type: application/grpc' \
     -H 'te: trailers' -H "x-api-key: $key" "$url/inference.GRPCInferenceService/ModelInfer" >/dev/null 2>&1
 done
 # Let background JIT (tier-1 recompiles after the warm-up) settle, then note what each process burns idle.
@@ -135,15 +147,18 @@ sleep 3
 i0w=$(cpu_ticks $worker_pid); i0g=$(cpu_ticks $gateway_pid); sleep 3; i1w=$(cpu_ticks $worker_pid); i1g=$(cpu_ticks $gateway_pid)
 echo "idle over 3 s: worker $(( (i1w - i0w) * 1000 / $(getconf CLK_TCK) )) ms CPU, gateway $(( (i1g - i0g) * 1000 / $(getconf CLK_TCK) )) ms CPU"
 for round in $(seq 1 "$ROUNDS"); do
-  run "direct#$round" "http://127.0.0.1:$worker_port"
-  run "nginx#$round" "http://127.0.0.1:$nginx_port"
-  run "gateway#$round" "http://127.0.0.1:$gateway_port"
-  route shadow --version 2 --percent 0 --stable 1
-  run "gateway+route#$round" "http://127.0.0.1:$gateway_port"
-  route shadow --version 2 --percent 100
-  run "gateway+shadow100#$round" "http://127.0.0.1:$gateway_port"
-  route clear
+  run "direct#$round" "http://127.0.0.1:$worker_port" -n "$REQUESTS"
+  run "nginx#$round" "http://127.0.0.1:$nginx_port" -n "$REQUESTS"
+  run "gateway#$round" "http://127.0.0.1:$gateway_port" -n "$REQUESTS"
 done
+route shadow --version 2 --percent 0 --stable 1
+for round in 1 2; do
+  route shadow --version 2 --percent 0
+  run "route@rate#$round" "http://127.0.0.1:$gateway_port" -n "$SHADOW_REQUESTS" --rps "$SHADOW_RPS"
+  route shadow --version 2 --percent 100
+  run "shadow100@rate#$round" "http://127.0.0.1:$gateway_port" -n "$SHADOW_REQUESTS" --rps "$SHADOW_RPS"
+done
+route clear
 
 column -t -s $'\t' "$work/results.tsv"
 # h2load sees HTTP 200 for gRPC errors too; the gateway's own count says whether every call succeeded.
@@ -151,21 +166,27 @@ sleep 1.5
 failed=$(curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^mlops_gateway_requests_total\{/ && $0 !~ /status="OK"/ {s += $NF} END {print s + 0}')
 echo "gateway calls answered with a gRPC error: $failed"
 python3 - "$work/results.tsv" "$ROUNDS" <<'EOF'
-import sys
+import statistics, sys
 rows = {}
 for line in list(open(sys.argv[1]))[1:]:
     f = line.rstrip("\n").split("\t")
     rows[f[0]] = dict(p50=float(f[3]), p99=float(f[4]), w=float(f[5]), g=float(f[6]), x=float(f[7]))
+med = statistics.median
+cpu_n, cpu_g, lat = [], [], []
 print()
 for r in range(1, int(sys.argv[2]) + 1):
-    d, x, g, gr, gs = (rows[f"{n}#{r}"] for n in ("direct", "nginx", "gateway", "gateway+route", "gateway+shadow100"))
-    nginx_cpu = x["x"] + x["w"] - d["w"]
-    gw_cpu = g["g"] + g["w"] - d["w"]
-    gr_cpu = gr["g"] + gr["w"] - d["w"]
-    print(f"round {r}: added CPU per request: nginx {nginx_cpu:.0f} us, gateway {gw_cpu:.0f} us "
-          f"({gw_cpu / nginx_cpu:.2f} of nginx), gateway with a route {gr_cpu:.0f} us ({gr_cpu / nginx_cpu:.2f} of nginx)")
-    print(f"round {r}: added latency p50/p99: nginx {x['p50'] - d['p50']:.0f}/{x['p99'] - d['p99']:.0f} us, "
-          f"gateway {g['p50'] - d['p50']:.0f}/{g['p99'] - d['p99']:.0f} us, gateway with a route {gr['p50'] - d['p50']:.0f}/{gr['p99'] - d['p99']:.0f} us")
-    print(f"round {r}: shadow at 100% changes the caller's p99 by {100 * (gs['p99'] / gr['p99'] - 1):+.1f}% "
-          f"({gr['p99']:.0f} -> {gs['p99']:.0f} us; the worker also runs every request twice on the same cores)")
+    d, x, g = (rows[f"{n}#{r}"] for n in ("direct", "nginx", "gateway"))
+    n_cpu, g_cpu = x["x"] + x["w"] - d["w"], g["g"] + g["w"] - d["w"]
+    cpu_n.append(n_cpu)
+    cpu_g.append(g_cpu)
+    lat.append((x["p50"] - d["p50"], x["p99"] - d["p99"], g["p50"] - d["p50"], g["p99"] - d["p99"]))
+    print(f"round {r}: added CPU per request: nginx {n_cpu:.0f} us, gateway {g_cpu:.0f} us ({g_cpu / n_cpu:.2f} of nginx); "
+          f"added p50/p99: nginx {lat[-1][0]:.0f}/{lat[-1][1]:.0f} us, gateway {lat[-1][2]:.0f}/{lat[-1][3]:.0f} us")
+print(f"median of {len(cpu_n)} rounds: added CPU per request: nginx {med(cpu_n):.0f} us, gateway {med(cpu_g):.0f} us "
+      f"(gateway/nginx {med([g / n for g, n in zip(cpu_g, cpu_n)]):.2f}); added p50/p99: nginx {med([l[0] for l in lat]):.0f}/{med([l[1] for l in lat]):.0f} us, "
+      f"gateway {med([l[2] for l in lat]):.0f}/{med([l[3] for l in lat]):.0f} us")
+for r in (1, 2):
+    a, b = rows[f"route@rate#{r}"], rows[f"shadow100@rate#{r}"]
+    print(f"shadow pair {r} (fixed rate): caller p99 {a['p99']:.0f} -> {b['p99']:.0f} us ({100 * (b['p99'] / a['p99'] - 1):+.1f}%), "
+          f"p50 {a['p50']:.0f} -> {b['p50']:.0f} us; worker CPU per request {a['w']:.0f} -> {b['w']:.0f} us")
 EOF
