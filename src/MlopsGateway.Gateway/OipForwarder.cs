@@ -242,11 +242,11 @@ public sealed partial class OipForwarder
             context.Response.Clear();
             proxy.AvailableDestinations = others;
             await next().ConfigureAwait(false);
-            failure = context.Features.Get<IForwarderErrorFeature>()!;
-            if (failure is null)
+            if (context.Features.Get<IForwarderErrorFeature>() is not { } second)
             {
                 return;
             }
+            failure = second;
             failed = proxy.ProxiedDestination;
             error = failure.Error;
             untouched = !body.Started && !context.Response.HasStarted;
@@ -257,10 +257,12 @@ public sealed partial class OipForwarder
         {
             var code = error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled ? StatusCode.Cancelled : StatusCode.Unavailable;
             await GrpcErrorWriter.WriteAsync(context, code, untouched
-                ? $"No worker for model '{model}' could be reached ({error}). The request did not run; it is safe to retry."
-                : $"The worker for model '{model}' failed while the request was in flight ({error}); it may have run.").ConfigureAwait(false);
+                ? $"No worker {For(model)}could be reached ({error}). The request did not run; it is safe to retry."
+                : $"The worker {For(model)}failed while the request was in flight ({error}); it may have run.").ConfigureAwait(false);
         }
     }
+
+    private static string For(string model) => model.Length == 0 ? "" : $"for model '{model}' ";
 
     private void QueueShadow(CallerIdentity caller, string model, RouteDecision decision, RequestPrefix prefix, ForwardedBodyStream body, ResponseCaptureStream capture)
     {

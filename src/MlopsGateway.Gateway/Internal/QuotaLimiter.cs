@@ -71,10 +71,8 @@ internal sealed class QuotaLimiter : IDisposable
             try
             {
                 lease = await _limiter.AcquireAsync(caller, 1, cancellationToken).ConfigureAwait(false);
-                if (Interlocked.Exchange(ref _redisDown, 0) == 1)
-                {
-                    // Recovered; the warning will be logged again on the next outage.
-                }
+                // Reachable again: the next outage is logged again.
+                Volatile.Write(ref _redisDown, 0);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {

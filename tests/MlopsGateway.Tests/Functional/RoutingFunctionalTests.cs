@@ -2,19 +2,22 @@ using System.Globalization;
 using Google.Protobuf;
 using System.Security.Claims;
 using System.Text;
-using System.Text.RegularExpressions;
 using Grpc.Core;
 using Inference;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Cli;
+using MlopsGateway.Gateway;
+using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
 using MlopsGateway.Tests.Infrastructure;
 
 namespace MlopsGateway.Tests.Functional;
 
 /// <summary>Routes, canary, sticky keys, shadow, quotas and JWTs through real gateways to a real worker.</summary>
-public sealed partial class RoutingFunctionalTests(RoutingFixture stack) : IClassFixture<RoutingFixture>
+public sealed class RoutingFunctionalTests(RoutingFixture stack) : IClassFixture<RoutingFixture>
 {
     private GRPCInferenceService.GRPCInferenceServiceClient GatewayA => StackFixture.Client(stack.GatewayAAddress);
 
@@ -87,6 +90,7 @@ public sealed partial class RoutingFunctionalTests(RoutingFixture stack) : IClas
     [Fact]
     public async Task ModelInfer_ShadowWithDifferentWeights_DivergenceRecordedCallerGetsPrimary()
     {
+        using var metrics = new MetricsRecorder(stack.GatewayA);
         await stack.SetRouteAsync(new RouteRecord("", "1", Shadow: "2", ShadowPercent: 100));
         var direct = await StackFixture.Client(stack.WorkerAddress).ModelInferAsync(Request("1"));
         var directV2 = await StackFixture.Client(stack.WorkerAddress).ModelInferAsync(Request("2"));
@@ -99,10 +103,12 @@ public sealed partial class RoutingFunctionalTests(RoutingFixture stack) : IClas
             Assert.Equal(InferResponseReader.Values(direct, 0), InferResponseReader.Values(answer, 0));
         }
 
-        var labels = $"model=\"{stack.Model}\",primary=\"1\",shadow=\"2\"";
-        var metrics = await EventuallyMetricsAsync(text => Sample(text, "mlops_gateway_shadow_max_abs_diff", "_count", labels) >= 20);
-        Assert.True(Sample(metrics, "mlops_gateway_shadow_max_abs_diff", "_sum", labels) > 0.01, "the shadow's answers should differ");
-        Assert.True(Sample(metrics, "mlops_gateway_shadow_sent", "_total", labels + ",status=\"0\"") >= 20);
+        (string, string)[] labels = [("model", stack.Model), ("primary", "1"), ("shadow", "2")];
+        await Wait.UntilAsync(() => Task.FromResult(metrics.Values("mlops.gateway.shadow.max_abs_diff", labels).Count >= 20));
+        var expected = InferResponseReader.Values(direct, 0).Zip(InferResponseReader.Values(directV2, 0), (a, b) => Math.Abs(a - b)).Max();
+        Assert.All(metrics.Values("mlops.gateway.shadow.max_abs_diff", labels), diff => Assert.Equal(expected, diff, 6));
+        Assert.Equal(20, metrics.Values("mlops.gateway.shadow.sent", [.. labels, ("status", "0")]).Sum());
+        Assert.Equal(20, metrics.Values("mlops.gateway.shadow.top_class", labels).Sum());
     }
 
     [Fact]
@@ -117,6 +123,28 @@ public sealed partial class RoutingFunctionalTests(RoutingFixture stack) : IClas
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
         Assert.Contains("over its quota of 0.01 requests/s (burst 2). Retry in", ex.Status.Detail);
         Assert.True(long.Parse(ex.Trailers.GetValue("grpc-retry-pushback-ms")!, CultureInfo.InvariantCulture) > 0);
+    }
+
+    [Fact]
+    public async Task ModelInfer_SharedQuotaTwoGateways_OneBucketInRedis()
+    {
+        var (_, secret) = await new ApiKeyStore(stack.Redis).CreateAsync("shared-quota-" + stack.Model, [stack.Model], null, ratePerSecond: 0.01, burst: 2);
+        await using var c = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, o => o.SharedQuotas = true, stack.Logs.Configure);
+        await using var d = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, o => o.SharedQuotas = true, stack.Logs.Configure);
+        await Task.WhenAll(c.StartAsync(), d.StartAsync());
+        await StackFixture.WaitForDestinationAsync(c, stack.WorkerAddress);
+        await StackFixture.WaitForDestinationAsync(d, stack.WorkerAddress);
+        var key = StackFixture.WithKey(secret);
+        await Wait.UntilAsync(() => Task.FromResult(c.Services.GetRequiredService<SnapshotCache>().Current.Keys.Find(secret) is not null
+            && d.Services.GetRequiredService<SnapshotCache>().Current.Keys.Find(secret) is not null));
+
+        await StackFixture.Client(ServerEndpoints.GrpcAddress(c)).ModelInferAsync(Request("1"), key);
+        await StackFixture.Client(ServerEndpoints.GrpcAddress(d)).ModelInferAsync(Request("1"), key);
+        var ex = await Assert.ThrowsAsync<RpcException>(() =>
+            StackFixture.Client(ServerEndpoints.GrpcAddress(c)).ModelInferAsync(Request("1"), key).ResponseAsync);
+
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+        await Task.WhenAll(c.StopAsync(), d.StopAsync());
     }
 
     [Fact]
@@ -166,6 +194,7 @@ public sealed partial class RoutingFunctionalTests(RoutingFixture stack) : IClas
     [Fact]
     public async Task Metrics_AfterCalls_RequestsByDecisionAndVersion()
     {
+        using var metrics = new MetricsRecorder(stack.GatewayA);
         await stack.SetRouteAsync(new RouteRecord("", "1", Canary: "2", CanaryWeight: 50));
         for (var i = 0; i < 20; i++)
         {
@@ -173,10 +202,11 @@ public sealed partial class RoutingFunctionalTests(RoutingFixture stack) : IClas
         }
         await GatewayA.ModelInferAsync(Request("2"), Key);
 
-        var metrics = await EventuallyMetricsAsync(text => text.Contains($"decision=\"explicit\",method=\"ModelInfer\",model=\"{stack.Model}\"", StringComparison.Ordinal));
-        Assert.True(Sample(metrics, "mlops_gateway_requests", "_total", $"decision=\"canary\",method=\"ModelInfer\",model=\"{stack.Model}\",status=\"OK\",version=\"2\"") > 0);
-        Assert.True(Sample(metrics, "mlops_gateway_requests", "_total", $"decision=\"stable\",method=\"ModelInfer\",model=\"{stack.Model}\",status=\"OK\",version=\"1\"") > 0);
-        Assert.Contains("mlops_gateway_request_duration_seconds_bucket{", metrics);
+        (string, string)[] infer = [("method", "ModelInfer"), ("model", stack.Model), ("status", "OK")];
+        Assert.True(metrics.Values("mlops.gateway.requests", [.. infer, ("decision", "canary"), ("version", "2")]).Sum() > 0);
+        Assert.True(metrics.Values("mlops.gateway.requests", [.. infer, ("decision", "stable"), ("version", "1")]).Sum() > 0);
+        Assert.Equal(1, metrics.Values("mlops.gateway.requests", [.. infer, ("decision", "explicit"), ("version", "2")]).Sum());
+        Assert.Equal(21, metrics.Values("mlops.gateway.request.duration", infer).Count);
     }
 
     [Fact]
@@ -223,37 +253,4 @@ public sealed partial class RoutingFunctionalTests(RoutingFixture stack) : IClas
         Expires = expires ?? DateTime.UtcNow.AddMinutes(5),
         SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
     });
-
-    /// <summary>The value of <paramref name="name"/><paramref name="suffix"/> for the series whose labels include <paramref name="labels"/>; 0 when absent.</summary>
-    private static double Sample(string metrics, string name, string suffix, string labels)
-    {
-        var total = 0.0;
-        foreach (Match match in SampleLine().Matches(metrics))
-        {
-            if (match.Groups["name"].Value == name + suffix && match.Groups["labels"].Value.Contains(labels, StringComparison.Ordinal))
-            {
-                total += double.Parse(match.Groups["value"].Value, CultureInfo.InvariantCulture);
-            }
-        }
-        return total;
-    }
-
-    [GeneratedRegex(@"^(?<name>[a-z_]+)\{(?<labels>[^}]*)\} (?<value>[0-9.eE+-]+)", RegexOptions.Multiline)]
-    private static partial Regex SampleLine();
-
-    private async Task<string> EventuallyMetricsAsync(Func<string, bool> condition)
-    {
-        using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            var text = await http.GetStringAsync(stack.GatewayAMetrics + "/metrics");
-            if (condition(text))
-            {
-                return text;
-            }
-            Assert.True(DateTime.UtcNow < deadline, "The metrics did not show the expected series within 15 s:\n" + text);
-            await Task.Delay(200);
-        }
-    }
 }

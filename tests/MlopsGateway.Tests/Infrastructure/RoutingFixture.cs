@@ -42,8 +42,6 @@ public sealed class RoutingFixture : IAsyncLifetime
 
     public string GatewayBAddress { get; private set; } = "";
 
-    public string GatewayAMetrics { get; private set; } = "";
-
     public string Key { get; private set; } = "";
 
     public RouteStore Routes { get; private set; } = null!;
@@ -67,12 +65,11 @@ public sealed class RoutingFixture : IAsyncLifetime
             o.RandomSeed = 11;
             o.JwtSigningKey = JwtKey;
             o.MaxRequestBodySize = MaxRequestBytes;
-        }, Logs.Configure, new IPEndPoint(IPAddress.Loopback, 0));
+        }, Logs.Configure);
         GatewayB = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o => o.RandomSeed = 12, Logs.Configure);
         await Task.WhenAll(GatewayA.StartAsync(), GatewayB.StartAsync());
         GatewayAAddress = ServerEndpoints.GrpcAddress(GatewayA);
         GatewayBAddress = ServerEndpoints.GrpcAddress(GatewayB);
-        GatewayAMetrics = ServerEndpoints.MetricsAddress(GatewayA)!;
         await StackFixture.WaitForDestinationAsync(GatewayA, WorkerAddress);
         await StackFixture.WaitForDestinationAsync(GatewayB, WorkerAddress);
     }
