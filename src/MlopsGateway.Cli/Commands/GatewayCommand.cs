@@ -37,7 +37,7 @@ internal static class GatewayCommand
             if (handle.IsEmbedded)
             {
                 await Console.Out.WriteLineAsync(
-                    $"No --redis given: embedded Redis at {handle.Address}. Create keys with: mlops keys create --redis {handle.Address} --name NAME")
+                    $"No --redis given: embedded Redis at {handle.Address}. Create keys with: mlops keys create --redis {handle.Address} --name NAME; start workers with: mlops worker --models DIR --redis {handle.Address}")
                     .ConfigureAwait(false);
             }
             var app = GatewayHost.Build(ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(port)), handle.Connection,

@@ -62,7 +62,14 @@ internal static class UpCommand
 
         // The worker registers itself in Redis; the gateway discovers it there, as in a real deployment.
         var worker = WorkerHost.Build(ServerOptions.Endpoint(bind, workerPort), o => o.ModelRepository = models, logging,
-            ServerOptions.Endpoint(bind, settings.WorkerMetricsPort), w => w.AddRedisRegistration(redis.Connection));
+            ServerOptions.Endpoint(bind, settings.WorkerMetricsPort), w => w.AddRedisRegistration(redis.Connection, o =>
+            {
+                // The gateway runs in this process: loopback reaches the worker whatever the bind address.
+                if (workerPort != 0)
+                {
+                    o.AdvertiseAddress = $"http://127.0.0.1:{workerPort}";
+                }
+            }));
         await worker.StartAsync(cancellationToken).ConfigureAwait(false);
         var workerAddress = ServerOptions.Reachable(ServerEndpoints.GrpcAddress(worker));
 
