@@ -21,6 +21,7 @@ ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-20000}
 SHADOW_REQUESTS=${SHADOW_REQUESTS:-8000}
 SHADOW_RPS=${SHADOW_RPS:-200}
+SHADOW_PAIRS=${SHADOW_PAIRS:-3}
 CLIENTS=${CLIENTS:-4}
 STREAMS=${STREAMS:-16}
 RUN_TIMEOUT=${RUN_TIMEOUT:-120}
@@ -152,7 +153,7 @@ for round in $(seq 1 "$ROUNDS"); do
   run "gateway#$round" "http://127.0.0.1:$gateway_port" -n "$REQUESTS"
 done
 route shadow --version 2 --percent 0 --stable 1
-for round in 1 2; do
+for round in $(seq 1 "$SHADOW_PAIRS"); do
   route shadow --version 2 --percent 0
   run "route@rate#$round" "http://127.0.0.1:$gateway_port" -n "$SHADOW_REQUESTS" --rps "$SHADOW_RPS"
   route shadow --version 2 --percent 100
@@ -165,7 +166,7 @@ column -t -s $'\t' "$work/results.tsv"
 sleep 1.5
 failed=$(curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^mlops_gateway_requests_total\{/ && $0 !~ /status="OK"/ {s += $NF} END {print s + 0}')
 echo "gateway calls answered with a gRPC error: $failed"
-python3 - "$work/results.tsv" "$ROUNDS" <<'EOF'
+python3 - "$work/results.tsv" "$ROUNDS" "$SHADOW_PAIRS" <<'EOF'
 import statistics, sys
 rows = {}
 for line in list(open(sys.argv[1]))[1:]:
@@ -185,8 +186,11 @@ for r in range(1, int(sys.argv[2]) + 1):
 print(f"median of {len(cpu_n)} rounds: added CPU per request: nginx {med(cpu_n):.0f} us, gateway {med(cpu_g):.0f} us "
       f"(gateway/nginx {med([g / n for g, n in zip(cpu_g, cpu_n)]):.2f}); added p50/p99: nginx {med([l[0] for l in lat]):.0f}/{med([l[1] for l in lat]):.0f} us, "
       f"gateway {med([l[2] for l in lat]):.0f}/{med([l[3] for l in lat]):.0f} us")
-for r in (1, 2):
+changes = []
+for r in range(1, int(sys.argv[3]) + 1):
     a, b = rows[f"route@rate#{r}"], rows[f"shadow100@rate#{r}"]
-    print(f"shadow pair {r} (fixed rate): caller p99 {a['p99']:.0f} -> {b['p99']:.0f} us ({100 * (b['p99'] / a['p99'] - 1):+.1f}%), "
-          f"p50 {a['p50']:.0f} -> {b['p50']:.0f} us; worker CPU per request {a['w']:.0f} -> {b['w']:.0f} us")
+    changes.append(100 * (b['p99'] / a['p99'] - 1))
+    print(f"shadow pair {r} (fixed rate): caller p99 {a['p99']:.0f} -> {b['p99']:.0f} us ({changes[-1]:+.1f}%), "
+          f"p50 {a['p50']:.0f} -> {b['p50']:.0f} us; worker CPU per request {a['w']:.0f} -> {b['w']:.0f} us, gateway {a['g']:.0f} -> {b['g']:.0f} us")
+print(f"median over {len(changes)} pairs: shadow at 100% changes the caller's p99 by {med(changes):+.1f}%")
 EOF
