@@ -1,6 +1,6 @@
-using System.Buffers.Binary;
 using System.Text.Json.Nodes;
 using Inference;
+using MlopsGateway.Contracts;
 using MlopsGateway.Worker;
 
 namespace MlopsGateway.Cli;
@@ -9,56 +9,7 @@ namespace MlopsGateway.Cli;
 public static class InferResponseReader
 {
     /// <summary>The values of output <paramref name="index"/> as doubles (booleans as 0/1), from typed or raw contents.</summary>
-    public static double[] Values(ModelInferResponse response, int index)
-    {
-        var output = response.Outputs[index];
-        if (response.RawOutputContents.Count > 0)
-        {
-            return FromRaw(output.Datatype, response.RawOutputContents[index].Span);
-        }
-        var c = output.Contents ?? new InferTensorContents();
-        return output.Datatype switch
-        {
-            TensorDataType.Fp32 => c.Fp32Contents.Select(v => (double)v).ToArray(),
-            TensorDataType.Fp64 => c.Fp64Contents.ToArray(),
-            TensorDataType.Int8 or TensorDataType.Int16 or TensorDataType.Int32 => c.IntContents.Select(v => (double)v).ToArray(),
-            TensorDataType.Int64 => c.Int64Contents.Select(v => (double)v).ToArray(),
-            TensorDataType.UInt8 or TensorDataType.UInt16 or TensorDataType.UInt32 => c.UintContents.Select(v => (double)v).ToArray(),
-            TensorDataType.UInt64 => c.Uint64Contents.Select(v => (double)v).ToArray(),
-            TensorDataType.Bool => c.BoolContents.Select(v => v ? 1.0 : 0.0).ToArray(),
-            _ => [],
-        };
-    }
-
-    private static double[] FromRaw(string datatype, ReadOnlySpan<byte> bytes)
-    {
-        var size = TensorDataType.ElementSize(datatype);
-        if (size == 0)
-        {
-            return [];
-        }
-        var values = new double[bytes.Length / size];
-        for (var i = 0; i < values.Length; i++)
-        {
-            var b = bytes.Slice(i * size, size);
-            values[i] = datatype switch
-            {
-                TensorDataType.Fp32 => BinaryPrimitives.ReadSingleLittleEndian(b),
-                TensorDataType.Fp64 => BinaryPrimitives.ReadDoubleLittleEndian(b),
-                TensorDataType.Fp16 => (double)BinaryPrimitives.ReadHalfLittleEndian(b),
-                TensorDataType.Int8 => (sbyte)b[0],
-                TensorDataType.UInt8 or TensorDataType.Bool => b[0],
-                TensorDataType.Int16 => BinaryPrimitives.ReadInt16LittleEndian(b),
-                TensorDataType.UInt16 => BinaryPrimitives.ReadUInt16LittleEndian(b),
-                TensorDataType.Int32 => BinaryPrimitives.ReadInt32LittleEndian(b),
-                TensorDataType.UInt32 => BinaryPrimitives.ReadUInt32LittleEndian(b),
-                TensorDataType.Int64 => BinaryPrimitives.ReadInt64LittleEndian(b),
-                TensorDataType.UInt64 => BinaryPrimitives.ReadUInt64LittleEndian(b),
-                _ => double.NaN,
-            };
-        }
-        return values;
-    }
+    public static double[] Values(ModelInferResponse response, int index) => OutputValues.Read(response, index);
 
     /// <summary>The response as JSON: model, version, id and each output with its values nested by shape.</summary>
     public static JsonObject ToJson(ModelInferResponse response)

@@ -15,5 +15,7 @@ public static class MlopsCommand
         PredictCommand.Create(),
         KeysCommand.Create(),
         ModelsCommand.Create(),
+        RolloutCommand.Create(),
+        WorkersCommand.Create(),
     };
 }

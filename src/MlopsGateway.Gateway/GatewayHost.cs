@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using MlopsGateway.Gateway.Internal;
 using MlopsGateway.Monitoring;
 using StackExchange.Redis;
+using Yarp.ReverseProxy;
 
 namespace MlopsGateway.Gateway;
 
@@ -27,5 +29,27 @@ public static class GatewayHost
         var app = builder.Build();
         app.MapMlopsGateway();
         return app;
+    }
+
+    /// <summary>
+    /// Waits until a started gateway can forward to at least <paramref name="count"/> workers
+    /// (discovered in Redis or static); false when that did not happen within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<bool> WaitForWorkersAsync(WebApplication gateway, int count, TimeSpan timeout)
+    {
+        var proxy = gateway.Services.GetRequiredService<IProxyStateLookup>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (proxy.TryGetCluster(ProxyTopology.AllCluster, out var all) && all.DestinationsState.AllDestinations.Count >= count)
+            {
+                return true;
+            }
+            if (DateTime.UtcNow >= deadline)
+            {
+                return false;
+            }
+            await Task.Delay(20).ConfigureAwait(false);
+        }
     }
 }

@@ -3,15 +3,64 @@ namespace MlopsGateway.Gateway;
 /// <summary>Settings of a gateway. Validated at start-up, every problem listed at once.</summary>
 public sealed class GatewayOptions
 {
-    /// <summary>Worker base addresses (<c>http://host:port</c>, HTTP/2 cleartext).</summary>
+    /// <summary>
+    /// Static worker addresses (<c>http://host:port</c>, HTTP/2 cleartext), taken to serve every
+    /// model and version, beside the workers discovered in Redis. Empty: discovery only.
+    /// </summary>
     public List<string> Workers { get; set; } = [];
 
-    /// <summary>Largest request body accepted, in bytes.</summary>
+    /// <summary>Largest request message accepted, in bytes; larger ones are refused with RESOURCE_EXHAUSTED.</summary>
     public long MaxRequestBodySize { get; set; } = 64 * 1024 * 1024;
 
-    /// <summary>How often keys are re-read from Redis even when no change was announced.</summary>
-    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How often keys, routes and workers are re-read from Redis even when no change was announced.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a worker whose record vanished from Redis stays in rotation (health checks still
+    /// apply), so that a Redis restart that lost the records does not empty the pool.
+    /// A worker that leaves cleanly goes at once.
+    /// </summary>
+    public TimeSpan WorkerGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Longest a forwarded call may stay silent before it is abandoned.</summary>
     public TimeSpan UpstreamActivityTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often each worker's <c>/healthz</c> is probed (YARP active health checks).</summary>
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a probe may take before it counts as failed.</summary>
+    public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Shadow copies in flight at most; a copy beyond it is dropped and counted.</summary>
+    public int MaxShadowConcurrency { get; set; } = 64;
+
+    /// <summary>Largest request (and primary answer) copied to a shadow, in bytes; larger ones are not shadowed.</summary>
+    public int MaxShadowMessageBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Longest a shadow call may take before it is abandoned (and counted as failed).</summary>
+    public TimeSpan ShadowTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Count per-key quotas in Redis, shared by every gateway (one Redis round trip per limited
+    /// request), instead of in each gateway's memory. While Redis is down, requests are let through.
+    /// </summary>
+    public bool SharedQuotas { get; set; }
+
+    /// <summary>
+    /// Key that signs JWT bearer tokens (HMAC-SHA256, at least 32 bytes of UTF-8). Null: JWTs are not
+    /// accepted, only API keys.
+    /// </summary>
+    public string? JwtSigningKey { get; set; }
+
+    /// <summary>Issuer a JWT must name (<c>iss</c>); null accepts any.</summary>
+    public string? JwtIssuer { get; set; }
+
+    /// <summary>Audience a JWT must name (<c>aud</c>); null accepts any.</summary>
+    public string? JwtAudience { get; set; }
+
+    /// <summary>Claim listing the models a JWT may call (space- or comma-separated, or repeated; <c>*</c> for all).</summary>
+    public string JwtModelsClaim { get; set; } = "models";
+
+    /// <summary>Seed of the canary and shadow picks; null for a shared random source. Tests set it.</summary>
+    public int? RandomSeed { get; set; }
 }

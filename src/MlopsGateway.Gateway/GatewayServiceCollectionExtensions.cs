@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway.Internal;
+using MlopsGateway.Monitoring;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
 
 namespace MlopsGateway.Gateway;
 
@@ -12,7 +14,8 @@ namespace MlopsGateway.Gateway;
 public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds key caching, worker selection, YARP's forwarder and grpc.health.v1. Needs an
+    /// Adds the Redis snapshot (keys, routes, workers), worker discovery as YARP config, route
+    /// selection, quotas, JWT validation, shadowing, YARP and grpc.health.v1. Needs an
     /// <c>IConnectionMultiplexer</c> registered by the host.
     /// </summary>
     public static GatewayBuilder AddMlopsGateway(this IServiceCollection services, Action<GatewayOptions> configure)
@@ -20,20 +23,48 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<GatewayMarker>();
         services.AddOptions<GatewayOptions>().Configure(configure).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
-        services.AddSingleton<ApiKeyCache>();
-        services.AddHostedService(sp => sp.GetRequiredService<ApiKeyCache>());
-        services.AddSingleton<WorkerPool>();
+        services.AddSingleton<SnapshotCache>();
+        services.AddHostedService(sp => sp.GetRequiredService<SnapshotCache>());
+        services.AddSingleton<WorkerProxyConfigProvider>();
+        services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<WorkerProxyConfigProvider>());
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<GatewayOptions>>().Value.RandomSeed is { } seed
+            ? RandomSource.Seeded(seed)
+            : RandomSource.Shared);
+        services.AddSingleton(sp => new RouteSelector(sp.GetRequiredService<RandomSource>()));
+        services.AddSingleton<QuotaLimiter>();
+        services.AddSingleton<JwtAuthenticator>();
+        JwtAuthenticator.AddTo(services);
+        services.AddSingleton<ShadowDispatcher>();
         services.AddSingleton<GatewayMetrics>();
-        services.AddSingleton<OipForwarder>();
-        services.AddHttpForwarder();
+        services.AddSingleton(sp => new OipForwarder(
+            sp.GetRequiredService<SnapshotCache>(), sp.GetRequiredService<WorkerProxyConfigProvider>(), sp.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>(),
+            sp.GetRequiredService<RouteSelector>(), sp.GetRequiredService<QuotaLimiter>(), sp.GetRequiredService<JwtAuthenticator>(),
+            sp.GetRequiredService<ShadowDispatcher>(), sp.GetRequiredService<IOptions<GatewayOptions>>(), sp.GetRequiredService<GatewayMetrics>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<OipForwarder>>()));
+        services.AddReverseProxy().AddTransforms(transforms =>
+        {
+            // Workers need no X-Forwarded-*; the caller's secret never reaches them, the caller's public id does.
+            transforms.UseDefaultForwarders = false;
+            transforms.AddRequestTransform(transform =>
+            {
+                var headers = transform.ProxyRequest.Headers;
+                headers.Remove(GatewayHeaders.ApiKey);
+                headers.Remove(GatewayHeaders.Authorization);
+                if (transform.HttpContext.Items[GatewayHeaders.KeyIdItem] is string keyId)
+                {
+                    headers.TryAddWithoutValidation(GatewayHeaders.KeyIdHeader, keyId);
+                }
+                return default;
+            });
+        });
         services.AddGrpc();
         services.AddMlopsMetrics(GatewayMetrics.MeterName);
         services.AddGrpcHealthChecks()
-            .AddCheck<KeysLoadedHealthCheck>("keys-loaded");
+            .AddCheck<SnapshotLoadedHealthCheck>("snapshot-loaded");
         return new GatewayBuilder(services);
     }
 
-    /// <summary>Maps the forwarded protocol service and grpc.health.v1 (open, for probes).</summary>
+    /// <summary>Maps the forwarded protocol service (through YARP) and grpc.health.v1 (open, for probes).</summary>
     /// <exception cref="InvalidOperationException"><see cref="AddMlopsGateway"/> was not called.</exception>
     public static IEndpointRouteBuilder MapMlopsGateway(this IEndpointRouteBuilder endpoints)
     {
@@ -42,17 +73,22 @@ public static class GatewayServiceCollectionExtensions
             throw new InvalidOperationException("Call services.AddMlopsGateway(...) before endpoints.MapMlopsGateway().");
         }
         var forwarder = endpoints.ServiceProvider.GetRequiredService<OipForwarder>();
-        endpoints.MapPost(OipForwarder.RoutePattern, forwarder.HandleAsync);
+        endpoints.MapReverseProxy(proxy =>
+        {
+            proxy.Use(forwarder.InvokeAsync);
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapMlopsMetrics();
         return endpoints;
     }
 
-    private sealed class KeysLoadedHealthCheck(ApiKeyCache keys) : IHealthCheck
+    private sealed class SnapshotLoadedHealthCheck(SnapshotCache snapshots) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(keys.IsLoaded
-                ? HealthCheckResult.Healthy($"{keys.Table.Count} keys")
-                : HealthCheckResult.Unhealthy("API keys not loaded from Redis yet"));
+            Task.FromResult(snapshots.IsLoaded
+                ? HealthCheckResult.Healthy($"{snapshots.Current.Keys.Count} keys, {snapshots.Current.Routes.Count} routes, {snapshots.Current.Workers.Count} workers")
+                : HealthCheckResult.Unhealthy("keys, routes and workers not loaded from Redis yet"));
     }
 }

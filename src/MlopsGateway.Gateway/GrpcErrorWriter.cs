@@ -11,7 +11,13 @@ public static class GrpcErrorWriter
     /// Writes <paramref name="code"/> and <paramref name="message"/> as a trailers-only response. Call
     /// before anything of the response was sent.
     /// </summary>
-    public static Task WriteAsync(HttpContext context, StatusCode code, string message)
+    public static Task WriteAsync(HttpContext context, StatusCode code, string message) => WriteAsync(context, code, message, null);
+
+    /// <summary>
+    /// As <see cref="WriteAsync(HttpContext, StatusCode, string)"/>, telling the client when to retry
+    /// (<c>grpc-retry-pushback-ms</c>, which gRPC retry policies honour) when <paramref name="retryAfter"/> is given.
+    /// </summary>
+    public static Task WriteAsync(HttpContext context, StatusCode code, string message, TimeSpan? retryAfter)
     {
         var response = context.Response;
         if (response.HasStarted)
@@ -23,6 +29,10 @@ public static class GrpcErrorWriter
         response.ContentType = "application/grpc";
         response.Headers["grpc-status"] = ((int)code).ToString(CultureInfo.InvariantCulture);
         response.Headers["grpc-message"] = PercentEncode(message);
+        if (retryAfter is { } wait)
+        {
+            response.Headers["grpc-retry-pushback-ms"] = ((long)Math.Ceiling(wait.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
+        }
         return response.CompleteAsync();
     }
 

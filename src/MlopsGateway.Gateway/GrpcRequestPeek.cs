@@ -39,8 +39,21 @@ public static class GrpcRequestPeek
     /// </summary>
     public static PeekResult TryReadModel(ReadOnlySequence<byte> body, out string name, out string version)
     {
-        name = "";
-        version = "";
+        var result = TryReadPrefix(body, out var prefix);
+        name = prefix.Name;
+        version = prefix.Version;
+        return result;
+    }
+
+    /// <summary>
+    /// As <see cref="TryReadModel"/>, and also where fields 1 and 2 end and how long the message is,
+    /// so that the gateway can write the fields anew (another version) and send the rest untouched.
+    /// </summary>
+    public static PeekResult TryReadPrefix(ReadOnlySequence<byte> body, out RequestPrefix prefix)
+    {
+        var name = "";
+        var version = "";
+        prefix = new RequestPrefix("", "", 0, 0);
         if (body.Length < FrameHeaderLength)
         {
             return PeekResult.NeedMoreData;
@@ -56,6 +69,7 @@ public static class GrpcRequestPeek
             return PeekResult.Compressed;
         }
         var messageLength = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
+        prefix = new RequestPrefix("", "", messageLength, 0);
         var available = body.Length - FrameHeaderLength;
         var message = body.Slice(FrameHeaderLength, Math.Min(available, messageLength));
         var complete = available >= messageLength;
@@ -63,6 +77,7 @@ public static class GrpcRequestPeek
         var reader = new SequenceReader<byte>(message);
         while (!reader.End)
         {
+            var fieldStart = reader.Consumed;
             if (!TryReadVarint(ref reader, out var tag))
             {
                 return complete ? PeekResult.Malformed : PeekResult.NeedMoreData;
@@ -75,6 +90,7 @@ public static class GrpcRequestPeek
             }
             if (field > 2)
             {
+                prefix = new RequestPrefix(name, version, messageLength, FrameHeaderLength + fieldStart);
                 return PeekResult.Found;
             }
             if (wireType != 2)
@@ -105,7 +121,65 @@ public static class GrpcRequestPeek
                 version = text;
             }
         }
+        prefix = new RequestPrefix(name, version, messageLength, FrameHeaderLength + reader.Consumed);
         return complete ? PeekResult.Found : PeekResult.NeedMoreData;
+    }
+
+    /// <summary>Length of a gRPC frame header: a compressed flag and a big-endian message length.</summary>
+    public const int HeaderLength = FrameHeaderLength;
+
+    /// <summary>
+    /// A frame header and fields 1 (<paramref name="name"/>) and 2 (<paramref name="version"/>) for a
+    /// message whose other fields take <paramref name="restLength"/> bytes: what replaces a request's
+    /// first <see cref="RequestPrefix.FieldsEnd"/> bytes to send it to another version.
+    /// </summary>
+    public static byte[] WritePrefix(string name, string version, long restLength)
+    {
+        var nameBytes = Encoding.UTF8.GetByteCount(name);
+        var versionBytes = Encoding.UTF8.GetByteCount(version);
+        var fields = FieldLength(nameBytes) + FieldLength(versionBytes);
+        var messageLength = fields + restLength;
+        if (messageLength > uint.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(restLength), "The message is too large for one gRPC frame.");
+        }
+        var prefix = new byte[FrameHeaderLength + fields];
+        BinaryPrimitives.WriteUInt32BigEndian(prefix.AsSpan(1), (uint)messageLength);
+        var position = FrameHeaderLength;
+        position = WriteField(prefix, position, 1, name, nameBytes);
+        WriteField(prefix, position, 2, version, versionBytes);
+        return prefix;
+    }
+
+    // proto3 leaves empty strings out.
+    private static int FieldLength(int bytes) => bytes == 0 ? 0 : 1 + VarintLength((ulong)bytes) + bytes;
+
+    private static int VarintLength(ulong value)
+    {
+        var length = 1;
+        while (value >= 0x80)
+        {
+            value >>= 7;
+            length++;
+        }
+        return length;
+    }
+
+    private static int WriteField(byte[] buffer, int position, int field, string text, int byteCount)
+    {
+        if (byteCount == 0)
+        {
+            return position;
+        }
+        buffer[position++] = (byte)((field << 3) | 2);
+        var length = (ulong)byteCount;
+        while (length >= 0x80)
+        {
+            buffer[position++] = (byte)(length | 0x80);
+            length >>= 7;
+        }
+        buffer[position++] = (byte)length;
+        return position + Encoding.UTF8.GetBytes(text, buffer.AsSpan(position));
     }
 
     private static string DecodeUtf8(ReadOnlySequence<byte> bytes) =>

@@ -1,72 +1,64 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.IO.Pipelines;
-using System.Net;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MlopsGateway.Gateway.Internal;
+using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
 
 namespace MlopsGateway.Gateway;
 
 /// <summary>
-/// Handles every <c>/inference.GRPCInferenceService/*</c> call: authenticates the key, reads the
-/// model from the request bytes, checks the key may call it, and forwards the untouched HTTP/2
-/// stream to a worker with YARP. Worker statuses and messages reach the caller as the worker sent them.
+/// The gateway's step in YARP's proxy pipeline, for every <c>/inference.GRPCInferenceService/*</c>
+/// call: authenticates (API key or JWT), applies the caller's quota, reads the model and version
+/// from the request bytes, picks the version from the model's route and the YARP cluster serving
+/// it, rewrites the version field when the route chose one, lets YARP load-balance and forward the
+/// untouched stream, retries once on another worker when the first failed before the request
+/// reached it, and hands sampled requests to the shadow. Worker statuses reach the caller unchanged.
 /// </summary>
-public sealed class OipForwarder : IDisposable
+public sealed partial class OipForwarder
 {
-    /// <summary>Route pattern of the protocol's service.</summary>
-    public const string RoutePattern = "/inference.GRPCInferenceService/{method}";
-
     /// <summary>The most request bytes read while looking for the model name.</summary>
     public const int MaxPeekBytes = 64 * 1024;
 
-    private readonly IHttpForwarder _forwarder;
-    private readonly ApiKeyCache _keys;
-    private readonly WorkerPool _workers;
-    private readonly GatewayOptions _options;
-    private readonly ILogger<OipForwarder> _logger;
-    private readonly GatewayMetrics _metrics;
-    private readonly HttpMessageInvoker _client;
-    private readonly ForwarderRequestConfig _requestConfig;
-    private readonly HttpTransformer _transformer = new KeyStrippingTransformer();
+    private static readonly string[] s_statusNames = Enumerable.Range(0, 17).Select(i => ((StatusCode)i).ToString()).ToArray();
 
-    public OipForwarder(
-        IHttpForwarder forwarder, ApiKeyCache keys, WorkerPool workers, IOptions<GatewayOptions> options, GatewayMetrics metrics,
-        ILogger<OipForwarder> logger)
+    private readonly SnapshotCache _snapshots;
+    private readonly WorkerProxyConfigProvider _config;
+    private readonly IProxyStateLookup _proxyState;
+    private readonly RouteSelector _selector;
+    private readonly QuotaLimiter _quotas;
+    private readonly JwtAuthenticator _jwt;
+    private readonly ShadowDispatcher _shadow;
+    private readonly GatewayOptions _options;
+    private readonly GatewayMetrics _metrics;
+    private readonly ILogger<OipForwarder> _logger;
+
+    internal OipForwarder(
+        SnapshotCache snapshots, WorkerProxyConfigProvider config, IProxyStateLookup proxyState, RouteSelector selector, QuotaLimiter quotas,
+        JwtAuthenticator jwt, ShadowDispatcher shadow, IOptions<GatewayOptions> options, GatewayMetrics metrics, ILogger<OipForwarder> logger)
     {
-        _metrics = metrics;
-        _forwarder = forwarder;
-        _keys = keys;
-        _workers = workers;
+        _snapshots = snapshots;
+        _config = config;
+        _proxyState = proxyState;
+        _selector = selector;
+        _quotas = quotas;
+        _jwt = jwt;
+        _shadow = shadow;
         _options = options.Value;
+        _metrics = metrics;
         _logger = logger;
-        _client = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            UseProxy = false,
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            // One HTTP/2 connection caps at the worker's stream limit (100 by default); open more under load.
-            EnableMultipleHttp2Connections = true,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
-        });
-        _requestConfig = new ForwarderRequestConfig
-        {
-            ActivityTimeout = _options.UpstreamActivityTimeout,
-            // Workers speak HTTP/2 without TLS (h2c, prior knowledge): never fall back to HTTP/1.1.
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-        };
     }
 
-    /// <summary>The endpoint's request delegate.</summary>
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>The pipeline step; <paramref name="next"/> is YARP's load balancing, passive health and forwarding.</summary>
+    public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
+        var started = Stopwatch.GetTimestamp();
         var method = context.Request.RouteValues["method"] as string ?? "";
         var scope = MethodScope(method);
         if (scope == Scope.Unknown)
@@ -77,128 +69,267 @@ public sealed class OipForwarder : IDisposable
             return;
         }
 
-        var secret = ReadKey(context.Request.Headers);
-        if (secret.IsEmpty)
+        var snapshot = _snapshots.Current;
+        var caller = await AuthenticateAsync(context, method, snapshot).ConfigureAwait(false);
+        if (caller is null)
         {
-            await Refuse(context, method, StatusCode.Unauthenticated,
-                "No API key: send it as 'x-api-key: <key>' or 'authorization: Bearer <key>' metadata.").ConfigureAwait(false);
             return;
         }
-        var key = _keys.Table.Find(secret);
-        if (key is null)
-        {
-            await Refuse(context, method, StatusCode.Unauthenticated,
-                "The API key is not recognised: it may be mistyped or revoked. Ask for a key with 'mlops keys create'.").ConfigureAwait(false);
-            return;
-        }
-        context.Items[GatewayHeaders.KeyIdItem] = key.Id;
+        context.Items[GatewayHeaders.KeyIdItem] = caller.Id;
 
         var sizeLimit = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeLimit is { IsReadOnly: false })
         {
-            sizeLimit.MaxRequestBodySize = _options.MaxRequestBodySize;
+            sizeLimit.MaxRequestBodySize = _options.MaxRequestBodySize + GrpcRequestPeek.HeaderLength;
+            // YARP lifts the limit for anything that looks like gRPC (client streams may be long) and
+            // warns when it cannot; these calls are unary and the gateway keeps its own limit, which
+            // Kestrel enforces whether or not the feature stays visible.
+            context.Features.Set<IHttpMaxRequestBodySizeFeature>(null);
         }
 
         var model = "";
+        var prefix = default(RequestPrefix);
         if (scope == Scope.Model)
         {
-            var (result, name) = await PeekModelAsync(context.Request.BodyReader, context.RequestAborted).ConfigureAwait(false);
-            switch (result)
+            var (result, peeked) = await PeekAsync(context.Request.BodyReader, context.RequestAborted).ConfigureAwait(false);
+            if (await RefuseRequestAsync(context, method, caller, result, peeked).ConfigureAwait(false))
             {
-                case PeekResult.Compressed:
-                    await GrpcErrorWriter.WriteAsync(context, StatusCode.Unimplemented,
-                        "The gateway cannot read compressed requests; send requests uncompressed (responses may still be compressed).")
-                        .ConfigureAwait(false);
-                    return;
-                case PeekResult.Malformed or PeekResult.NeedMoreData:
-                    await GrpcErrorWriter.WriteAsync(context, StatusCode.InvalidArgument,
-                        $"The {method} request is not a valid protocol message: the model name could not be read.").ConfigureAwait(false);
-                    return;
-            }
-            if (name.Length == 0)
-            {
-                await GrpcErrorWriter.WriteAsync(context, StatusCode.InvalidArgument,
-                    "The request names no model: set the model name.").ConfigureAwait(false);
                 return;
             }
-            if (!key.Allows(name))
-            {
-                await Refuse(context, method, StatusCode.PermissionDenied,
-                    $"API key '{key.Name}' ({key.Id}) may not call model '{name}'. It may call: {string.Join(", ", key.Models)}.")
-                    .ConfigureAwait(false);
-                return;
-            }
-            model = name;
+            model = peeked.Name;
+            prefix = peeked;
         }
 
-        var worker = _workers.Pick(model);
-        if (worker is null)
+        var retryAfter = await _quotas.TryAcquireAsync(caller, context.RequestAborted).ConfigureAwait(false);
+        if (retryAfter is { } wait)
         {
-            await GrpcErrorWriter.WriteAsync(context, StatusCode.Unavailable, "No worker is configured behind this gateway.").ConfigureAwait(false);
+            GatewayLog.QuotaRejected(_logger, method, caller.Label);
+            _metrics.QuotaRejected(model);
+            await GrpcErrorWriter.WriteAsync(context, StatusCode.ResourceExhausted,
+                $"{caller.Label} is over its quota of {caller.RatePerSecond?.ToString(CultureInfo.InvariantCulture)} requests/s (burst {QuotaLimiter.Bucket(caller).Limit}). Retry in {Math.Max(wait.TotalSeconds, 0.001):0.###} s.",
+                wait).ConfigureAwait(false);
             return;
         }
 
-        var error = await _forwarder.SendAsync(context, worker, _client, _requestConfig, _transformer).ConfigureAwait(false);
-        if (error != ForwarderError.None)
+        var topology = _config.Topology;
+        var decision = scope == Scope.Model ? Decide(method, snapshot, topology, prefix, context) : new RouteDecision("", RouteKind.Latest, null);
+        var cluster = FindCluster(topology, model, decision.Version);
+        if (cluster is null)
         {
-            var failure = context.Features.Get<IForwarderErrorFeature>();
-            GatewayLog.UpstreamFailed(_logger, method, model, worker, error.ToString(), failure?.Exception);
-            if (!context.Response.HasStarted)
-            {
-                var code = error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
-                    ? StatusCode.Cancelled
-                    : StatusCode.Unavailable;
-                await GrpcErrorWriter.WriteAsync(context, code,
-                    $"The worker for model '{model}' could not be reached ({error}). The request did not run; it is safe to retry.")
-                    .ConfigureAwait(false);
-            }
+            await GrpcErrorWriter.WriteAsync(context, StatusCode.Unavailable,
+                (model.Length == 0 ? "No worker is registered with this gateway" : $"No worker is registered for model '{model}'")
+                + ". The request did not run; it is safe to retry once a worker is up ('mlops workers' lists them).").ConfigureAwait(false);
+            Record(context, method, model, decision, started);
+            return;
+        }
+        context.ReassignProxyRequest(cluster);
+
+        var body = PrepareBody(context, model, prefix, ref decision);
+        var capture = decision.ShadowVersion is null ? null : new ResponseCaptureStream(context.Response.Body, _options.MaxShadowMessageBytes);
+        if (capture is not null)
+        {
+            context.Response.Body = capture;
+        }
+
+        await next().ConfigureAwait(false);
+        if (context.Features.Get<IForwarderErrorFeature>() is { } failure)
+        {
+            await HandleFailureAsync(context, next, method, model, cluster, body, failure).ConfigureAwait(false);
+        }
+
+        var status = Record(context, method, model, decision, started);
+        if (capture is not null && status == "OK")
+        {
+            QueueShadow(caller, model, decision, prefix, body, capture);
+        }
+        else if (capture is not null)
+        {
+            _metrics.ShadowDropped(model, "primary_failed");
         }
     }
 
-    public void Dispose() => _client.Dispose();
+    private RouteDecision Decide(string method, GatewaySnapshot snapshot, ProxyTopology topology, RequestPrefix prefix, HttpContext context)
+    {
+        var latest = topology.Models.TryGetValue(prefix.Name, out var clusters) ? clusters.Latest : "";
+        if (method != "ModelInfer")
+        {
+            // Metadata and readiness go where the caller asked, or to any worker serving the model.
+            return new RouteDecision(prefix.Version, prefix.Version.Length > 0 ? RouteKind.Explicit : RouteKind.Latest, null);
+        }
+        snapshot.Routes.TryGetValue(prefix.Name, out var route);
+        var routingKey = context.Request.Headers[GatewayHeaders.RoutingKey];
+        return _selector.Select(route, prefix.Version, routingKey.Count > 0 ? routingKey[0] : null, latest);
+    }
 
     /// <summary>
-    /// Reads until the model name is found, without consuming anything: the forwarder then sends
+    /// The cluster for <paramref name="version"/> of <paramref name="model"/>; any worker of the model
+    /// when no registered worker serves that version (the worker then answers NOT_FOUND with what it
+    /// serves); every worker for server calls and unknown models; null when there is none at all.
+    /// </summary>
+    private ClusterState? FindCluster(ProxyTopology topology, string model, string version)
+    {
+        if (model.Length > 0 && topology.Models.TryGetValue(model, out var clusters))
+        {
+            if (version.Length > 0 && clusters.Versions.TryGetValue(version, out var versionCluster)
+                && _proxyState.TryGetCluster(versionCluster, out var exact) && exact.DestinationsState.AllDestinations.Count > 0)
+            {
+                return exact;
+            }
+            if (_proxyState.TryGetCluster(clusters.AnyVersion, out var any) && any.DestinationsState.AllDestinations.Count > 0)
+            {
+                return any;
+            }
+        }
+        return _proxyState.TryGetCluster(ProxyTopology.AllCluster, out var all) && all.DestinationsState.AllDestinations.Count > 0 ? all : null;
+    }
+
+    /// <summary>
+    /// Wraps the body for the forwarder. When the route chose a version the request did not name,
+    /// or a shadow needs a copy, the model fields are written anew and the rest streamed after them.
+    /// </summary>
+    private ForwardedBodyStream PrepareBody(HttpContext context, string model, RequestPrefix prefix, ref RouteDecision decision)
+    {
+        var rewrite = decision.Kind is RouteKind.Stable or RouteKind.Canary && prefix.Version != decision.Version;
+        var restLength = prefix.MessageLength - (prefix.FieldsEnd - GrpcRequestPeek.HeaderLength);
+        if (decision.ShadowVersion is not null
+            && (prefix.MessageLength > _options.MaxShadowMessageBytes || !_shadow.HasRoom(model)))
+        {
+            if (prefix.MessageLength > _options.MaxShadowMessageBytes)
+            {
+                _metrics.ShadowDropped(model, "too_large");
+            }
+            decision = decision with { ShadowVersion = null };
+        }
+        ForwardedBodyStream body;
+        if (rewrite || decision.ShadowVersion is not null)
+        {
+            var start = GrpcRequestPeek.WritePrefix(prefix.Name, decision.Version.Length > 0 ? decision.Version : prefix.Version, restLength);
+            body = new ForwardedBodyStream(context.Request.BodyReader, start, prefix.FieldsEnd,
+                decision.ShadowVersion is null ? 0 : (int)restLength);
+            if (context.Request.ContentLength is { } length)
+            {
+                // gRPC clients seldom send one, but a copied Content-Length must match the rewritten body.
+                context.Request.ContentLength = length - prefix.FieldsEnd + start.Length;
+            }
+        }
+        else
+        {
+            body = new ForwardedBodyStream(context.Request.BodyReader, [], 0, 0);
+        }
+        context.Request.Body = body;
+        return body;
+    }
+
+    private async Task HandleFailureAsync(
+        HttpContext context, Func<Task> next, string method, string model, ClusterState cluster, ForwardedBodyStream body, IForwarderErrorFeature failure)
+    {
+        var proxy = context.GetReverseProxyFeature();
+        var failed = proxy.ProxiedDestination;
+        var error = failure.Error;
+        // Nothing of the body was read, so nothing reached the worker: it cannot have run the request.
+        var untouched = !body.Started && !context.Response.HasStarted && error != ForwarderError.RequestCanceled
+            && !context.RequestAborted.IsCancellationRequested;
+        var others = cluster.DestinationsState.AvailableDestinations.Where(d => !ReferenceEquals(d, failed)).ToArray();
+        if (others.Length == 0 && !ReferenceEquals(cluster.DestinationsState.AllDestinations, cluster.DestinationsState.AvailableDestinations))
+        {
+            others = cluster.DestinationsState.AllDestinations.Where(d => !ReferenceEquals(d, failed)).ToArray();
+        }
+        _metrics.UpstreamError(model, error.ToString(), untouched && others.Length > 0);
+        if (untouched && others.Length > 0)
+        {
+            GatewayLog.UpstreamRetried(_logger, method, model, failed?.DestinationId ?? "?", error.ToString());
+            context.Features.Set<IForwarderErrorFeature>(null);
+            context.Response.Clear();
+            proxy.AvailableDestinations = others;
+            await next().ConfigureAwait(false);
+            if (context.Features.Get<IForwarderErrorFeature>() is not { } second)
+            {
+                return;
+            }
+            failure = second;
+            failed = proxy.ProxiedDestination;
+            error = failure.Error;
+            untouched = !body.Started && !context.Response.HasStarted;
+            _metrics.UpstreamError(model, error.ToString(), false);
+        }
+        GatewayLog.UpstreamFailed(_logger, method, model, failed?.Model.Config.Address ?? "?", error.ToString(), failure.Exception);
+        if (!context.Response.HasStarted)
+        {
+            var code = error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled ? StatusCode.Cancelled : StatusCode.Unavailable;
+            await GrpcErrorWriter.WriteAsync(context, code, untouched
+                ? $"No worker {For(model)}could be reached ({error}). The request did not run; it is safe to retry."
+                : $"The worker {For(model)}failed while the request was in flight ({error}); it may have run.").ConfigureAwait(false);
+        }
+    }
+
+    private static string For(string model) => model.Length == 0 ? "" : $"for model '{model}' ";
+
+    private void QueueShadow(CallerIdentity caller, string model, RouteDecision decision, RequestPrefix prefix, ForwardedBodyStream body, ResponseCaptureStream capture)
+    {
+        if (body.Captured is not { } rest || capture.Captured is not { } answer)
+        {
+            _metrics.ShadowDropped(model, "too_large");
+            return;
+        }
+        var start = GrpcRequestPeek.WritePrefix(prefix.Name, decision.ShadowVersion!, rest.Length);
+        var request = new byte[start.Length + rest.Length];
+        start.CopyTo(request, 0);
+        rest.Span.CopyTo(request.AsSpan(start.Length));
+        var primary = decision.Version.Length > 0 ? decision.Version : prefix.Version;
+        _shadow.Dispatch(new ShadowWork(model, primary, decision.ShadowVersion!, request, answer.ToArray(), caller.Id));
+    }
+
+    private string Record(HttpContext context, string method, string model, RouteDecision decision, long started)
+    {
+        var status = Status(context);
+        _metrics.RequestCompleted(method, model, decision.Version, Decision(decision.Kind), status, Stopwatch.GetElapsedTime(started));
+        return status;
+    }
+
+    private static string Decision(RouteKind kind) => kind switch
+    {
+        RouteKind.Explicit => "explicit",
+        RouteKind.Stable => "stable",
+        RouteKind.Canary => "canary",
+        _ => "latest",
+    };
+
+    private static string Status(HttpContext context)
+    {
+        var trailers = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers;
+        if (trailers is not null && trailers.TryGetValue("grpc-status", out var trailer))
+        {
+            return StatusName(trailer);
+        }
+        if (context.Response.Headers.TryGetValue("grpc-status", out var header))
+        {
+            return StatusName(header);
+        }
+        return "Unknown";
+    }
+
+    private static string StatusName(string? value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code < s_statusNames.Length ? s_statusNames[code] : "Unknown";
+
+    /// <summary>
+    /// Reads until the model fields are found, without consuming anything: the forwarder then sends
     /// the body from its first byte.
     /// </summary>
-    private static async Task<(PeekResult Result, string Name)> PeekModelAsync(PipeReader reader, CancellationToken cancellationToken)
+    private static async Task<(PeekResult Result, RequestPrefix Prefix)> PeekAsync(PipeReader reader, CancellationToken cancellationToken)
     {
         while (true)
         {
             var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             var buffer = read.Buffer;
-            var result = GrpcRequestPeek.TryReadModel(buffer, out var name, out _);
+            var result = GrpcRequestPeek.TryReadPrefix(buffer, out var prefix);
             if (result != PeekResult.NeedMoreData || read.IsCompleted || read.IsCanceled || buffer.Length >= MaxPeekBytes)
             {
                 reader.AdvanceTo(buffer.Start);
-                return (result, name);
+                return (result, prefix);
             }
             // Nothing consumed, everything examined: the next read waits for more bytes.
             reader.AdvanceTo(buffer.Start, buffer.End);
         }
-    }
-
-    private Task Refuse(HttpContext context, string method, StatusCode code, string message)
-    {
-        GatewayLog.AuthFailed(_logger, method, code.ToString());
-        _metrics.AuthFailed(method, code.ToString());
-        return GrpcErrorWriter.WriteAsync(context, code, message);
-    }
-
-    private static ReadOnlySpan<char> ReadKey(IHeaderDictionary headers)
-    {
-        var apiKey = headers[GatewayHeaders.ApiKey];
-        if (apiKey.Count > 0 && !string.IsNullOrEmpty(apiKey[0]))
-        {
-            return apiKey[0].AsSpan().Trim();
-        }
-        var authorization = headers[GatewayHeaders.Authorization];
-        if (authorization.Count > 0 && authorization[0] is { } value
-            && value.StartsWith(GatewayHeaders.BearerPrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            return value.AsSpan(GatewayHeaders.BearerPrefix.Length).Trim();
-        }
-        return default;
     }
 
     private static Scope MethodScope(string method) => method switch

@@ -10,12 +10,16 @@ namespace MlopsGateway.Registry;
 /// <param name="Hash">Lower-case hex SHA-256 of the secret.</param>
 /// <param name="Models">Model names the key may call; <c>*</c> allows every model.</param>
 /// <param name="CreatedAt">When the key was created.</param>
+/// <param name="RatePerSecond">Sustained requests per second the key may make; null for no limit.</param>
+/// <param name="Burst">Requests the key may make at once above the rate (the token bucket's size); null means the rate rounded up.</param>
 public sealed record ApiKeyRecord(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("hash")] string Hash,
     [property: JsonPropertyName("models")] IReadOnlyList<string> Models,
-    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt)
+    [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
+    [property: JsonPropertyName("rate")] double? RatePerSecond = null,
+    [property: JsonPropertyName("burst")] int? Burst = null)
 {
     /// <summary>The wildcard that allows every model.</summary>
     public const string AllModels = "*";

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MlopsGateway.Registry.Internal;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Registry;
@@ -25,9 +26,19 @@ public sealed class ApiKeyStore
     /// <param name="name">A label for the key.</param>
     /// <param name="models">Models the key may call; empty means every model.</param>
     /// <param name="secret">A secret to use instead of a random one (a demo key, say).</param>
+    /// <param name="ratePerSecond">Sustained requests per second allowed; null for no limit.</param>
+    /// <param name="burst">Requests allowed at once (the bucket's size); null: the rate rounded up.</param>
     public async Task<(ApiKeyRecord Record, string Secret)> CreateAsync(
-        string name, IReadOnlyList<string> models, string? secret = null)
+        string name, IReadOnlyList<string> models, string? secret = null, double? ratePerSecond = null, int? burst = null)
     {
+        if (ratePerSecond is { } rate && (double.IsNaN(rate) || rate <= 0))
+        {
+            throw new ArgumentException($"The rate must be a positive number of requests per second, not {rate}.", nameof(ratePerSecond));
+        }
+        if (burst is < 1)
+        {
+            throw new ArgumentException($"The burst must be at least 1, not {burst}.", nameof(burst));
+        }
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (secret is not null && secret.Length < 8)
         {
@@ -39,7 +50,9 @@ public sealed class ApiKeyStore
             name,
             ApiKeyHasher.Hash(secret),
             models.Count == 0 ? [ApiKeyRecord.AllModels] : models.ToArray(),
-            _time.GetUtcNow());
+            _time.GetUtcNow(),
+            ratePerSecond,
+            burst);
 
         var db = _redis.GetDatabase();
         // Re-creating an existing secret replaces its record: the hash is the identity of a secret.
@@ -55,7 +68,7 @@ public sealed class ApiKeyStore
         var records = new List<ApiKeyRecord>(entries.Length);
         foreach (var entry in entries)
         {
-            var record = Deserialize(entry.Value);
+            var record = RedisJson.Read<ApiKeyRecord>(entry.Value);
             if (record is not null)
             {
                 records.Add(record);
@@ -87,21 +100,4 @@ public sealed class ApiKeyStore
 
     private Task PublishChangeAsync(string id) =>
         _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.ApiKeysChanged), id);
-
-    private static ApiKeyRecord? Deserialize(RedisValue value)
-    {
-        if (value.IsNullOrEmpty)
-        {
-            return null;
-        }
-        try
-        {
-            return JsonSerializer.Deserialize<ApiKeyRecord>((string)value!);
-        }
-        catch (JsonException)
-        {
-            // A record this version cannot read is skipped, not fatal: the other keys keep working.
-            return null;
-        }
-    }
 }

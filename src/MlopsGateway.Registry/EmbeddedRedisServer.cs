@@ -40,6 +40,9 @@ public sealed class EmbeddedRedisServer : IDisposable
             PageSize = "1m",
             IndexMemorySize = "1m",
             QuietMode = true,
+            // Shared quotas (RedisRateLimiting) run Lua scripts; Garnet ships with Lua off.
+            EnableLua = true,
+            LuaOptions = new LuaOptions(null),
         };
         var server = new GarnetServer(options);
         server.Start();

@@ -25,6 +25,8 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
     private readonly Task _scheduler;
     private TaskCompletionSource _arrival = NewSignal();
     private int _running;
+    private long _runs;
+    private long _rowsRun;
     private bool _closed;
 
     /// <param name="options">Batching rules.</param>
@@ -59,6 +61,12 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
 
     /// <summary>Batches running now.</summary>
     public int Running => Volatile.Read(ref _running);
+
+    /// <summary>Batches run so far (a failed merged run retried request by request counts once).</summary>
+    public long Runs => Interlocked.Read(ref _runs);
+
+    /// <summary>Rows run so far; with <see cref="Runs"/>, the average batch size.</summary>
+    public long RowsRun => Interlocked.Read(ref _rowsRun);
 
     /// <summary>
     /// Queues <paramref name="item"/> and completes with its result once its batch has run.
@@ -296,11 +304,15 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
         try
         {
             var items = new TItem[batch.Count];
+            long rows = 0;
             for (var i = 0; i < batch.Count; i++)
             {
                 items[i] = batch[i].Item;
+                rows += batch[i].Rows;
                 batch[i].Registration.Dispose();
             }
+            Interlocked.Increment(ref _runs);
+            Interlocked.Add(ref _rowsRun, rows);
             try
             {
                 Complete(batch, _run(items));

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Collections.Frozen;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
@@ -343,19 +342,7 @@ public sealed class ModelRepository : IAsyncDisposable
     }
 
     /// <summary>Orders versions numerically where both are numbers, ordinally otherwise.</summary>
-    internal static int CompareVersions(string a, string b)
-    {
-        var aNumeric = long.TryParse(a, NumberStyles.None, CultureInfo.InvariantCulture, out var x);
-        var bNumeric = long.TryParse(b, NumberStyles.None, CultureInfo.InvariantCulture, out var y);
-        return (aNumeric, bNumeric) switch
-        {
-            (true, true) => x.CompareTo(y),
-            // Numbered versions sort after named ones, so the latest is the highest number.
-            (true, false) => 1,
-            (false, true) => -1,
-            _ => string.CompareOrdinal(a, b),
-        };
-    }
+    internal static int CompareVersions(string a, string b) => MlopsGateway.Registry.VersionOrder.Compare(a, b);
 
     private sealed class Snapshot
     {

@@ -11,15 +11,18 @@ public static class WorkerHost
 {
     /// <summary>
     /// A worker serving gRPC on <paramref name="endpoint"/> and, when given, Prometheus metrics and
-    /// <c>/healthz</c> over HTTP/1.1 on <paramref name="metricsEndpoint"/> (port 0 picks a free port).
+    /// <c>/healthz</c> over HTTP/1.1 on <paramref name="metricsEndpoint"/> (port 0 picks a free port);
+    /// <paramref name="worker"/> adds to the role (registration in Redis, say).
     /// </summary>
     public static WebApplication Build(
-        IPEndPoint endpoint, Action<WorkerOptions> configure, Action<ILoggingBuilder>? logging = null, IPEndPoint? metricsEndpoint = null)
+        IPEndPoint endpoint, Action<WorkerOptions> configure, Action<ILoggingBuilder>? logging = null, IPEndPoint? metricsEndpoint = null,
+        Action<WorkerBuilder>? worker = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.ConfigureKestrel(kestrel => ServerEndpoints.Configure(kestrel, endpoint, metricsEndpoint));
         logging?.Invoke(builder.Logging);
-        builder.Services.AddMlopsWorker(configure);
+        var role = builder.Services.AddMlopsWorker(configure);
+        worker?.Invoke(role);
         var app = builder.Build();
         app.MapMlopsWorker();
         return app;

@@ -14,17 +14,22 @@ internal static class GatewayCommand
         var port = new Option<int>("--port") { Description = "Port to listen on.", DefaultValueFactory = _ => 5000 };
         var workers = new Option<string[]>("--worker")
         {
-            Description = "Worker address, e.g. http://10.0.0.5:5001 (repeat for several).",
-            Required = true,
+            Description = "A static worker address, e.g. http://10.0.0.5:5001 (repeat for several), taken to serve every model. Left out: workers are discovered in Redis.",
             AllowMultipleArgumentsPerToken = true,
         };
+        var jwtKey = new Option<string?>("--jwt-signing-key")
+        {
+            Description = "Accept JWT bearer tokens signed (HS256) with this key, at least 32 characters (or set MLOPS_JWT_SIGNING_KEY). Allowed models come from the 'models' claim.",
+        };
+        var sharedQuotas = new Option<bool>("--shared-quotas") { Description = "Count per-key quotas in Redis, shared by every gateway (one Redis call per limited request)." };
+        var maxRequest = new Option<long>("--max-request-bytes") { Description = "Largest request message accepted.", DefaultValueFactory = _ => 64L * 1024 * 1024 };
         var redis = ServerOptions.Redis();
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9100);
         var bind = ServerOptions.Bind("0.0.0.0");
         var verbose = ServerOptions.Verbose();
-        var command = new Command("gateway", "Run the gateway alone: authenticates callers and forwards OIP calls to workers.")
+        var command = new Command("gateway", "Run the gateway alone: authenticates callers, routes by the models' routes in Redis and forwards OIP calls to the workers registered there.")
         {
-            port, workers, redis, metricsPort, bind, verbose,
+            port, workers, redis, metricsPort, bind, jwtKey, sharedQuotas, maxRequest, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -32,11 +37,18 @@ internal static class GatewayCommand
             if (handle.IsEmbedded)
             {
                 await Console.Out.WriteLineAsync(
-                    $"No --redis given: embedded Redis at {handle.Address}. Create keys with: mlops keys create --redis {handle.Address} --name NAME")
+                    $"No --redis given: embedded Redis at {handle.Address}. Create keys with: mlops keys create --redis {handle.Address} --name NAME; start workers with: mlops worker --models DIR --redis {handle.Address}")
                     .ConfigureAwait(false);
             }
             var app = GatewayHost.Build(ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(port)), handle.Connection,
-                o => o.Workers.AddRange(parse.GetValue(workers)!), ConsoleLogging.For(parse.GetValue(verbose)),
+                o =>
+                {
+                    o.Workers.AddRange(parse.GetValue(workers) ?? []);
+                    o.JwtSigningKey = parse.GetValue(jwtKey) ?? Environment.GetEnvironmentVariable("MLOPS_JWT_SIGNING_KEY");
+                    o.SharedQuotas = parse.GetValue(sharedQuotas);
+                    o.MaxRequestBodySize = parse.GetValue(maxRequest);
+                },
+                ConsoleLogging.For(parse.GetValue(verbose)),
                 ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"Gateway listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);

@@ -16,13 +16,16 @@ internal static class KeysCommand
             Description = "Models the key may call (repeat or separate with commas). Left out: every model.",
             AllowMultipleArgumentsPerToken = true,
         };
-        var create = new Command("create", "Create a key and print its secret once.") { RedisRequired(), name, models };
+        var rate = new Option<double?>("--rate") { Description = "Quota: sustained requests per second (fractions allowed). Left out: no limit." };
+        var burst = new Option<int?>("--burst") { Description = "Quota: requests allowed at once above the rate (the bucket's size). Left out: the rate rounded up." };
+        var create = new Command("create", "Create a key and print its secret once.") { RedisRequired(), name, models, rate, burst };
         create.SetAction(async (parse, _) => await WithStore(parse, async store =>
         {
             var allowed = (parse.GetValue(models) ?? []).SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
-            var (record, secret) = await store.CreateAsync(parse.GetValue(name)!, allowed).ConfigureAwait(false);
+            var (record, secret) = await store.CreateAsync(parse.GetValue(name)!, allowed, null, parse.GetValue(rate), parse.GetValue(burst))
+                .ConfigureAwait(false);
             await parse.InvocationConfiguration.Output.WriteLineAsync($"""
-                Created key {record.Id} '{record.Name}' for models: {string.Join(", ", record.Models)}
+                Created key {record.Id} '{record.Name}' for models: {string.Join(", ", record.Models)}{Quota(record)}
                 Secret (shown once, store it now): {secret}
                 """).ConfigureAwait(false);
             return 0;
@@ -40,7 +43,7 @@ internal static class KeysCommand
             await parse.InvocationConfiguration.Output.WriteLineAsync($"{"ID",-14}{"NAME",-24}{"CREATED (UTC)",-22}MODELS").ConfigureAwait(false);
             foreach (var r in records)
             {
-                await parse.InvocationConfiguration.Output.WriteLineAsync($"{r.Id,-14}{r.Name,-24}{r.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{string.Join(",", r.Models)}").ConfigureAwait(false);
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"{r.Id,-14}{r.Name,-24}{r.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{string.Join(",", r.Models)}{Quota(r)}").ConfigureAwait(false);
             }
             return 0;
         }).ConfigureAwait(false));
@@ -68,24 +71,12 @@ internal static class KeysCommand
         return keys;
     }
 
-    private static Option<string> RedisRequired() => new("--redis")
-    {
-        Description = "Redis connection string of the deployment (mlops up prints it).",
-        Required = true,
-    };
+    private static Option<string> RedisRequired() => RedisCommands.RedisRequired();
 
-    private static async Task<int> WithStore(ParseResult parse, Func<ApiKeyStore, Task<int>> action)
-    {
-        var address = parse.GetValue<string>("--redis")!;
-        try
-        {
-            await using var redis = await RedisConnector.ConnectAsync(address).ConfigureAwait(false);
-            return await action(new ApiKeyStore(redis)).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or StackExchange.Redis.RedisException or ArgumentException)
-        {
-            await parse.InvocationConfiguration.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 1;
-        }
-    }
+    private static string Quota(ApiKeyRecord record) => record.RatePerSecond is { } rate
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"; quota {rate}/s, burst {record.Burst?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "= rate"}")
+        : "";
+
+    private static Task<int> WithStore(ParseResult parse, Func<ApiKeyStore, Task<int>> action) =>
+        RedisCommands.RunAsync(parse, redis => action(new ApiKeyStore(redis)));
 }

@@ -61,12 +61,20 @@ internal static class UpCommand
             ? $"Started embedded Redis-compatible server (Garnet) at {redis.Address}"
             : $"Connected to Redis at {redis.Address}").ConfigureAwait(false);
 
+        // The worker registers itself in Redis; the gateway discovers it there, as in a real deployment.
         var worker = WorkerHost.Build(ServerOptions.Endpoint(bind, workerPort), o =>
             {
                 o.ModelRepository = models;
                 o.WatchRepository = settings.Watch;
             }, logging,
-            ServerOptions.Endpoint(bind, settings.WorkerMetricsPort));
+            ServerOptions.Endpoint(bind, settings.WorkerMetricsPort), w => w.AddRedisRegistration(redis.Connection, o =>
+            {
+                // The gateway runs in this process: loopback reaches the worker whatever the bind address.
+                if (workerPort != 0)
+                {
+                    o.AdvertiseAddress = $"http://127.0.0.1:{workerPort}";
+                }
+            }));
         await worker.StartAsync(cancellationToken).ConfigureAwait(false);
         var workerAddress = ServerOptions.Reachable(ServerEndpoints.GrpcAddress(worker));
 
@@ -75,8 +83,12 @@ internal static class UpCommand
         var (_, secret) = await store.CreateAsync(DemoKeyName, [], apiKey).ConfigureAwait(false);
 
         var gateway = GatewayHost.Build(ServerOptions.Endpoint(bind, gatewayPort), redis.Connection,
-            o => o.Workers.Add(workerAddress), logging, ServerOptions.Endpoint(bind, settings.GatewayMetricsPort));
+            _ => { }, logging, ServerOptions.Endpoint(bind, settings.GatewayMetricsPort));
         await gateway.StartAsync(cancellationToken).ConfigureAwait(false);
+        if (!await GatewayHost.WaitForWorkersAsync(gateway, 1, TimeSpan.FromSeconds(15)).ConfigureAwait(false))
+        {
+            await Console.Error.WriteLineAsync("The gateway has not discovered the worker in Redis yet; calls answer UNAVAILABLE until it does.").ConfigureAwait(false);
+        }
         var gatewayAddress = ServerOptions.Reachable(ServerEndpoints.GrpcAddress(gateway));
 
         var repository = worker.Services.GetService(typeof(ModelRepository)) as ModelRepository;
@@ -92,6 +104,9 @@ internal static class UpCommand
               models    {string.Join("; ", served)}
               api key   {secret}
                         (shown once; only its hash is stored. Send it as 'x-api-key' or 'authorization: Bearer' metadata.)
+
+            Roll out (the worker registered itself; 'mlops workers --redis {redis.Address}' lists it):
+              mlops rollout canary --redis {redis.Address} --model {SampleModels.Propensity} --version 2 --weight 10 --stable 1
 
             Try it (in another terminal, from this folder):
               dotnet run --project src/MlopsGateway.Cli -c Release -- predict --gateway {gatewayAddress} --api-key {secret} --model {SampleModels.Propensity} --input 'features=[[3, 12.5, 2, 14, 4]]'

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using MlopsGateway.Monitoring;
+using MlopsGateway.Registry;
 using MlopsGateway.Worker;
 
 namespace MlopsGateway.Cli.Commands;
@@ -20,10 +21,12 @@ internal static class WorkerCommand
         var samples = new Option<bool>("--write-samples") { Description = "Write the sample models into the folder first when it holds none." };
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9101);
         var bind = ServerOptions.Bind("0.0.0.0");
+        var redis = new Option<string?>("--redis") { Description = "Register in this Redis (gateways discover workers there). Left out: no registration; give gateways --worker." };
+        var advertise = new Option<string?>("--advertise") { Description = "The address gateways should use, e.g. http://10.0.0.5:5001. Left out: the bound address, a wildcard replaced by the host name." };
         var verbose = ServerOptions.Verbose();
         var command = new Command("worker", "Run a worker alone: serves the models in a repository folder over the Open Inference Protocol.")
         {
-            port, models, watch, samples, metricsPort, bind, verbose,
+            port, models, watch, samples, metricsPort, bind, redis, advertise, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -32,13 +35,16 @@ internal static class WorkerCommand
             {
                 await Console.Out.WriteLineAsync($"Wrote sample models to {Path.GetFullPath(folder)}").ConfigureAwait(false);
             }
+            var connection = parse.GetValue(redis) is { } address ? await RedisConnector.ConnectAsync(address).ConfigureAwait(false) : null;
+            await using var _ = connection;
             var app = WorkerHost.Build(ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(port)),
                 o =>
                 {
                     o.ModelRepository = folder;
                     o.WatchRepository = parse.GetValue(watch);
                 }, ConsoleLogging.For(parse.GetValue(verbose)),
-                ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)));
+                ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)),
+                connection is null ? null : w => w.AddRedisRegistration(connection, o => o.AdvertiseAddress = parse.GetValue(advertise)));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"Worker listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);

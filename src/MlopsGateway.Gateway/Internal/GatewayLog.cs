@@ -10,11 +10,11 @@ internal static partial class GatewayLog
     public static partial void KeysLoaded(ILogger logger, int count);
 
     [LoggerMessage(EventId = 2002, EventName = "RedisUnavailable", Level = LogLevel.Warning,
-        Message = "Redis is unavailable; serving from the last loaded keys until it returns")]
+        Message = "Redis is unavailable; serving from the last loaded keys, routes and workers until it returns")]
     public static partial void RedisUnavailable(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 2003, EventName = "RedisRecovered", Level = LogLevel.Information,
-        Message = "Redis is reachable again; keys reloaded")]
+        Message = "Redis is reachable again; keys, routes and workers reloaded")]
     public static partial void RedisRecovered(ILogger logger);
 
     [LoggerMessage(EventId = 2004, EventName = "AuthFailed", Level = LogLevel.Debug,
@@ -24,4 +24,24 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 2005, EventName = "UpstreamFailed", Level = LogLevel.Warning,
         Message = "Forwarding {Method} for model '{Model}' to {Worker} failed: {Error}")]
     public static partial void UpstreamFailed(ILogger logger, string method, string model, string worker, string error, Exception? exception);
+
+    [LoggerMessage(EventId = 2006, EventName = "SnapshotChanged", Level = LogLevel.Information,
+        Message = "Routing snapshot: {Routes} routes, {Workers} workers ({Ready} ready)")]
+    public static partial void SnapshotChanged(ILogger logger, int routes, int workers, int ready);
+
+    [LoggerMessage(EventId = 2007, EventName = "UpstreamRetried", Level = LogLevel.Information,
+        Message = "Retrying {Method} for model '{Model}' on another worker: {Worker} failed before the request reached it ({Error})")]
+    public static partial void UpstreamRetried(ILogger logger, string method, string model, string worker, string error);
+
+    [LoggerMessage(EventId = 2008, EventName = "QuotaRejected", Level = LogLevel.Debug,
+        Message = "Refused {Method} for {Caller}: over quota")]
+    public static partial void QuotaRejected(ILogger logger, string method, string caller);
+
+    [LoggerMessage(EventId = 2009, EventName = "SharedQuotaUnavailable", Level = LogLevel.Warning,
+        Message = "Shared quota counts in Redis are unavailable; letting requests through until Redis returns")]
+    public static partial void SharedQuotaUnavailable(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2010, EventName = "ShadowFailed", Level = LogLevel.Debug,
+        Message = "Shadow call for model '{Model}' version {Shadow} failed: {Reason}")]
+    public static partial void ShadowFailed(ILogger logger, string model, string shadow, string reason);
 }

@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Extensions.Options;
 
 namespace MlopsGateway.Gateway.Internal;
@@ -7,10 +8,6 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         var errors = new List<string>();
-        if (options.Workers.Count == 0)
-        {
-            errors.Add("Workers: at least one worker address is required (--worker http://host:port).");
-        }
         foreach (var worker in options.Workers)
         {
             if (!Uri.TryCreate(worker, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -22,14 +19,40 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             errors.Add($"MaxRequestBodySize: must be positive, not {options.MaxRequestBodySize}.");
         }
-        if (options.KeyRefreshInterval <= TimeSpan.Zero)
+        Positive(errors, nameof(options.RefreshInterval), options.RefreshInterval);
+        Positive(errors, nameof(options.UpstreamActivityTimeout), options.UpstreamActivityTimeout);
+        Positive(errors, nameof(options.HealthCheckInterval), options.HealthCheckInterval);
+        Positive(errors, nameof(options.HealthCheckTimeout), options.HealthCheckTimeout);
+        Positive(errors, nameof(options.ShadowTimeout), options.ShadowTimeout);
+        if (options.WorkerGracePeriod < TimeSpan.Zero)
         {
-            errors.Add($"KeyRefreshInterval: must be positive, not {options.KeyRefreshInterval}.");
+            errors.Add($"WorkerGracePeriod: must not be negative, not {options.WorkerGracePeriod}.");
         }
-        if (options.UpstreamActivityTimeout <= TimeSpan.Zero)
+        if (options.MaxShadowConcurrency < 1)
         {
-            errors.Add($"UpstreamActivityTimeout: must be positive, not {options.UpstreamActivityTimeout}.");
+            errors.Add($"MaxShadowConcurrency: must be at least 1, not {options.MaxShadowConcurrency}.");
+        }
+        if (options.MaxShadowMessageBytes < 1)
+        {
+            errors.Add($"MaxShadowMessageBytes: must be at least 1, not {options.MaxShadowMessageBytes}.");
+        }
+        if (options.JwtSigningKey is { } key && Encoding.UTF8.GetByteCount(key) < 32)
+        {
+            // Never echo the key itself.
+            errors.Add("JwtSigningKey: must be at least 32 bytes (HMAC-SHA256); the one given is shorter.");
+        }
+        if (string.IsNullOrWhiteSpace(options.JwtModelsClaim))
+        {
+            errors.Add("JwtModelsClaim: a claim name is required.");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Positive(List<string> errors, string name, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"{name}: must be positive, not {value}.");
+        }
     }
 }

@@ -134,4 +134,25 @@ public class GrpcRequestPeekTests
             return next;
         }
     }
+
+    [Theory]
+    [InlineData("", "7")]
+    [InlineData("2", "10")]
+    [InlineData("1", "")]
+    public void WritePrefix_NewVersion_SameMessageOtherwise(string version, string newVersion)
+    {
+        var original = BigInfer("propensity", version);
+        var frame = Frame(original);
+        Assert.Equal(PeekResult.Found, GrpcRequestPeek.TryReadPrefix(new ReadOnlySequence<byte>(frame), out var prefix));
+        var rest = frame.AsSpan((int)prefix.FieldsEnd);
+
+        var start = GrpcRequestPeek.WritePrefix(prefix.Name, newVersion, rest.Length);
+        var rewritten = start.Concat(rest.ToArray()).ToArray();
+
+        Assert.Equal((uint)(rewritten.Length - 5), BinaryPrimitives.ReadUInt32BigEndian(rewritten.AsSpan(1)));
+        var parsed = ModelInferRequest.Parser.ParseFrom(rewritten.AsSpan(5));
+        var expected = original.Clone();
+        expected.ModelVersion = newVersion;
+        Assert.Equal(expected, parsed);
+    }
 }

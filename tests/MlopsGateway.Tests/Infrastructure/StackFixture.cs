@@ -3,6 +3,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Inference;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway;
 using MlopsGateway.Registry;
@@ -51,17 +52,18 @@ public sealed class StackFixture : IAsyncLifetime
         AllModelsKey = (await store.CreateAsync($"tests-all-{suffix}", [])).Secret;
         DtypesOnlyKey = (await store.CreateAsync($"tests-dtypes-{suffix}", ["dtypes"])).Secret;
 
-        Worker = WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o => o.ModelRepository = Repository, Logs.Configure,
-            new IPEndPoint(IPAddress.Loopback, 0));
+        // As in production: the worker registers in Redis and the gateway discovers it there.
+        Worker = StartWorker(Repository, Redis, Logs);
         await Worker.StartAsync();
         WorkerAddress = ServerEndpoints.GrpcAddress(Worker);
         WorkerMetricsAddress = ServerEndpoints.MetricsAddress(Worker)!;
 
-        Gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o => o.Workers.Add(WorkerAddress), Logs.Configure,
+        Gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, _ => { }, Logs.Configure,
             new IPEndPoint(IPAddress.Loopback, 0));
         await Gateway.StartAsync();
         GatewayAddress = ServerEndpoints.GrpcAddress(Gateway);
         GatewayMetricsAddress = ServerEndpoints.MetricsAddress(Gateway)!;
+        await WaitForDestinationAsync(Gateway, WorkerAddress);
     }
 
     public async Task DisposeAsync()
@@ -77,6 +79,27 @@ public sealed class StackFixture : IAsyncLifetime
         }
         catch (IOException)
         {
+        }
+    }
+
+    /// <summary>A worker on loopback port 0 serving <paramref name="repository"/>, registering itself in <paramref name="redis"/>.</summary>
+    public static WebApplication StartWorker(string repository, IConnectionMultiplexer redis, LogCollector logs) =>
+        WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o => o.ModelRepository = repository, logs.Configure,
+            new IPEndPoint(IPAddress.Loopback, 0), w => w.AddRedisRegistration(redis, o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(500)));
+
+    /// <summary>Waits (10 s at most) until <paramref name="gateway"/> forwards to the worker at <paramref name="workerAddress"/>.</summary>
+    public static async Task WaitForDestinationAsync(WebApplication gateway, string workerAddress)
+    {
+        var proxy = gateway.Services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!(proxy.TryGetCluster("workers", out var all)
+            && all.DestinationsState.AllDestinations.Any(d => d.Model.Config.Address.TrimEnd('/') == workerAddress.TrimEnd('/'))))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The gateway did not discover the worker at {workerAddress} within 10 s.");
+            }
+            await Task.Delay(20);
         }
     }
 

@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# What the gateway adds over calling the worker directly, beside nginx grpc_pass on the same load,
+# and what 100% shadow traffic adds to the caller's p99. Loopback only; every run bounded in
+# request count (h2load -n) and time (timeout). Prints a table; see perf/gateway-overhead.md.
+#
+#   bash perf/gateway-overhead.sh                # 20000 requests per run, 3 rounds
+#   REQUESTS=5000 ROUNDS=1 SHADOW_REQUESTS=2000 bash perf/gateway-overhead.sh
+#
+# Two phases. Overhead: saturating load (h2load -c 4 -m 16) straight to the worker, through nginx
+# grpc_pass and through the gateway, in turn, each round; CPU per request from /proc of each
+# process. Shadow: a fixed rate well below saturation (--rps per client) through the gateway with
+# a route, without and with 100% shadow in turn, so that the p99 compared is the caller's wait
+# and not the queue of a saturated machine.
+#
+# Needs: the .NET SDK, redis-server, nginx (with http_v2), h2load (nghttp2-client), python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+REQUESTS=${REQUESTS:-20000}
+ROUNDS=${ROUNDS:-3}
+WARMUP=${WARMUP:-20000}
+SHADOW_REQUESTS=${SHADOW_REQUESTS:-8000}
+SHADOW_RPS=${SHADOW_RPS:-200}
+SHADOW_PAIRS=${SHADOW_PAIRS:-3}
+CLIENTS=${CLIENTS:-4}
+STREAMS=${STREAMS:-16}
+RUN_TIMEOUT=${RUN_TIMEOUT:-120}
+
+for tool in redis-server nginx h2load python3; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install redis-server nginx nghttp2-client python3)" >&2; exit 1; }
+done
+
+dotnet build src/MlopsGateway.Cli -c Release -nologo -v q >/dev/null
+MLOPS="$PWD/src/MlopsGateway.Cli/bin/Release/net10.0/mlops"
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ -z "${KEEP_WORK:-}" ]; then rm -rf "$work"; else echo "kept $work" >&2; fi
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 did not open" >&2; return 1; }
+
+redis_port=$(free_port); worker_port=$(free_port); gateway_port=$(free_port); nginx_port=$(free_port); metrics_port=$(free_port)
+redis="127.0.0.1:$redis_port"
+
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+pids+=($!); wait_port "$redis_port"
+
+"$MLOPS" worker --models "$work/models" --write-samples --bind 127.0.0.1 --port "$worker_port" --metrics-port 0 --redis "$redis" >"$work/worker.log" 2>&1 &
+worker_pid=$!; pids+=($worker_pid); wait_port "$worker_port"
+
+"$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 --port "$gateway_port" --metrics-port "$metrics_port" >"$work/gateway.log" 2>&1 &
+gateway_pid=$!; pids+=($gateway_pid); wait_port "$gateway_port"
+
+key=$("$MLOPS" keys create --redis "$redis" --name perf | sed -n 's/^Secret (shown once, store it now): //p')
+
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes 1;
+error_log $work/nginx/error.log warn;
+pid $work/nginx/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx;
+  upstream worker { server 127.0.0.1:$worker_port; keepalive 16; keepalive_requests 10000000; }
+  server {
+    listen 127.0.0.1:$nginx_port http2;
+    # nginx closes an HTTP/2 connection after 1000 requests by default, and h2load does not reconnect.
+    keepalive_requests 10000000;
+    location / { grpc_pass grpc://worker; }
+  }
+}
+EOF
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' &
+nginx_pid=$!; pids+=($nginx_pid); wait_port "$nginx_port"
+
+# One tiny ModelInfer (propensity, one row of five FP32 features, no version), as a gRPC frame.
+python3 - "$work/request.bin" <<'EOF'
+import struct, sys
+def varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F; n >>= 7
+        out += bytes([b | (0x80 if n else 0)])
+        if not n: return out
+def field(num, payload): return varint((num << 3) | 2) + varint(len(payload)) + payload
+floats = struct.pack("<5f", 3, 12.5, 2, 14, 4)
+contents = field(6, floats)
+tensor = field(1, b"features") + field(2, b"FP32") + field(3, varint(1) + varint(5)) + field(5, contents)
+message = field(1, b"propensity") + field(5, tensor)
+open(sys.argv[1], "wb").write(b"\x00" + struct.pack(">I", len(message)) + message)
+EOF
+
+# A readable answer through each path before measuring (h2load only sees HTTP 200, not grpc-status).
+for target in "http://127.0.0.1:$worker_port" "http://127.0.0.1:$nginx_port" "http://127.0.0.1:$gateway_port"; do
+  "$MLOPS" predict --gateway "$target" --api-key "$key" --model propensity --input 'features=[[3, 12.5, 2, 14, 4]]' >/dev/null \
+    || { echo "predict through $target failed" >&2; exit 1; }
+done
+
+cpu_ticks() { # user+system clock ticks of a process and its children threads
+  awk '{print $14 + $15}' "/proc/$1/stat"
+}
+nginx_ticks() { # master and its worker processes
+  local total=0 pid
+  for pid in $nginx_pid $(pgrep -P "$nginx_pid"); do total=$((total + $(cpu_ticks "$pid"))); done
+  echo $total
+}
+
+# run NAME URL H2LOAD-ARGS...: h2load, then CPU ticks of worker/gateway/nginx and latency percentiles.
+run() {
+  local name=$1 url=$2 log="$work/$1.log"; shift 2
+  local w0 g0 n0 w1 g1 n1
+  w0=$(cpu_ticks $worker_pid); g0=$(cpu_ticks $gateway_pid); n0=$(nginx_ticks)
+  timeout "$RUN_TIMEOUT" h2load -c "$CLIENTS" -m "$STREAMS" -d "$work/request.bin" \
+    -H 'content-type: application/grpc' -H 'te: trailers' -H "x-api-key: $key" \
+    --log-file="$log" "$@" "$url/inference.GRPCInferenceService/ModelInfer" >"$work/$name.h2load" 2>&1
+  w1=$(cpu_ticks $worker_pid); g1=$(cpu_ticks $gateway_pid); n1=$(nginx_ticks)
+  local rps ok n
+  n=$(sed -n 's/^requests: \([0-9]*\) total.*/\1/p' "$work/$name.h2load")
+  rps=$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' "$work/$name.h2load")
+  ok=$(sed -n 's/^status codes: \([0-9]*\) 2xx.*/\1/p' "$work/$name.h2load")
+  python3 - "$name" "$log" "$n" "$rps" "$ok" $((w1 - w0)) $((g1 - g0)) $((n1 - n0)) "$(getconf CLK_TCK)" <<'EOF' >>"$work/results.tsv"
+import sys
+name, log, n, rps, ok, w, g, x, hz = sys.argv[1:]
+lat = sorted(int(line.split("\t")[2]) for line in open(log) if line.strip())
+pct = lambda p: lat[min(len(lat) - 1, int(p / 100 * len(lat)))]
+per = lambda ticks: int(ticks) * 1e6 / int(hz) / int(n)
+print(f"{name}\t{rps}\t{ok}\t{pct(50)}\t{pct(99)}\t{per(w):.1f}\t{per(g):.1f}\t{per(x):.1f}")
+EOF
+}
+
+route() { "$MLOPS" rollout "$@" --redis "$redis" --model propensity --by perf >/dev/null; sleep 0.5; }
+
+printf 'name\treq_per_s\tok_2xx\tp50_us\tp99_us\tworker_cpu_us\tgateway_cpu_us\tnginx_cpu_us\n' >"$work/results.tsv"
+# Warm-up: JIT, connection pools, ONNX Runtime.
+for url in "http://127.0.0.1:$worker_port" "http://127.0.0.1:$nginx_port" "http://127.0.0.1:$gateway_port"; do
+  timeout "$RUN_TIMEOUT" h2load -n "$WARMUP" -c "$CLIENTS" -m "$STREAMS" -d "$work/request.bin" -H 'content-type: application/grpc' \
+    -H 'te: trailers' -H "x-api-key: $key" "$url/inference.GRPCInferenceService/ModelInfer" >/dev/null 2>&1
+done
+# Let background JIT (tier-1 recompiles after the warm-up) settle, then note what each process burns idle.
+sleep 3
+i0w=$(cpu_ticks $worker_pid); i0g=$(cpu_ticks $gateway_pid); sleep 3; i1w=$(cpu_ticks $worker_pid); i1g=$(cpu_ticks $gateway_pid)
+echo "idle over 3 s: worker $(( (i1w - i0w) * 1000 / $(getconf CLK_TCK) )) ms CPU, gateway $(( (i1g - i0g) * 1000 / $(getconf CLK_TCK) )) ms CPU"
+for round in $(seq 1 "$ROUNDS"); do
+  run "direct#$round" "http://127.0.0.1:$worker_port" -n "$REQUESTS"
+  run "nginx#$round" "http://127.0.0.1:$nginx_port" -n "$REQUESTS"
+  run "gateway#$round" "http://127.0.0.1:$gateway_port" -n "$REQUESTS"
+done
+route shadow --version 2 --percent 0 --stable 1
+for round in $(seq 1 "$SHADOW_PAIRS"); do
+  route shadow --version 2 --percent 0
+  run "route@rate#$round" "http://127.0.0.1:$gateway_port" -n "$SHADOW_REQUESTS" --rps "$SHADOW_RPS"
+  route shadow --version 2 --percent 100
+  run "shadow100@rate#$round" "http://127.0.0.1:$gateway_port" -n "$SHADOW_REQUESTS" --rps "$SHADOW_RPS"
+done
+route clear
+
+column -t -s $'\t' "$work/results.tsv"
+# h2load sees HTTP 200 for gRPC errors too; the gateway's own count says whether every call succeeded.
+sleep 1.5
+failed=$(curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^mlops_gateway_requests_total\{/ && $0 !~ /status="OK"/ {s += $NF} END {print s + 0}')
+echo "gateway calls answered with a gRPC error: $failed"
+python3 - "$work/results.tsv" "$ROUNDS" "$SHADOW_PAIRS" <<'EOF'
+import statistics, sys
+rows = {}
+for line in list(open(sys.argv[1]))[1:]:
+    f = line.rstrip("\n").split("\t")
+    rows[f[0]] = dict(p50=float(f[3]), p99=float(f[4]), w=float(f[5]), g=float(f[6]), x=float(f[7]))
+med = statistics.median
+cpu_n, cpu_g, lat = [], [], []
+print()
+for r in range(1, int(sys.argv[2]) + 1):
+    d, x, g = (rows[f"{n}#{r}"] for n in ("direct", "nginx", "gateway"))
+    n_cpu, g_cpu = x["x"] + x["w"] - d["w"], g["g"] + g["w"] - d["w"]
+    cpu_n.append(n_cpu)
+    cpu_g.append(g_cpu)
+    lat.append((x["p50"] - d["p50"], x["p99"] - d["p99"], g["p50"] - d["p50"], g["p99"] - d["p99"]))
+    print(f"round {r}: added CPU per request: nginx {n_cpu:.0f} us, gateway {g_cpu:.0f} us ({g_cpu / n_cpu:.2f} of nginx); "
+          f"added p50/p99: nginx {lat[-1][0]:.0f}/{lat[-1][1]:.0f} us, gateway {lat[-1][2]:.0f}/{lat[-1][3]:.0f} us")
+print(f"median of {len(cpu_n)} rounds: added CPU per request: nginx {med(cpu_n):.0f} us, gateway {med(cpu_g):.0f} us "
+      f"(gateway/nginx {med([g / n for g, n in zip(cpu_g, cpu_n)]):.2f}); added p50/p99: nginx {med([l[0] for l in lat]):.0f}/{med([l[1] for l in lat]):.0f} us, "
+      f"gateway {med([l[2] for l in lat]):.0f}/{med([l[3] for l in lat]):.0f} us")
+changes = []
+for r in range(1, int(sys.argv[3]) + 1):
+    a, b = rows[f"route@rate#{r}"], rows[f"shadow100@rate#{r}"]
+    changes.append(100 * (b['p99'] / a['p99'] - 1))
+    print(f"shadow pair {r} (fixed rate): caller p99 {a['p99']:.0f} -> {b['p99']:.0f} us ({changes[-1]:+.1f}%), "
+          f"p50 {a['p50']:.0f} -> {b['p50']:.0f} us; worker CPU per request {a['w']:.0f} -> {b['w']:.0f} us, gateway {a['g']:.0f} -> {b['g']:.0f} us")
+print(f"median over {len(changes)} pairs: shadow at 100% changes the caller's p99 by {med(changes):+.1f}%")
+EOF

@@ -1,0 +1,157 @@
+using System.CommandLine;
+using MlopsGateway.Registry;
+
+namespace MlopsGateway.Cli.Commands;
+
+/// <summary>
+/// <c>mlops rollout status|canary|shadow|promote|rollback|clear</c>: a model's route in Redis. Every change
+/// is validated against the registered workers, printed with before and after, published to the
+/// gateways and kept in the audit trail.
+/// </summary>
+internal static class RolloutCommand
+{
+    public static Command Create()
+    {
+        var rollout = new Command("rollout", "Show or change how a model's requests are split across its versions (canary, shadow).");
+
+        var status = new Command("status", "Print a model's route (or every route), the versions workers serve, and recent changes.")
+        {
+            RedisCommands.RedisRequired(), ModelOption(required: false),
+        };
+        status.SetAction((parse, _) => RedisCommands.RunAsync(parse, async redis =>
+        {
+            var model = parse.GetValue<string?>("--model");
+            var routes = new RouteStore(redis);
+            var workers = await new WorkerStore(redis).ListAsync().ConfigureAwait(false);
+            var shown = model is null ? await routes.ListAsync().ConfigureAwait(false)
+                : await routes.GetAsync(model).ConfigureAwait(false) is { } one ? [one] : [];
+            if (model is not null && shown.Count == 0)
+            {
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"Model '{model}' has no route: requests without a version get the latest version served.").ConfigureAwait(false);
+            }
+            foreach (var route in shown)
+            {
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"{route.Model}: {route.Describe()}  (changed {route.UpdatedAt.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC by {route.UpdatedBy})").ConfigureAwait(false);
+            }
+            foreach (var name in model is null ? shown.Select(r => r.Model) : [model])
+            {
+                var served = WorkerStore.VersionsOf(workers, name);
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"  versions served for {name}: {(served.Count == 0 ? "none (no ready worker serves it)" : string.Join(", ", served))}").ConfigureAwait(false);
+            }
+            var history = await routes.HistoryAsync(model, 10).ConfigureAwait(false);
+            if (history.Count > 0)
+            {
+                await parse.InvocationConfiguration.Output.WriteLineAsync("Recent changes (newest first):").ConfigureAwait(false);
+                foreach (var change in history)
+                {
+                    await parse.InvocationConfiguration.Output.WriteLineAsync($"  {change.At.UtcDateTime:yyyy-MM-dd HH:mm:ss} {change.By,-20} {change.Model}: {Describe(change.Before)} -> {Describe(change.After)}").ConfigureAwait(false);
+                }
+            }
+            return 0;
+        }));
+
+        var version = new Option<string>("--version") { Description = "The version to send traffic to.", Required = true };
+        var weight = new Option<double>("--weight") { Description = "Percent of requests (0-100, fractions allowed) for the canary.", Required = true };
+        var stable = new Option<string?>("--stable") { Description = "The stable version. Left out: the route's current one, or the latest other version served." };
+        var canary = new Command("canary", "Send a share of a model's requests to a canary version (per caller when requests carry x-routing-key).")
+        {
+            RedisCommands.RedisRequired(), ModelOption(required: true), version, weight, stable, ByOption(),
+        };
+        canary.SetAction((parse, _) => Change(parse, (route, served) => (route ?? NewRoute(parse.GetValue(stable), parse.GetValue(version)!, served)) with
+        {
+            Stable = parse.GetValue(stable) ?? route?.Stable ?? DefaultStable(parse.GetValue(version)!, served),
+            Canary = parse.GetValue(version),
+            CanaryWeight = parse.GetValue(weight),
+        }));
+
+        var percent = new Option<double>("--percent") { Description = "Percent of requests (0-100, fractions allowed) copied to the shadow; 0 turns shadowing off.", Required = true };
+        var shadow = new Command("shadow", "Copy a share of a model's requests to a shadow version and compare its answers (never returned to callers).")
+        {
+            RedisCommands.RedisRequired(), ModelOption(required: true), version, percent, stable, ByOption(),
+        };
+        shadow.SetAction((parse, _) => Change(parse, (route, served) =>
+        {
+            var off = parse.GetValue(percent) == 0;
+            return (route ?? NewRoute(parse.GetValue(stable), parse.GetValue(version)!, served)) with
+            {
+                Stable = parse.GetValue(stable) ?? route?.Stable ?? DefaultStable(parse.GetValue(version)!, served),
+                Shadow = off ? null : parse.GetValue(version),
+                ShadowPercent = parse.GetValue(percent),
+            };
+        }));
+
+        var promote = new Command("promote", "Make the canary the stable version: every request without a version gets it.")
+        {
+            RedisCommands.RedisRequired(), ModelOption(required: true), ByOption(),
+        };
+        promote.SetAction((parse, _) => Change(parse, (route, _) => route is { Canary: { } next }
+            ? route with { Stable = next, Canary = null, CanaryWeight = 0 }
+            : throw new ArgumentException($"Model '{parse.GetValue<string>("--model")}' has no canary to promote ('mlops rollout status' shows its route).")));
+
+        var rollback = new Command("rollback", "Stop the canary: every request without a version gets the stable version again.")
+        {
+            RedisCommands.RedisRequired(), ModelOption(required: true), ByOption(),
+        };
+        rollback.SetAction((parse, _) => Change(parse, (route, _) => route is { Canary: not null }
+            ? route with { Canary = null, CanaryWeight = 0 }
+            : throw new ArgumentException($"Model '{parse.GetValue<string>("--model")}' has no canary to roll back ('mlops rollout status' shows its route).")));
+
+        var clear = new Command("clear", "Remove the model's route: requests without a version get the latest version served.")
+        {
+            RedisCommands.RedisRequired(), ModelOption(required: true), ByOption(),
+        };
+        clear.SetAction((parse, _) => Change(parse, (_, _) => null));
+
+        rollout.Subcommands.Add(status);
+        rollout.Subcommands.Add(canary);
+        rollout.Subcommands.Add(shadow);
+        rollout.Subcommands.Add(promote);
+        rollout.Subcommands.Add(rollback);
+        rollout.Subcommands.Add(clear);
+        return rollout;
+    }
+
+    private static Option<string> ModelOption(bool required) => new("--model") { Description = "The model.", Required = required };
+
+    private static Option<string> ByOption() => new("--by")
+    {
+        Description = "Who makes the change, for the audit trail.",
+        DefaultValueFactory = _ => $"{Environment.UserName}@{Environment.MachineName}",
+    };
+
+    private static Task<int> Change(ParseResult parse, Func<RouteRecord?, IReadOnlyList<string>, RouteRecord?> change) =>
+        RedisCommands.RunAsync(parse, async redis =>
+        {
+            var model = parse.GetValue<string>("--model")!;
+            try
+            {
+                var result = await new RouteStore(redis).ChangeAsync(model, change, parse.GetValue<string>("--by")!).ConfigureAwait(false);
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"""
+                    Model '{model}':
+                      before: {Describe(result.Before)}
+                      after:  {Describe(result.After)}
+                    Published to the gateways; recorded in {RedisKeys.RoutesAudit}.
+                    """).ConfigureAwait(false);
+                return 0;
+            }
+            catch (RouteValidationException ex)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"The route of model '{model}' was not changed:").ConfigureAwait(false);
+                foreach (var error in ex.Errors)
+                {
+                    await parse.InvocationConfiguration.Error.WriteLineAsync("  " + error).ConfigureAwait(false);
+                }
+                return 1;
+            }
+        });
+
+    private static RouteRecord NewRoute(string? stable, string version, IReadOnlyList<string> served) =>
+        new("", stable ?? DefaultStable(version, served));
+
+    /// <summary>A new route's stable version: the latest served version other than the one being tried.</summary>
+    private static string DefaultStable(string version, IReadOnlyList<string> served) =>
+        served.LastOrDefault(v => v != version)
+        ?? throw new ArgumentException($"No other served version can be the stable one beside '{version}' (served: {(served.Count == 0 ? "none" : string.Join(", ", served))}); give --stable.");
+
+    private static string Describe(RouteRecord? route) => route?.Describe() ?? "no route (latest version)";
+}

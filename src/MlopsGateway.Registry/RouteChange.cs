@@ -1,0 +1,16 @@
+using System.Text.Json.Serialization;
+
+namespace MlopsGateway.Registry;
+
+/// <summary>One change of a model's route, as kept in the audit trail.</summary>
+/// <param name="Model">The model.</param>
+/// <param name="By">Who made the change.</param>
+/// <param name="At">When.</param>
+/// <param name="Before">The route before (null when there was none).</param>
+/// <param name="After">The route after (null when it was removed).</param>
+public sealed record RouteChange(
+    [property: JsonPropertyName("model")] string Model,
+    [property: JsonPropertyName("by")] string By,
+    [property: JsonPropertyName("at")] DateTimeOffset At,
+    [property: JsonPropertyName("before")] RouteRecord? Before,
+    [property: JsonPropertyName("after")] RouteRecord? After);

@@ -1,0 +1,149 @@
+using System.Text.Json;
+using MlopsGateway.Registry.Internal;
+using StackExchange.Redis;
+
+namespace MlopsGateway.Registry;
+
+/// <summary>
+/// Routes in Redis, one per model in the hash <see cref="RedisKeys.Routes"/>. Every change is
+/// validated against the registered workers, written only if nobody changed the route meanwhile,
+/// announced on <see cref="RedisKeys.RoutesChanged"/> and appended to <see cref="RedisKeys.RoutesAudit"/>.
+/// </summary>
+public sealed class RouteStore
+{
+    /// <summary>Audit entries kept; older ones are trimmed.</summary>
+    public const int AuditLength = 10_000;
+
+    private const int MaxAttempts = 5;
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly WorkerStore _workers;
+    private readonly TimeProvider _time;
+
+    public RouteStore(IConnectionMultiplexer redis, TimeProvider? time = null)
+    {
+        _redis = redis;
+        _workers = new WorkerStore(redis);
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>The route of <paramref name="model"/>, or null when it has none.</summary>
+    public async Task<RouteRecord?> GetAsync(string model) =>
+        RedisJson.Read<RouteRecord>(await _redis.GetDatabase().HashGetAsync(RedisKeys.Routes, model).ConfigureAwait(false));
+
+    /// <summary>Every route, by model name.</summary>
+    public async Task<IReadOnlyList<RouteRecord>> ListAsync()
+    {
+        var entries = await _redis.GetDatabase().HashGetAllAsync(RedisKeys.Routes).ConfigureAwait(false);
+        var routes = new List<RouteRecord>(entries.Length);
+        foreach (var entry in entries)
+        {
+            if (RedisJson.Read<RouteRecord>(entry.Value) is { } route)
+            {
+                routes.Add(route);
+            }
+        }
+        routes.Sort((a, b) => string.CompareOrdinal(a.Model, b.Model));
+        return routes;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the current route of <paramref name="model"/> (null when
+    /// it has none); a null result removes the route. The new route is validated against the versions
+    /// registered workers serve.
+    /// </summary>
+    /// <exception cref="RouteValidationException">The new route is not valid; nothing was changed.</exception>
+    public async Task<RouteChange> ChangeAsync(string model, Func<RouteRecord?, IReadOnlyList<string>, RouteRecord?> change, string by)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(model);
+        var db = _redis.GetDatabase();
+        for (var attempt = 1; ; attempt++)
+        {
+            var current = await db.HashGetAsync(RedisKeys.Routes, model).ConfigureAwait(false);
+            var before = RedisJson.Read<RouteRecord>(current);
+            var served = WorkerStore.VersionsOf(await _workers.ListAsync().ConfigureAwait(false), model);
+            var now = _time.GetUtcNow();
+            var after = change(before, served) is { } next ? next with { Model = model, UpdatedAt = now, UpdatedBy = by } : null;
+            if (after is not null)
+            {
+                var errors = RouteValidator.Validate(after, served);
+                if (errors.Count > 0)
+                {
+                    throw new RouteValidationException(errors);
+                }
+            }
+
+            // Optimistic concurrency: two people changing one route at once must not lose a change silently.
+            var transaction = db.CreateTransaction();
+            transaction.AddCondition(current.IsNull
+                ? Condition.HashNotExists(RedisKeys.Routes, model)
+                : Condition.HashEqual(RedisKeys.Routes, model, current));
+            _ = after is null
+                ? transaction.HashDeleteAsync(RedisKeys.Routes, model)
+                : transaction.HashSetAsync(RedisKeys.Routes, model, JsonSerializer.Serialize(after));
+            if (await transaction.ExecuteAsync().ConfigureAwait(false))
+            {
+                var record = new RouteChange(model, by, now, before, after);
+                await AppendAuditAsync(record).ConfigureAwait(false);
+                await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.RoutesChanged), model).ConfigureAwait(false);
+                return record;
+            }
+            if (attempt == MaxAttempts)
+            {
+                throw new InvalidOperationException($"The route of model '{model}' kept changing while this change was made; try again.");
+            }
+        }
+    }
+
+    /// <summary>The latest <paramref name="count"/> changes, newest first, of <paramref name="model"/> (or of every model when null).</summary>
+    public async Task<IReadOnlyList<RouteChange>> HistoryAsync(string? model, int count = 20)
+    {
+        var db = _redis.GetDatabase();
+        var changes = new List<RouteChange>();
+        IEnumerable<RedisValue> raw;
+        try
+        {
+            var entries = await db.StreamRangeAsync(RedisKeys.RoutesAudit, "-", "+", null, Order.Descending).ConfigureAwait(false);
+            raw = entries.Select(e => e[AuditField]);
+        }
+        catch (RedisServerException ex) when (IsUnknownCommand(ex))
+        {
+            raw = await db.ListRangeAsync(RedisKeys.RoutesAudit, 0, -1).ConfigureAwait(false);
+        }
+        foreach (var json in raw)
+        {
+            if (RedisJson.Read<RouteChange>(json) is { } change && (model is null || change.Model == model))
+            {
+                changes.Add(change);
+                if (changes.Count == count)
+                {
+                    break;
+                }
+            }
+        }
+        return changes;
+    }
+
+    private const string AuditField = "change";
+
+    private async Task AppendAuditAsync(RouteChange change)
+    {
+        var db = _redis.GetDatabase();
+        var json = JsonSerializer.Serialize(change);
+        try
+        {
+            await db.StreamAddAsync(RedisKeys.RoutesAudit,
+                [new NameValueEntry("model", change.Model), new NameValueEntry("by", change.By), new NameValueEntry(AuditField, json)],
+                maxLength: AuditLength, useApproximateMaxLength: true).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (IsUnknownCommand(ex))
+        {
+            // Servers without streams (the embedded Garnet) keep the same entries in a capped list, newest first.
+            await db.ListLeftPushAsync(RedisKeys.RoutesAudit, json).ConfigureAwait(false);
+            await db.ListTrimAsync(RedisKeys.RoutesAudit, 0, AuditLength - 1).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsUnknownCommand(RedisServerException ex) =>
+        ex.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,9 @@
+namespace MlopsGateway.Registry;
+
+/// <summary>A route change was refused; <see cref="Errors"/> lists every reason.</summary>
+public sealed class RouteValidationException(IReadOnlyList<string> errors)
+    : ArgumentException("The route was not changed: " + string.Join(" ", errors))
+{
+    /// <summary>Every reason the route was refused.</summary>
+    public IReadOnlyList<string> Errors { get; } = errors;
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using MlopsGateway.Registry.Internal;
+using StackExchange.Redis;
+
+namespace MlopsGateway.Registry;
+
+/// <summary>
+/// Worker registrations in Redis: each worker's record under its own key with a TTL that its
+/// heartbeat renews, the ids in a set, and arrivals, changes and departures announced on
+/// <see cref="RedisKeys.WorkersChanged"/>. A worker that dies without leaving simply expires.
+/// </summary>
+public sealed class WorkerStore
+{
+    private readonly IConnectionMultiplexer _redis;
+
+    public WorkerStore(IConnectionMultiplexer redis)
+    {
+        _redis = redis;
+    }
+
+    /// <summary>Writes (or renews) <paramref name="record"/>, expiring after <paramref name="ttl"/> unless renewed.</summary>
+    public async Task RegisterAsync(WorkerRecord record, TimeSpan ttl)
+    {
+        var db = _redis.GetDatabase();
+        // The set is written every time too: after a Redis restart without persistence both are gone.
+        var set = db.StringSetAsync(RedisKeys.Worker(record.Id), JsonSerializer.Serialize(record), ttl);
+        var add = db.SetAddAsync(RedisKeys.Workers, record.Id);
+        await Task.WhenAll(set, add).ConfigureAwait(false);
+    }
+
+    /// <summary>Removes the worker's record and announces its departure.</summary>
+    public async Task RemoveAsync(string id)
+    {
+        var db = _redis.GetDatabase();
+        await Task.WhenAll(db.KeyDeleteAsync(RedisKeys.Worker(id)), db.SetRemoveAsync(RedisKeys.Workers, id)).ConfigureAwait(false);
+        await AnnounceAsync("down", id).ConfigureAwait(false);
+    }
+
+    /// <summary>Announces <paramref name="kind"/> (<c>up</c>, <c>changed</c>, <c>down</c>) for worker <paramref name="id"/>.</summary>
+    public Task AnnounceAsync(string kind, string id) =>
+        _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.WorkersChanged), kind + ":" + id);
+
+    /// <summary>Every live registration, by id. Ids whose record expired are removed from the set on the way.</summary>
+    public async Task<IReadOnlyList<WorkerRecord>> ListAsync()
+    {
+        var db = _redis.GetDatabase();
+        var ids = await db.SetMembersAsync(RedisKeys.Workers).ConfigureAwait(false);
+        if (ids.Length == 0)
+        {
+            return [];
+        }
+        var keys = new RedisKey[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            keys[i] = RedisKeys.Worker(ids[i]!);
+        }
+        var values = await db.StringGetAsync(keys).ConfigureAwait(false);
+        var records = new List<WorkerRecord>(ids.Length);
+        var expired = new List<RedisValue>();
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var record = RedisJson.Read<WorkerRecord>(values[i]);
+            if (record is null)
+            {
+                expired.Add(ids[i]);
+            }
+            else
+            {
+                records.Add(record);
+            }
+        }
+        if (expired.Count > 0)
+        {
+            await db.SetRemoveAsync(RedisKeys.Workers, expired.ToArray()).ConfigureAwait(false);
+        }
+        records.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return records;
+    }
+
+    /// <summary>The versions of <paramref name="model"/> that ready workers serve, oldest first.</summary>
+    public static IReadOnlyList<string> VersionsOf(IEnumerable<WorkerRecord> workers, string model) =>
+        workers.Where(w => w.Ready).SelectMany(w => w.Models).Where(m => m.Model == model).Select(m => m.Version)
+            .Distinct(StringComparer.Ordinal).Order(VersionOrder.Comparer).ToArray();
+}

@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Grpc.Core;
+using Microsoft.AspNetCore.Builder;
+using MlopsGateway.Gateway;
+using MlopsGateway.Monitoring;
+using MlopsGateway.Registry;
+using MlopsGateway.Tests.Infrastructure;
+using MlopsGateway.Worker;
+using StackExchange.Redis;
+
+namespace MlopsGateway.Tests.Functional;
+
+/// <summary>Redis going away and coming back, and a worker dying under load, while callers keep calling.</summary>
+public sealed class ResilienceFunctionalTests
+{
+    private static string NewRepository(string model)
+    {
+        var repository = Path.Combine(Path.GetTempPath(), "mlops-tests", Guid.NewGuid().ToString("N"));
+        SampleModels.WritePropensity(repository);
+        Directory.Move(Path.Combine(repository, SampleModels.Propensity), Path.Combine(repository, model));
+        return repository;
+    }
+
+    private static async Task<WebApplication> StartGatewayAsync(IConnectionMultiplexer redis, LogCollector logs)
+    {
+        var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis, _ => { }, logs.Configure);
+        await gateway.StartAsync();
+        return gateway;
+    }
+
+    [Fact]
+    public async Task ModelInfer_RedisStoppedAndRestarted_ServesThroughoutAndTakesLaterChanges()
+    {
+        await using var server = await RedisProcess.StartAsync();
+        await using var redis = await RedisConnector.ConnectAsync(server.Address);
+        var model = "outage-" + Guid.NewGuid().ToString("N")[..8];
+        var repository = NewRepository(model);
+        var logs = new LogCollector();
+        var secret = (await new ApiKeyStore(redis).CreateAsync("outage", [model])).Secret;
+        await using var worker = StackFixture.StartWorker(repository, redis, new LogCollector());
+        await worker.StartAsync();
+        await using var gateway = await StartGatewayAsync(redis, logs);
+        await StackFixture.WaitForDestinationAsync(gateway, ServerEndpoints.GrpcAddress(worker));
+        var routes = new RouteStore(redis);
+        await routes.ChangeAsync(model, (_, _) => new RouteRecord("", "1"), "tests");
+        var client = StackFixture.Client(ServerEndpoints.GrpcAddress(gateway));
+        var key = StackFixture.WithKey(secret);
+        var request = TestRequests.Propensity(model, [TestRequests.Row]);
+        await Wait.UntilAsync(async () => (await client.ModelInferAsync(request, key)).ModelVersion == "1");
+
+        await server.StopAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal("1", (await client.ModelInferAsync(request, key)).ModelVersion);
+            await Task.Delay(25);
+        }
+
+        await server.StartAgainAsync();
+        // The route changes once the worker has registered again (validation needs it) and Redis answers.
+        await Wait.UntilAsync(async () =>
+        {
+            await routes.ChangeAsync(model, (route, _) => route! with { Stable = "2" }, "tests");
+            return true;
+        }, 20, ex => ex is RedisException or RouteValidationException or TimeoutException);
+        await Wait.UntilAsync(async () => (await client.ModelInferAsync(request, key)).ModelVersion == "2");
+
+        Assert.Empty(logs.Errors);
+        // The outage is logged once, not per failed read.
+        Assert.True(logs.Entries.Count(e => e.Event.Name == "RedisUnavailable") <= 1);
+        await gateway.StopAsync();
+        await worker.StopAsync();
+    }
+
+    [Fact]
+    public async Task ModelInfer_WorkerKilledUnderLoad_NoRequestThatNeverReachedAWorkerFails()
+    {
+        // A Redis of its own: the killed worker's record lingers until its TTL, and no other test's gateway should see it.
+        await using var server = await RedisProcess.StartAsync();
+        await using var shared = await RedisConnector.ConnectAsync(server.Address);
+        var model = "kill-" + Guid.NewGuid().ToString("N")[..8];
+        var repository = NewRepository(model);
+        var logs = new LogCollector();
+        var secret = (await new ApiKeyStore(shared).CreateAsync("kill", [model])).Secret;
+        // The doomed worker has a Redis connection of its own: closing it first keeps the worker from
+        // announcing its departure, as a killed process could not.
+        var doomedRedis = await RedisConnector.ConnectAsync(server.Address);
+        var doomed = StackFixture.StartWorker(repository, doomedRedis, new LogCollector());
+        await using var survivor = StackFixture.StartWorker(repository, shared, new LogCollector());
+        await Task.WhenAll(doomed.StartAsync(), survivor.StartAsync());
+        await using var gateway = await StartGatewayAsync(shared, logs);
+        await StackFixture.WaitForDestinationAsync(gateway, ServerEndpoints.GrpcAddress(doomed));
+        await StackFixture.WaitForDestinationAsync(gateway, ServerEndpoints.GrpcAddress(survivor));
+        var client = StackFixture.Client(ServerEndpoints.GrpcAddress(gateway));
+        var key = StackFixture.WithKey(secret);
+        var request = TestRequests.Propensity(model, [TestRequests.Row]);
+        await Wait.UntilAsync(async () => (await client.ModelInferAsync(request, key)).ModelName == model);
+
+        var succeeded = 0;
+        var failures = new ConcurrentQueue<string>();
+        var killed = new TaskCompletionSource();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        async Task LoadAsync()
+        {
+            // Bounded in count and time.
+            for (var i = 0; i < 250 && !stop.IsCancellationRequested; i++)
+            {
+                try
+                {
+                    await client.ModelInferAsync(request, key, cancellationToken: stop.Token);
+                    if (Interlocked.Increment(ref succeeded) == 100)
+                    {
+                        killed.TrySetResult();
+                    }
+                }
+                catch (RpcException ex) when (ex.StatusCode != StatusCode.Cancelled || !stop.IsCancellationRequested)
+                {
+                    failures.Enqueue($"{ex.StatusCode}: {ex.Status.Detail}");
+                }
+            }
+        }
+        var load = Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(LoadAsync)));
+
+        await killed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await doomedRedis.DisposeAsync();
+        await doomed.StopAsync(new CancellationToken(canceled: true));
+        await doomed.DisposeAsync();
+        await load;
+
+        Assert.True(succeeded >= 900, $"{succeeded} of 1000 succeeded; failures: {string.Join(" | ", failures)}");
+        Assert.DoesNotContain(failures, f => f.Contains("did not run", StringComparison.Ordinal));
+        // Only requests in flight on the killed worker (at most one per caller) may fail.
+        Assert.True(failures.Count <= 4, string.Join(" | ", failures));
+        Assert.Empty(logs.Errors);
+        await gateway.StopAsync();
+        await survivor.StopAsync();
+    }
+}

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
+namespace MlopsGateway.Tests.Infrastructure;
+
+/// <summary>
+/// A redis-server process of a test's own, on a free loopback port, that the test may stop and
+/// start again (same port, same data folder: what it saved on stop is loaded back). Never the
+/// Redis other tests share.
+/// </summary>
+public sealed class RedisProcess : IAsyncDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "mlops-tests", "redis-" + Guid.NewGuid().ToString("N"));
+    private Process? _process;
+
+    private RedisProcess(int port)
+    {
+        Port = port;
+        Directory.CreateDirectory(_folder);
+    }
+
+    public int Port { get; }
+
+    public string Address => $"127.0.0.1:{Port}";
+
+    /// <summary>Starts redis-server (Debian's package; .ci/run installs it).</summary>
+    public static async Task<RedisProcess> StartAsync()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var redis = new RedisProcess(port);
+        await redis.StartAgainAsync();
+        return redis;
+    }
+
+    /// <summary>Starts the server again after <see cref="StopAsync"/>, loading what it saved.</summary>
+    public async Task StartAgainAsync()
+    {
+        var start = new ProcessStartInfo("redis-server")
+        {
+            ArgumentList = { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _folder },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        try
+        {
+            _process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException("redis-server is not installed; install Debian's redis-server (.ci/run does).", ex);
+        }
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline && !_process.HasExited)
+            {
+                await Task.Delay(20);
+            }
+        }
+    }
+
+    /// <summary>Saves the data and stops the server (SHUTDOWN SAVE), as an operator's restart would.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null || _process.HasExited)
+        {
+            return;
+        }
+        using var cli = Process.Start(new ProcessStartInfo("redis-cli")
+        {
+            ArgumentList = { "-p", Port.ToString(CultureInfo.InvariantCulture), "shutdown", "save" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        })!;
+        await cli.WaitForExitAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _process.WaitForExitAsync(timeout.Token);
+        _process.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_process is { HasExited: false })
+        {
+            // Only the process this test started.
+            _process.Kill();
+            await _process.WaitForExitAsync();
+        }
+        _process?.Dispose();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using MlopsGateway.Gateway;
+using MlopsGateway.Monitoring;
+using MlopsGateway.Registry;
+using MlopsGateway.Worker;
+using StackExchange.Redis;
+
+namespace MlopsGateway.Tests.Infrastructure;
+
+/// <summary>
+/// A worker serving a model of its own (the propensity classifier under a unique name, versions 1
+/// and 2, so routes changed here touch no other test) and two gateways discovering it in the test
+/// Redis; gateway A also accepts JWTs and caps request size.
+/// </summary>
+public sealed class RoutingFixture : IAsyncLifetime
+{
+    /// <summary>The JWT signing key of gateway A.</summary>
+    public const string JwtKey = "test-signing-key-0123456789abcdefghijklmnop";
+
+    /// <summary>Gateway A's largest request, small enough to exceed in a test.</summary>
+    public const long MaxRequestBytes = 16 * 1024;
+
+    public LogCollector Logs { get; } = new();
+
+    public string Model { get; } = "routed-" + Guid.NewGuid().ToString("N")[..8];
+
+    public string Repository { get; private set; } = "";
+
+    public ConnectionMultiplexer Redis { get; private set; } = null!;
+
+    public WebApplication Worker { get; private set; } = null!;
+
+    public WebApplication GatewayA { get; private set; } = null!;
+
+    public WebApplication GatewayB { get; private set; } = null!;
+
+    public string WorkerAddress { get; private set; } = "";
+
+    public string GatewayAAddress { get; private set; } = "";
+
+    public string GatewayBAddress { get; private set; } = "";
+
+    public string Key { get; private set; } = "";
+
+    public RouteStore Routes { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Repository = Path.Combine(Path.GetTempPath(), "mlops-tests", Guid.NewGuid().ToString("N"));
+        SampleModels.WritePropensity(Repository);
+        Directory.Move(Path.Combine(Repository, SampleModels.Propensity), Path.Combine(Repository, Model));
+
+        Redis = await TestRedis.ConnectAsync();
+        Routes = new RouteStore(Redis);
+        Key = (await new ApiKeyStore(Redis).CreateAsync("routing-" + Model, [Model])).Secret;
+
+        Worker = StackFixture.StartWorker(Repository, Redis, Logs);
+        await Worker.StartAsync();
+        WorkerAddress = ServerEndpoints.GrpcAddress(Worker);
+
+        GatewayA = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o =>
+        {
+            o.RandomSeed = 11;
+            o.JwtSigningKey = JwtKey;
+            o.MaxRequestBodySize = MaxRequestBytes;
+        }, Logs.Configure);
+        GatewayB = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o => o.RandomSeed = 12, Logs.Configure);
+        await Task.WhenAll(GatewayA.StartAsync(), GatewayB.StartAsync());
+        GatewayAAddress = ServerEndpoints.GrpcAddress(GatewayA);
+        GatewayBAddress = ServerEndpoints.GrpcAddress(GatewayB);
+        await StackFixture.WaitForDestinationAsync(GatewayA, WorkerAddress);
+        await StackFixture.WaitForDestinationAsync(GatewayB, WorkerAddress);
+    }
+
+    /// <summary>Sets the route and waits (5 s at most) until both gateways hold it.</summary>
+    public async Task SetRouteAsync(RouteRecord route)
+    {
+        var change = await Routes.ChangeAsync(Model, (_, _) => route, "tests");
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!(Holds(GatewayA, change.After) && Holds(GatewayB, change.After)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The gateways did not receive the route within 5 s.");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Whether <paramref name="gateway"/>'s snapshot holds <paramref name="route"/> for the fixture's model.</summary>
+    public bool Holds(WebApplication gateway, RouteRecord? route)
+    {
+        var routes = gateway.Services.GetRequiredService<SnapshotCache>().Current.Routes;
+        return route is null ? !routes.ContainsKey(Model) : routes.TryGetValue(Model, out var held) && held == route;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Task.WhenAll(GatewayA.StopAsync(), GatewayB.StopAsync());
+        await Worker.StopAsync();
+        await GatewayA.DisposeAsync();
+        await GatewayB.DisposeAsync();
+        await Worker.DisposeAsync();
+        await Redis.DisposeAsync();
+        try
+        {
+            Directory.Delete(Repository, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

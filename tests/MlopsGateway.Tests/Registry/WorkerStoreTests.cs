@@ -1,0 +1,69 @@
+using MlopsGateway.Registry;
+using MlopsGateway.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace MlopsGateway.Tests.Registry;
+
+/// <summary>Against a Redis of their own: the fake workers written here must not reach other tests' gateways.</summary>
+public class WorkerStoreTests(IsolatedRedisFixture isolated) : IClassFixture<IsolatedRedisFixture>
+{
+    private static WorkerRecord Record(string id, bool ready = true) =>
+        new(id, "http://127.0.0.1:1", [new ServedVersion("m-" + id, "1"), new ServedVersion("m-" + id, "2")], ready, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+
+    [Fact]
+    public async Task RegisterAsync_ThenList_RecordReturned()
+    {
+        await using var redis = await RedisConnector.ConnectAsync(isolated.Address);
+        var store = new WorkerStore(redis);
+        var record = Record("w-" + Guid.NewGuid().ToString("N")[..8]);
+
+        await store.RegisterAsync(record, TimeSpan.FromSeconds(30));
+
+        var listed = Assert.Single(await store.ListAsync(), w => w.Id == record.Id);
+        Assert.True(listed.SameOffer(record));
+        Assert.Equal(["1", "2"], WorkerStore.VersionsOf([listed], "m-" + record.Id));
+    }
+
+    [Fact]
+    public async Task ListAsync_RecordExpired_DroppedFromTheSet()
+    {
+        await using var redis = await RedisConnector.ConnectAsync(isolated.Address);
+        var store = new WorkerStore(redis);
+        var record = Record("w-" + Guid.NewGuid().ToString("N")[..8]);
+        await store.RegisterAsync(record, TimeSpan.FromSeconds(30));
+
+        // Expiry as Redis would do it after the TTL, without waiting for it.
+        await redis.GetDatabase().KeyDeleteAsync(RedisKeys.Worker(record.Id));
+
+        Assert.DoesNotContain(await store.ListAsync(), w => w.Id == record.Id);
+        Assert.False(await redis.GetDatabase().SetContainsAsync(RedisKeys.Workers, record.Id));
+    }
+
+    [Fact]
+    public async Task RemoveAsync_Registered_GoneAndAnnounced()
+    {
+        await using var redis = await RedisConnector.ConnectAsync(isolated.Address);
+        var store = new WorkerStore(redis);
+        var record = Record("w-" + Guid.NewGuid().ToString("N")[..8]);
+        await store.RegisterAsync(record, TimeSpan.FromSeconds(30));
+        var announced = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.WorkersChanged), (_, message) =>
+        {
+            if (message == "down:" + record.Id)
+            {
+                announced.TrySetResult(message!);
+            }
+        });
+
+        await store.RemoveAsync(record.Id);
+
+        Assert.DoesNotContain(await store.ListAsync(), w => w.Id == record.Id);
+        await announced.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void VersionsOf_NotReady_Ignored()
+    {
+        Assert.Empty(WorkerStore.VersionsOf([Record("x", ready: false)], "m-x"));
+    }
+}
