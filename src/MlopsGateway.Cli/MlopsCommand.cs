@@ -15,5 +15,6 @@ public static class MlopsCommand
         PredictCommand.Create(),
         KeysCommand.Create(),
         ModelsCommand.Create(),
+        LoadTestCommand.Create(),
     };
 }
