@@ -107,14 +107,14 @@ internal static class LoadTestCommand
             {
                 errors.Add("Give --concurrency (closed loop) or --rate (open loop), not both.");
             }
+            if (concurrencyText is not null)
+            {
+                plan.Concurrency = List(concurrencyText, "--concurrency", s => int.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture), errors);
+            }
             if (rateText is not null)
             {
                 plan.Mode = LoadMode.Open;
                 plan.Rates = List(rateText, "--rate", s => double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture), errors);
-            }
-            else if (concurrencyText is not null)
-            {
-                plan.Concurrency = List(concurrencyText, "--concurrency", s => int.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture), errors);
             }
             errors.AddRange(plan.Validate());
             var requestTimeout = Duration(parse.GetValue(timeout)!, "--timeout", errors);
@@ -273,7 +273,8 @@ internal static class LoadTestCommand
             return value;
         }
         errors.Add($"{option} '{text}' is not a duration; write e.g. 10s, 500ms, 2m.");
-        return TimeSpan.Zero;
+        // A valid stand-in, so the plan's own checks do not report the same option again.
+        return TimeSpan.FromSeconds(1);
     }
 
     private static T[] List<T>(string text, string option, Func<string, T> parse, List<string> errors)
