@@ -1,6 +1,5 @@
-using System.Buffers.Binary;
-using Google.Protobuf;
 using Inference;
+using MlopsGateway.LoadTest;
 using MlopsGateway.Worker;
 
 namespace MlopsGateway.Benchmarks;
@@ -21,44 +20,19 @@ public static class Requests
     public static readonly TensorSpec[] ResNetOutputs = [new("Pooling395_Output_0", TensorDataType.Fp32, [-1, 512, 1, 1])];
 
     /// <summary>A propensity request of <paramref name="rows"/> rows, typed or raw.</summary>
-    public static ModelInferRequest Propensity(int rows, bool raw) => Make("propensity", "features", [rows, 5], raw);
+    public static ModelInferRequest Propensity(int rows, bool raw) => Make("propensity", PropensityInputs[0], rows, raw);
 
     /// <summary>One ResNet18 image, raw.</summary>
-    public static ModelInferRequest ResNet() => Make("resnet18", "Input247", [1, 3, 224, 224], raw: true);
+    public static ModelInferRequest ResNet() => Make("resnet18", ResNetInputs[0], 1, raw: true);
 
     /// <summary>The request as the gateway receives it: one gRPC frame.</summary>
-    public static byte[] Frame(ModelInferRequest request)
-    {
-        var message = request.ToByteArray();
-        var frame = new byte[5 + message.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)message.Length);
-        message.CopyTo(frame, 5);
-        return frame;
-    }
+    public static byte[] Frame(ModelInferRequest request) => OipLoadClient.GrpcFrame(request);
 
-    private static ModelInferRequest Make(string model, string input, long[] shape, bool raw)
+    // The load tool's generator: seeded random values, shaped as the server would describe the model.
+    private static ModelInferRequest Make(string model, TensorSpec input, int rows, bool raw)
     {
-        var random = new Random(1);
-        var values = new float[shape.Aggregate(1L, (a, d) => a * d)];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = random.NextSingle();
-        }
-        var request = new ModelInferRequest { ModelName = model, ModelVersion = "1" };
-        var tensor = new ModelInferRequest.Types.InferInputTensor { Name = input, Datatype = TensorDataType.Fp32 };
-        tensor.Shape.Add(shape);
-        if (raw)
-        {
-            var bytes = new byte[values.Length * 4];
-            Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-            request.RawInputContents.Add(UnsafeByteOperations.UnsafeWrap(bytes));
-        }
-        else
-        {
-            tensor.Contents = new InferTensorContents();
-            tensor.Contents.Fp32Contents.Add(values);
-        }
-        request.Inputs.Add(tensor);
-        return request;
+        var metadata = new ModelMetadataResponse { Name = model };
+        metadata.Inputs.Add(new ModelMetadataResponse.Types.TensorMetadata { Name = input.Name, Datatype = input.Datatype, Shape = { input.Shape } });
+        return InputGenerator.Generate(metadata, "1", rows, new Dictionary<string, long[]>(), count: 1, seed: 1, raw)[0];
     }
 }

@@ -45,39 +45,34 @@ public sealed class NaiveInferenceService(NaiveModels models) : GRPCInferenceSer
         foreach (var result in results)
         {
             var output = new ModelInferResponse.Types.InferOutputTensor { Name = result.Name };
-            if (result.Value is Tensor<float> floats)
+            switch (result.Value)
             {
-                output.Datatype = "FP32";
-                output.Shape.Add(floats.Dimensions.ToArray().Select(d => (long)d));
-                var data = floats.ToArray();
-                if (raw)
-                {
-                    response.RawOutputContents.Add(ByteString.CopyFrom(MemoryMarshal.AsBytes(data.AsSpan())));
-                }
-                else
-                {
-                    output.Contents = new InferTensorContents();
-                    output.Contents.Fp32Contents.Add(data);
-                }
-            }
-            else if (result.Value is Tensor<long> longs)
-            {
-                output.Datatype = "INT64";
-                output.Shape.Add(longs.Dimensions.ToArray().Select(d => (long)d));
-                var data = longs.ToArray();
-                if (raw)
-                {
-                    response.RawOutputContents.Add(ByteString.CopyFrom(MemoryMarshal.AsBytes(data.AsSpan())));
-                }
-                else
-                {
-                    output.Contents = new InferTensorContents();
-                    output.Contents.Int64Contents.Add(data);
-                }
+                case Tensor<float> floats:
+                    output.Datatype = "FP32";
+                    Copy(floats, output, response, raw, c => c.Fp32Contents);
+                    break;
+                case Tensor<long> longs:
+                    output.Datatype = "INT64";
+                    Copy(longs, output, response, raw, c => c.Int64Contents);
+                    break;
             }
             response.Outputs.Add(output);
         }
         return Task.FromResult(response);
+    }
+
+    private static void Copy<T>(Tensor<T> tensor, ModelInferResponse.Types.InferOutputTensor output, ModelInferResponse response, bool raw,
+        Func<InferTensorContents, Google.Protobuf.Collections.RepeatedField<T>> field) where T : unmanaged
+    {
+        output.Shape.Add(tensor.Dimensions.ToArray().Select(d => (long)d));
+        var data = tensor.ToArray();
+        if (raw)
+        {
+            response.RawOutputContents.Add(ByteString.CopyFrom(MemoryMarshal.AsBytes(data.AsSpan())));
+            return;
+        }
+        output.Contents = new InferTensorContents();
+        field(output.Contents).Add(data);
     }
 
     private InferenceSession Session(string name) =>

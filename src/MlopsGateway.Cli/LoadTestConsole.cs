@@ -18,6 +18,7 @@ internal sealed class LoadTestConsole : IProgress<LoadProgress>
     private readonly IAnsiConsole _console;
     private readonly bool _live;
     private readonly Lock _lock = new();
+    private readonly SortedDictionary<int, string> _finishedLevels = [];
     private LoadProgress? _latest;
     private LoadProgress? _lastPrinted;
     private DateTime _lastPrintedAt;
@@ -75,12 +76,17 @@ internal sealed class LoadTestConsole : IProgress<LoadProgress>
             _latest = value;
             if (_live)
             {
+                // Keep each measured level's last line on screen above the running one.
+                if (!value.Warmup && value.Final)
+                {
+                    _finishedLevels[value.Level] = Line(value);
+                }
                 return;
             }
             // Plain output: a line on each phase's first sample, every few seconds, and at its end.
             var phaseChanged = _lastPrinted is not { } last || last.Level != value.Level || last.Warmup != value.Warmup;
             var sincePrinted = DateTime.UtcNow - _lastPrintedAt;
-            var final = value.Elapsed >= value.PhaseDuration && sincePrinted >= TimeSpan.FromSeconds(1);
+            var final = value.Final && sincePrinted >= TimeSpan.FromSeconds(1);
             if (phaseChanged || final || sincePrinted >= s_plainLineInterval)
             {
                 _console.WriteLine(Line(value));
@@ -132,12 +138,19 @@ internal sealed class LoadTestConsole : IProgress<LoadProgress>
 
     private IRenderable Status()
     {
-        LoadProgress? latest;
         lock (_lock)
         {
-            latest = _latest;
+            var lines = _finishedLevels.Values.Select(l => (IRenderable)new Markup(Markup.Escape(l))).ToList();
+            if (_latest is not { } p)
+            {
+                lines.Add(new Markup("[grey]connecting...[/]"));
+            }
+            else if (!_finishedLevels.ContainsKey(p.Level))
+            {
+                lines.Add(new Markup(Markup.Escape(Line(p))));
+            }
+            return new Rows(lines);
         }
-        return latest is { } p ? new Markup(Markup.Escape(Line(p))) : new Markup("[grey]connecting...[/]");
     }
 
     private static string Line(LoadProgress p)
@@ -145,7 +158,7 @@ internal sealed class LoadTestConsole : IProgress<LoadProgress>
         var phase = p.Warmup ? "warm-up  " : "measuring";
         var elapsed = Math.Min(p.Elapsed.TotalSeconds, p.PhaseDuration.TotalSeconds);
         // At a phase's end the last interval can be a few milliseconds long; the phase's average says more.
-        var throughput = p.Elapsed >= p.PhaseDuration && p.Elapsed > TimeSpan.Zero ? (p.Requests - p.Errors) / p.Elapsed.TotalSeconds : p.Throughput;
+        var throughput = p.Final && p.Elapsed > TimeSpan.Zero ? (p.Requests - p.Errors) / p.Elapsed.TotalSeconds : p.Throughput;
         return string.Create(CultureInfo.InvariantCulture,
             $"  {p.Label,-14} {phase} {elapsed,5:0.0}/{p.PhaseDuration.TotalSeconds:0.#}s  requests {p.Requests,9:N0}  errors {p.Errors,6:N0}  {throughput,9:N1} ok/s  p99 {p.P99Milliseconds,9:N2} ms");
     }

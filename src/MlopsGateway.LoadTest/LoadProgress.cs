@@ -10,6 +10,7 @@ namespace MlopsGateway.LoadTest;
 /// <param name="Errors">Requests that failed in this phase so far.</param>
 /// <param name="Throughput">Successful answers per second over the last interval.</param>
 /// <param name="P99Milliseconds">99th percentile latency over the last interval; 0 when nothing succeeded.</param>
+/// <param name="Final">Whether this is the phase's last report: its requests have all been answered.</param>
 public readonly record struct LoadProgress(
     int Level, string Label, bool Warmup, TimeSpan Elapsed, TimeSpan PhaseDuration,
-    long Requests, long Errors, double Throughput, double P99Milliseconds);
+    long Requests, long Errors, double Throughput, double P99Milliseconds, bool Final = false);

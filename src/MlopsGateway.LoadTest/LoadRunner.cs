@@ -309,6 +309,6 @@ public sealed class LoadRunner
             _lastInterval = latencies;
         }
         Progress?.Report(new LoadProgress(level, _plan.LevelLabel(level), warmup, _time.GetElapsedTime(start, now), duration,
-            recorder.Completed, recorder.Errors, point.Throughput, point.P99Milliseconds));
+            recorder.Completed, recorder.Errors, point.Throughput, point.P99Milliseconds, final));
     }
 }

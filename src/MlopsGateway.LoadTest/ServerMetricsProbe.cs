@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace MlopsGateway.LoadTest;
 
 /// <summary>
@@ -21,6 +23,7 @@ public sealed class ServerMetricsProbe : IDisposable
 
     private readonly HttpClient _http;
     private readonly bool _ownsHttp;
+    private long _lastScrape;
 
     /// <param name="url">The metrics page, e.g. <c>http://127.0.0.1:9101/metrics</c>.</param>
     /// <param name="model">The model whose series count.</param>
@@ -44,12 +47,24 @@ public sealed class ServerMetricsProbe : IDisposable
     /// <summary>The version whose series count; empty for every version.</summary>
     public string Version { get; }
 
+    /// <summary>
+    /// The least time between two scrapes. OpenTelemetry's Prometheus exporter serves the same page
+    /// for a second after each scrape (the worker sets it so); a second scrape inside that window
+    /// would read the first one's numbers again and show a level as empty.
+    /// </summary>
+    public TimeSpan MinimumInterval { get; init; } = TimeSpan.FromSeconds(1.1);
+
     /// <summary>Reads the page once.</summary>
     /// <exception cref="HttpRequestException">The page could not be fetched.</exception>
     /// <exception cref="FormatException">The page is not Prometheus text.</exception>
     public async Task<IReadOnlyList<PrometheusSample>> ScrapeAsync(CancellationToken cancellationToken)
     {
+        if (_lastScrape != 0 && MinimumInterval - Stopwatch.GetElapsedTime(_lastScrape) is { } wait && wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+        }
         var text = await _http.GetStringAsync(Url, cancellationToken).ConfigureAwait(false);
+        _lastScrape = Stopwatch.GetTimestamp();
         return PrometheusText.Parse(text);
     }
 

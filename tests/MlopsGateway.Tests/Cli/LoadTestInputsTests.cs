@@ -1,5 +1,6 @@
 using Inference;
 using MlopsGateway.Cli;
+using MlopsGateway.Tests.Infrastructure;
 
 namespace MlopsGateway.Tests.Cli;
 
@@ -7,14 +8,7 @@ public sealed class LoadTestInputsTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("mlops-inputs-").FullName;
 
-    private static ModelMetadataResponse Metadata()
-    {
-        var metadata = new ModelMetadataResponse { Name = "propensity" };
-        var input = new ModelMetadataResponse.Types.TensorMetadata { Name = "features", Datatype = "FP32" };
-        input.Shape.Add([-1, 5]);
-        metadata.Inputs.Add(input);
-        return metadata;
-    }
+    private static ModelMetadataResponse Metadata() => TestModels.PropensityMetadata();
 
     private string File(string name, string text)
     {

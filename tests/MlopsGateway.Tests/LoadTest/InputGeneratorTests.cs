@@ -1,21 +1,13 @@
 using Inference;
 using MlopsGateway.LoadTest;
+using MlopsGateway.Tests.Infrastructure;
 
 namespace MlopsGateway.Tests.LoadTest;
 
 public class InputGeneratorTests
 {
-    private static ModelMetadataResponse Metadata(params (string Name, string Datatype, long[] Shape)[] inputs)
-    {
-        var metadata = new ModelMetadataResponse { Name = "m" };
-        foreach (var (name, datatype, shape) in inputs)
-        {
-            var tensor = new ModelMetadataResponse.Types.TensorMetadata { Name = name, Datatype = datatype };
-            tensor.Shape.Add(shape);
-            metadata.Inputs.Add(tensor);
-        }
-        return metadata;
-    }
+    private static ModelMetadataResponse Metadata(params (string Name, string Datatype, long[] Shape)[] inputs) =>
+        TestModels.Metadata("m", inputs);
 
     private static readonly Dictionary<string, long[]> s_noShapes = [];
 
