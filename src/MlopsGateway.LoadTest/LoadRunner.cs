@@ -1,4 +1,5 @@
 using Grpc.Core;
+using HdrHistogram;
 using MlopsGateway.LoadTest.Internal;
 
 namespace MlopsGateway.LoadTest;
@@ -19,7 +20,7 @@ public sealed class LoadRunner
     private long _runStart;
     private int _started;
     private bool _metricsFailed;
-    private HdrHistogram.HistogramBase? _lastInterval;
+    private HistogramBase? _lastInterval;
 
     /// <exception cref="ArgumentException">The plan is invalid; the message lists every problem.</exception>
     public LoadRunner(LoadPlan plan, LoadCall call, TimeProvider? time = null)
