@@ -52,13 +52,6 @@ public sealed partial class Comparison(ComparisonOptions options)
             ("resnet18", resnetPath, options.ResNetConcurrency),
         ];
 
-        var rows = new List<PathResult>();
-        foreach (var model in models)
-        {
-            rows.Add(await InProcessAsync(model.Name, model.Path, model.Concurrency, cancellationToken));
-        }
-        var sweep = await BatchSweepAsync(resnetPath, cancellationToken);
-
         Log("Starting the worker, the gateway (embedded Redis), the naive server and nginx");
         using var worker = await StartServerAsync("worker",
             ["worker", "--models", repository, "--port", "0", "--metrics-port", "0", "--bind", "127.0.0.1"],
@@ -88,25 +81,37 @@ public sealed partial class Comparison(ComparisonOptions options)
             _notes.Add($"nginx path skipped: {options.Nginx} not found (apt-get install nginx).");
         }
 
+        var benches = models.Select(m => new InProcessBench(m.Path)).ToArray();
         long nginxSent = 0;
         try
         {
-            foreach (var model in models)
+            // Rounds interleave the paths, so a burst of other work on the machine lands on one
+            // round of each path rather than on the whole of one path; the table takes medians.
+            var runs = new List<PathResult>();
+            for (var round = 1; round <= options.Rounds; round++)
             {
-                rows.Add(await NetworkAsync(model.Name, Naive, naive.Ready!.Groups[1].Value, null, model.Concurrency, [("naive", naive.Pid, false)], null, cancellationToken));
-                var save = model.Name == SampleModels.Propensity ? Path.Combine(_work, "propensity.grpc") : null;
-                rows.Add(await NetworkAsync(model.Name, WorkerPath, workerAddress, null, model.Concurrency, [("worker", worker.Pid, false)], workerMetrics, cancellationToken, save));
-                rows.Add(await NetworkAsync(model.Name, GatewayPath, gateway.Ready!.Groups[1].Value, ApiKey, model.Concurrency,
-                    [("gateway", gateway.Pid, false), ("worker", worker.Pid, false)], workerMetrics, cancellationToken));
-                if (nginx is not null)
+                Log($"Round {round} of {options.Rounds}");
+                for (var m = 0; m < models.Length; m++)
                 {
-                    var row = await NetworkAsync(model.Name, NginxPath, nginx.Address, null, model.Concurrency,
-                        [("nginx", nginx.Pid, true), ("worker", worker.Pid, false)], workerMetrics, cancellationToken);
-                    rows.Add(row);
-                    // The load tool also asks for the model's metadata once per run.
-                    nginxSent += row.Requests + 1;
+                    var model = models[m];
+                    runs.Add(await InProcessAsync(benches[m], model.Name, model.Concurrency, cancellationToken));
+                    runs.Add(await NetworkAsync(model.Name, Naive, naive.Ready!.Groups[1].Value, null, model.Concurrency, [("naive", naive.Pid, false)], null, cancellationToken));
+                    var save = round == 1 && model.Name == SampleModels.Propensity ? Path.Combine(_work, "propensity.grpc") : null;
+                    runs.Add(await NetworkAsync(model.Name, WorkerPath, workerAddress, null, model.Concurrency, [("worker", worker.Pid, false)], workerMetrics, cancellationToken, save));
+                    runs.Add(await NetworkAsync(model.Name, GatewayPath, gateway.Ready!.Groups[1].Value, ApiKey, model.Concurrency,
+                        [("gateway", gateway.Pid, false), ("worker", worker.Pid, false)], workerMetrics, cancellationToken));
+                    if (nginx is not null)
+                    {
+                        var run = await NetworkAsync(model.Name, NginxPath, nginx.Address, null, model.Concurrency,
+                            [("nginx", nginx.Pid, true), ("worker", worker.Pid, false)], workerMetrics, cancellationToken);
+                        runs.Add(run);
+                        // The load tool also asks for the model's metadata once per run.
+                        nginxSent += run.Requests + 1;
+                    }
                 }
             }
+            var rows = runs.GroupBy(r => (r.Model, r.Path)).Select(g => PathResult.Median(g.ToList())).ToList();
+            var sweep = await BatchSweepAsync(benches[Array.FindIndex(models, m => m.Name == "resnet18")], cancellationToken);
             var crossCheck = await CrossCheckAsync(workerAddress, cancellationToken);
             var nginxCount = nginx is null ? "" : NginxCount(nginx, nginxSent);
             var report = Render(rows, sweep, crossCheck, nginxCount, startedAt, loadAtStart);
@@ -126,13 +131,16 @@ public sealed partial class Comparison(ComparisonOptions options)
         finally
         {
             nginx?.Dispose();
+            foreach (var bench in benches)
+            {
+                bench.Dispose();
+            }
         }
     }
 
-    private async Task<PathResult> InProcessAsync(string model, string path, int concurrency, CancellationToken cancellationToken)
+    private async Task<PathResult> InProcessAsync(InProcessBench bench, string model, int concurrency, CancellationToken cancellationToken)
     {
         Log($"{model}: {InProcess}, {concurrency} callers, {DurationText.Format(options.Warmup)} warm-up + {DurationText.Format(options.Duration)}");
-        using var bench = new InProcessBench(path);
         var cpu = ProcCpu.Seconds(Environment.ProcessId);
         var level = await bench.RunAsync(1, concurrency, options.Warmup, options.Duration, seed: 1, cancellationToken);
         cpu = ProcCpu.Seconds(Environment.ProcessId) - cpu;
@@ -141,10 +149,9 @@ public sealed partial class Comparison(ComparisonOptions options)
             level.Errors, [("this process", cpu)], null);
     }
 
-    private async Task<IReadOnlyList<(int Batch, LevelResult Level)>> BatchSweepAsync(string resnetPath, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<(int Batch, LevelResult Level)>> BatchSweepAsync(InProcessBench bench, CancellationToken cancellationToken)
     {
         Log($"resnet18: batch sizes {string.Join(", ", options.BatchSizes)} in-process, one caller, 1s warm-up + 3s each");
-        using var bench = new InProcessBench(resnetPath);
         var results = new List<(int, LevelResult)>();
         foreach (var batch in options.BatchSizes)
         {
@@ -259,16 +266,16 @@ public sealed partial class Comparison(ComparisonOptions options)
         md.AppendLine(Invariant($"# Comparison run {startedAt:yyyy-MM-dd HH:mm} UTC")).AppendLine();
         md.AppendLine($"Command: `{options.CommandLine}`").AppendLine();
         md.AppendLine($"Machine: {Machine()}; load average {loadAtStart} at the start, {File.ReadAllText("/proc/loadavg").Trim()} at the end (other work on the machine shows here).").AppendLine();
-        md.AppendLine(Invariant($"Load: closed loop, {DurationText.Format(options.Warmup)} warm-up then {DurationText.Format(options.Duration)} measured per row; propensity {options.PropensityConcurrency} callers, resnet18 {options.ResNetConcurrency} callers, one row per request (random FP32, raw, seed 1). Every path runs on this one machine with the load tool: they share its cores.")).AppendLine();
-        md.AppendLine("| model | path | req/s | × in-process | × worker | p50 ms | p99 ms | server CPU s per 1k req | load tool CPU s per 1k req |");
-        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        md.AppendLine(Invariant($"Load: closed loop, {DurationText.Format(options.Warmup)} warm-up then {DurationText.Format(options.Duration)} measured per run; propensity {options.PropensityConcurrency} callers, resnet18 {options.ResNetConcurrency} callers, one row per request (random FP32, raw, seed 1). {options.Rounds} rounds, each running every path in turn; req/s, p50 and p99 are the medians of the rounds, the range is the slowest and fastest round. Every path runs on this one machine with the load tool: they share its cores.")).AppendLine();
+        md.AppendLine("| model | path | req/s | range | × in-process | × worker | p50 ms | p99 ms | server CPU s per 1k req | load tool CPU s per 1k req |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
         foreach (var row in rows)
         {
             var inProcess = rows.FirstOrDefault(r => r.Model == row.Model && r.Path == InProcess)?.Throughput ?? 0;
             var worker = rows.FirstOrDefault(r => r.Model == row.Model && r.Path == WorkerPath)?.Throughput ?? 0;
             if (row.Throughput == 0)
             {
-                md.AppendLine($"| {row.Model} | {row.Path} | - | - | - | - | - | {row.Note} | - |");
+                md.AppendLine($"| {row.Model} | {row.Path} | - | - | - | - | - | - | {row.Note} | - |");
                 continue;
             }
             var perThousand = 1000.0 / Math.Max(1, row.Requests);
@@ -277,9 +284,9 @@ public sealed partial class Comparison(ComparisonOptions options)
             {
                 server += Invariant($" = {row.ServerCpu.Sum(c => c.Seconds) * perThousand:0.000}");
             }
-            md.AppendLine(Invariant($"| {row.Model} | {row.Path} | {row.Throughput:N1} | {Ratio(row.Throughput, inProcess)} | {Ratio(row.Throughput, worker)} | {row.P50:N3} | {row.P99:N3} | {server} | {(row.ClientCpu is { } c ? (c * perThousand).ToString("0.000", CultureInfo.InvariantCulture) : "-")} |"));
+            md.AppendLine(Invariant($"| {row.Model} | {row.Path} | {row.Throughput:N1} | {row.SlowestThroughput:N0}–{row.FastestThroughput:N0} | {Ratio(row.Throughput, inProcess)} | {Ratio(row.Throughput, worker)} | {row.P50:N3} | {row.P99:N3} | {server} | {(row.ClientCpu is { } c ? (c * perThousand).ToString("0.000", CultureInfo.InvariantCulture) : "-")} |"));
         }
-        md.AppendLine().AppendLine("CPU seconds per 1,000 requests come from /proc/PID/stat (user + system) read before and after each row; they cover warm-up and measured requests. The load tool's figure includes its own start-up.");
+        md.AppendLine().AppendLine("CPU seconds per 1,000 requests come from /proc/PID/stat (user + system) read before and after each run and summed over the rounds; they cover warm-up and measured requests. The load tool's figure includes its own start-up.");
         foreach (var row in rows.Where(r => r.Note is not null && r.Throughput > 0))
         {
             md.AppendLine().AppendLine($"- {row.Model}, {row.Path}: {row.Note}");

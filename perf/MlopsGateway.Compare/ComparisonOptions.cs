@@ -22,10 +22,13 @@ public sealed class ComparisonOptions
     public string H2load { get; init; } = "/usr/bin/h2load";
 
     /// <summary>Warm-up before each measurement.</summary>
-    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Measurement per path.</summary>
-    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(8);
+    /// <summary>Measurement per path and round.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Rounds over every path; the table reports medians.</summary>
+    public int Rounds { get; init; } = 3;
 
     /// <summary>Callers for the propensity model (sub-millisecond compute: the network path dominates).</summary>
     public int PropensityConcurrency { get; init; } = 16;

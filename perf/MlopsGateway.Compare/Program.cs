@@ -4,7 +4,7 @@ using MlopsGateway.Compare;
 using MlopsGateway.LoadTest;
 
 // Usage (perf/compare.sh passes the first three): MlopsGateway.Compare --mlops DLL --naive DLL
-//   [--resnet18 FILE] [--results DIR] [--duration 8s] [--warmup 2s] [--propensity-concurrency 16] [--resnet-concurrency 4]
+//   [--resnet18 FILE] [--results DIR] [--duration 4s] [--warmup 1s] [--rounds 3] [--propensity-concurrency 16] [--resnet-concurrency 4]
 // The last occurrence wins, so options given to compare.sh override the ones it passes itself.
 string? Arg(string name) => args.Select((a, i) => (a, i)).LastOrDefault(p => p.a == name && p.i + 1 < args.Length) is { a: not null } p ? args[p.i + 1] : null;
 TimeSpan Duration(string name, TimeSpan fallback) =>
@@ -23,6 +23,7 @@ var options = new ComparisonOptions
     Duration = Duration("--duration", defaults.Duration),
     PropensityConcurrency = Int("--propensity-concurrency", defaults.PropensityConcurrency),
     ResNetConcurrency = Int("--resnet-concurrency", defaults.ResNetConcurrency),
+    Rounds = Int("--rounds", defaults.Rounds),
     CommandLine = Arg("--command-line") ?? string.Join(' ', args),
 };
 // The in-process loop blocks one pool thread per caller in session.Run; start with enough of them.

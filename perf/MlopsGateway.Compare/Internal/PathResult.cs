@@ -15,5 +15,39 @@ internal sealed record PathResult(
     string Model, string Path, double Throughput, double P50, double P99, long Requests, long Errors,
     IReadOnlyList<(string Process, double Seconds)> ServerCpu, double? ClientCpu, string? Note = null)
 {
+    /// <summary>Slowest round's throughput (the same as <see cref="Throughput"/> for one run).</summary>
+    public double SlowestThroughput { get; init; } = Throughput;
+
+    /// <summary>Fastest round's throughput.</summary>
+    public double FastestThroughput { get; init; } = Throughput;
+
     public static PathResult Failed(string model, string path, string note) => new(model, path, 0, 0, 0, 0, 0, [], null, note);
+
+    /// <summary>
+    /// Several rounds of one path as one row: medians of throughput and latency (robust to a round
+    /// that shared the machine with a burst of other work), sums of requests and CPU seconds.
+    /// </summary>
+    public static PathResult Median(IReadOnlyList<PathResult> rounds)
+    {
+        var ok = rounds.Where(r => r.Throughput > 0).ToList();
+        if (ok.Count == 0)
+        {
+            return rounds[0];
+        }
+        var cpu = ok.SelectMany(r => r.ServerCpu).GroupBy(c => c.Process).Select(g => (g.Key, g.Sum(c => c.Seconds))).ToList();
+        var clients = ok.Where(r => r.ClientCpu is not null).ToList();
+        return new PathResult(ok[0].Model, ok[0].Path, MedianOf(ok, r => r.Throughput), MedianOf(ok, r => r.P50), MedianOf(ok, r => r.P99),
+            ok.Sum(r => r.Requests), ok.Sum(r => r.Errors), cpu, clients.Count == 0 ? null : clients.Sum(r => r.ClientCpu!.Value),
+            rounds.FirstOrDefault(r => r.Note is not null)?.Note)
+        {
+            SlowestThroughput = ok.Min(r => r.Throughput),
+            FastestThroughput = ok.Max(r => r.Throughput),
+        };
+    }
+
+    private static double MedianOf(IReadOnlyList<PathResult> rounds, Func<PathResult, double> value)
+    {
+        var sorted = rounds.Select(value).Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
 }
