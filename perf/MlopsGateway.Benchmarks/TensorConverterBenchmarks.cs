@@ -1,6 +1,6 @@
+using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using Inference;
-using Microsoft.ML.OnnxRuntime;
 using MlopsGateway.Worker;
 
 namespace MlopsGateway.Benchmarks;
@@ -11,8 +11,8 @@ public class TensorConverterBenchmarks
     private ValidatedInput _propensityTyped = null!;
     private ValidatedInput _propensityRaw = null!;
     private ValidatedInput _resnetRaw = null!;
-    private OrtValue _probabilities = null!;
-    private OrtValue _features = null!;
+    private float[] _probabilities = [];
+    private float[] _features = [];
 
     [Params(1, 64)]
     public int Rows { get; set; }
@@ -23,15 +23,9 @@ public class TensorConverterBenchmarks
         _propensityTyped = Validate(Requests.Propensity(Rows, raw: false), Requests.PropensityInputs, Requests.PropensityOutputs);
         _propensityRaw = Validate(Requests.Propensity(Rows, raw: true), Requests.PropensityInputs, Requests.PropensityOutputs);
         _resnetRaw = Validate(Requests.ResNet(), Requests.ResNetInputs, Requests.ResNetOutputs);
-        _probabilities = OrtValue.CreateTensorValueFromMemory(new float[Rows * 2], [Rows, 2]);
-        _features = OrtValue.CreateTensorValueFromMemory(new float[512 * Rows], [Rows, 512, 1, 1]);
-    }
-
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _probabilities.Dispose();
-        _features.Dispose();
+        // What ONNX Runtime hands back: a batch's output as a flat buffer.
+        _probabilities = new float[Rows * 2];
+        _features = new float[512 * Rows];
     }
 
     [Benchmark]
@@ -56,7 +50,7 @@ public class TensorConverterBenchmarks
     public ModelInferResponse EncodeProbabilitiesTyped()
     {
         var response = new ModelInferResponse();
-        TensorConverter.AddOutput(response, "probabilities", _probabilities, raw: false);
+        TensorConverter.AddOutput(response, "probabilities", TensorDataType.Fp32, [Rows, 2], MemoryMarshal.AsBytes(_probabilities.AsSpan()), raw: false);
         return response;
     }
 
@@ -64,7 +58,7 @@ public class TensorConverterBenchmarks
     public ModelInferResponse EncodeProbabilitiesRaw()
     {
         var response = new ModelInferResponse();
-        TensorConverter.AddOutput(response, "probabilities", _probabilities, raw: true);
+        TensorConverter.AddOutput(response, "probabilities", TensorDataType.Fp32, [Rows, 2], MemoryMarshal.AsBytes(_probabilities.AsSpan()), raw: true);
         return response;
     }
 
@@ -72,7 +66,7 @@ public class TensorConverterBenchmarks
     public ModelInferResponse EncodeResNetFeaturesRaw()
     {
         var response = new ModelInferResponse();
-        TensorConverter.AddOutput(response, "Pooling395_Output_0", _features, raw: true);
+        TensorConverter.AddOutput(response, "Pooling395_Output_0", TensorDataType.Fp32, [Rows, 512, 1, 1], MemoryMarshal.AsBytes(_features.AsSpan()), raw: true);
         return response;
     }
 

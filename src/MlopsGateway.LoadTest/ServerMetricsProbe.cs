@@ -48,11 +48,11 @@ public sealed class ServerMetricsProbe : IDisposable
     public string Version { get; }
 
     /// <summary>
-    /// The least time between two scrapes. OpenTelemetry's Prometheus exporter serves the same page
-    /// for a second after each scrape (the worker sets it so); a second scrape inside that window
-    /// would read the first one's numbers again and show a level as empty.
+    /// The least time between two scrapes, for exporters that cache their page (OpenTelemetry's
+    /// Prometheus exporter can; this project's worker turns the cache off): a second scrape inside
+    /// the cache window would read the first one's numbers again and show a level as empty.
     /// </summary>
-    public TimeSpan MinimumInterval { get; init; } = TimeSpan.FromSeconds(1.1);
+    public TimeSpan MinimumInterval { get; init; } = TimeSpan.Zero;
 
     /// <summary>Reads the page once.</summary>
     /// <exception cref="HttpRequestException">The page could not be fetched.</exception>

@@ -1,11 +1,9 @@
 using System.Buffers.Binary;
-using System.CommandLine;
 using System.Net;
 using System.Text.Json;
 using Inference;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using MlopsGateway.Cli;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
@@ -51,14 +49,7 @@ public sealed class LoadTestCommandTests(StackFixture stack) : IClassFixture<Sta
         Directory.Delete(_folder, recursive: true);
     }
 
-    private static async Task<(int Exit, string Output, string Error)> Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = await MlopsCommand.Create().Parse(["loadtest", .. args])
-            .InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int ExitCode, string Output, string Error)> Run(params string[] args) => CliRunner.RunAsync(["loadtest", .. args]);
 
     [Fact]
     public async Task Invoke_AgainstWorker_CountsAgreeWithServerAndReportsWritten()
@@ -138,7 +129,7 @@ public sealed class LoadTestCommandTests(StackFixture stack) : IClassFixture<Sta
         var key = stack.AllModelsKey;
         var good = await Run("--target", stack.GatewayAddress, "--api-key", key, "--model", "propensity",
             "--concurrency", "2", "--warmup", "0", "--duration", "1m", "--max-requests", "20", "--slo", "errors<0.1%");
-        Assert.True(good.Exit == 0, good.Output + good.Error);
+        Assert.True(good.ExitCode == 0, good.Output + good.Error);
         Assert.Contains("SLO met: errors<0.1% at c=2", good.Output);
     }
 
@@ -147,7 +138,7 @@ public sealed class LoadTestCommandTests(StackFixture stack) : IClassFixture<Sta
     {
         var metadataOk = await Run("--target", _workerAddress, "--model", "propensity", "--version", "9", "--concurrency", "1",
             "--warmup", "0", "--duration", "1m", "--max-requests", "5");
-        Assert.Equal(2, metadataOk.Exit);
+        Assert.Equal(2, metadataOk.ExitCode);
         Assert.Contains("NotFound: Model 'propensity' has no version '9'", metadataOk.Error);
     }
 

@@ -161,8 +161,7 @@ public class LoadRunnerTests
                 mlops_worker_batch_size_count{model="m",version="1"} {{n / 4}}
                 """;
         });
-        // This page is not cached, unlike OpenTelemetry's exporter, so scrapes need no spacing.
-        using var probe = new ServerMetricsProbe(new Uri(page.Address + "/metrics"), "m", null) { MinimumInterval = TimeSpan.Zero };
+        using var probe = new ServerMetricsProbe(new Uri(page.Address + "/metrics"), "m", null);
         var plan = new LoadPlan { Concurrency = [1, 4], Warmup = TimeSpan.FromMilliseconds(200), Duration = TimeSpan.FromSeconds(30), MaxRequestsPerLevel = 200 };
         var runner = new LoadRunner(plan, async _ =>
         {
