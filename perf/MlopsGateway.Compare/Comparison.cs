@@ -206,7 +206,11 @@ public sealed partial class Comparison(ComparisonOptions options)
         var result = new PathResult(model, path, level.GetProperty("throughput").GetDouble(), latency.GetProperty("p50").GetDouble(),
             latency.GetProperty("p99").GetDouble(), level.GetProperty("requests").GetInt64() + level.GetProperty("warmup_requests").GetInt64(),
             errors, cpu, document.RootElement.GetProperty("client_cpu_seconds").GetDouble(),
-            errors > 0 ? $"{errors} errors: {level.GetProperty("error_messages")}" : null);
+            errors > 0 ? $"{errors} errors: {level.GetProperty("error_messages")}" : null)
+        {
+            BatchSize = Number(level, "server", "batch_size"),
+            MeasuredCounts = Number(level, "server", "requests") is { } counted ? (level.GetProperty("requests").GetInt64(), (long)counted) : null,
+        };
         LogResult(result.Throughput, result.P50, result.P99, errors);
         return result;
     }
@@ -253,6 +257,23 @@ public sealed partial class Comparison(ComparisonOptions options)
         return md.ToString();
     }
 
+    /// <summary>A number nested in the report JSON, or null when the worker's metrics left it out.</summary>
+    private static double? Number(JsonElement element, string parent, string name) =>
+        element.TryGetProperty(parent, out var inner) && inner.ValueKind == JsonValueKind.Object
+        && inner.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
+
+    private static string WorkerCount(IEnumerable<PathResult> rows)
+    {
+        var counted = rows.Where(r => r.MeasuredCounts is not null).ToList();
+        if (counted.Count == 0)
+        {
+            return "The worker exported no request counter, so its own count could not be compared.";
+        }
+        var tool = counted.Sum(r => r.MeasuredCounts!.Value.Tool);
+        var worker = counted.Sum(r => r.MeasuredCounts!.Value.Worker);
+        return Invariant($"The worker's own counter (mlops_worker_requests_total, scraped before and after each measurement) moved by {worker:N0} over the measured runs of the worker, gateway and nginx paths; the load tool measured {tool:N0}{(tool == worker ? ": they agree." : ".")}");
+    }
+
     private static string NginxCount(NginxProxy nginx, long sent)
     {
         var logged = nginx.LoggedRequests();
@@ -267,15 +288,15 @@ public sealed partial class Comparison(ComparisonOptions options)
         md.AppendLine($"Command: `{options.CommandLine}`").AppendLine();
         md.AppendLine($"Machine: {Machine()}; load average {loadAtStart} at the start, {File.ReadAllText("/proc/loadavg").Trim()} at the end (other work on the machine shows here).").AppendLine();
         md.AppendLine(Invariant($"Load: closed loop, {DurationText.Format(options.Warmup)} warm-up then {DurationText.Format(options.Duration)} measured per run; propensity {options.PropensityConcurrency} callers, resnet18 {options.ResNetConcurrency} callers, one row per request (random FP32, raw, seed 1). {options.Rounds} rounds, each running every path in turn; req/s, p50 and p99 are the medians of the rounds, the range is the slowest and fastest round. Every path runs on this one machine with the load tool: they share its cores.")).AppendLine();
-        md.AppendLine("| model | path | req/s | range | × in-process | × worker | p50 ms | p99 ms | server CPU s per 1k req | load tool CPU s per 1k req |");
-        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        md.AppendLine("| model | path | req/s | range | × in-process | × worker | p50 ms | p99 ms | rows per run | server CPU s per 1k req | load tool CPU s per 1k req |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
         foreach (var row in rows)
         {
             var inProcess = rows.FirstOrDefault(r => r.Model == row.Model && r.Path == InProcess)?.Throughput ?? 0;
             var worker = rows.FirstOrDefault(r => r.Model == row.Model && r.Path == WorkerPath)?.Throughput ?? 0;
             if (row.Throughput == 0)
             {
-                md.AppendLine($"| {row.Model} | {row.Path} | - | - | - | - | - | - | {row.Note} | - |");
+                md.AppendLine($"| {row.Model} | {row.Path} | - | - | - | - | - | - | - | {row.Note} | - |");
                 continue;
             }
             var perThousand = 1000.0 / Math.Max(1, row.Requests);
@@ -284,9 +305,9 @@ public sealed partial class Comparison(ComparisonOptions options)
             {
                 server += Invariant($" = {row.ServerCpu.Sum(c => c.Seconds) * perThousand:0.000}");
             }
-            md.AppendLine(Invariant($"| {row.Model} | {row.Path} | {row.Throughput:N1} | {row.SlowestThroughput:N0}–{row.FastestThroughput:N0} | {Ratio(row.Throughput, inProcess)} | {Ratio(row.Throughput, worker)} | {row.P50:N3} | {row.P99:N3} | {server} | {(row.ClientCpu is { } c ? (c * perThousand).ToString("0.000", CultureInfo.InvariantCulture) : "-")} |"));
+            md.AppendLine(Invariant($"| {row.Model} | {row.Path} | {row.Throughput:N1} | {row.SlowestThroughput:N0}–{row.FastestThroughput:N0} | {Ratio(row.Throughput, inProcess)} | {Ratio(row.Throughput, worker)} | {row.P50:N3} | {row.P99:N3} | {(row.BatchSize is { } b ? b.ToString("0.0", CultureInfo.InvariantCulture) : "-")} | {server} | {(row.ClientCpu is { } c ? (c * perThousand).ToString("0.000", CultureInfo.InvariantCulture) : "-")} |"));
         }
-        md.AppendLine().AppendLine("CPU seconds per 1,000 requests come from /proc/PID/stat (user + system) read before and after each run and summed over the rounds; they cover warm-up and measured requests. The load tool's figure includes its own start-up.");
+        md.AppendLine().AppendLine("Rows per run: the worker's own average batch (mlops_worker_batch_size over the measurement), where the worker serves the path. CPU seconds per 1,000 requests come from /proc/PID/stat (user + system) read before and after each run and summed over the rounds; they cover warm-up and measured requests. The load tool's figure includes its own start-up.");
         foreach (var row in rows.Where(r => r.Note is not null && r.Throughput > 0))
         {
             md.AppendLine().AppendLine($"- {row.Model}, {row.Path}: {row.Note}");
@@ -312,6 +333,7 @@ public sealed partial class Comparison(ComparisonOptions options)
         {
             md.AppendLine(nginxCount).AppendLine();
         }
+        md.AppendLine(WorkerCount(rows)).AppendLine();
         foreach (var note in _notes)
         {
             md.AppendLine($"- {note}");

@@ -21,6 +21,12 @@ internal sealed record PathResult(
     /// <summary>Fastest round's throughput.</summary>
     public double FastestThroughput { get; init; } = Throughput;
 
+    /// <summary>Average rows per ONNX Runtime run, from the worker's own metrics; null when it has none.</summary>
+    public double? BatchSize { get; init; }
+
+    /// <summary>Measured requests (warm-up excluded) as the load tool counted them, and as the worker's counter did.</summary>
+    public (long Tool, long Worker)? MeasuredCounts { get; init; }
+
     public static PathResult Failed(string model, string path, string note) => new(model, path, 0, 0, 0, 0, 0, [], null, note);
 
     /// <summary>
@@ -42,6 +48,10 @@ internal sealed record PathResult(
         {
             SlowestThroughput = ok.Min(r => r.Throughput),
             FastestThroughput = ok.Max(r => r.Throughput),
+            BatchSize = ok.All(r => r.BatchSize is not null) ? MedianOf(ok, r => r.BatchSize!.Value) : null,
+            MeasuredCounts = ok.All(r => r.MeasuredCounts is not null)
+                ? (ok.Sum(r => r.MeasuredCounts!.Value.Tool), ok.Sum(r => r.MeasuredCounts!.Value.Worker))
+                : null,
         };
     }
 
