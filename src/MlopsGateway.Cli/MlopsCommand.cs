@@ -17,5 +17,6 @@ public static class MlopsCommand
         ModelsCommand.Create(),
         RolloutCommand.Create(),
         WorkersCommand.Create(),
+        LoadTestCommand.Create(),
     };
 }

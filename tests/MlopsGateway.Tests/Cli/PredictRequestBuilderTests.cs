@@ -1,18 +1,12 @@
 using Inference;
 using MlopsGateway.Cli;
+using MlopsGateway.Tests.Infrastructure;
 
 namespace MlopsGateway.Tests.Cli;
 
 public class PredictRequestBuilderTests
 {
-    private static ModelMetadataResponse Metadata()
-    {
-        var metadata = new ModelMetadataResponse { Name = "propensity" };
-        var input = new ModelMetadataResponse.Types.TensorMetadata { Name = "features", Datatype = "FP32" };
-        input.Shape.Add([-1, 5]);
-        metadata.Inputs.Add(input);
-        return metadata;
-    }
+    private static ModelMetadataResponse Metadata() => TestModels.PropensityMetadata();
 
     [Fact]
     public void Build_OneRowWithoutBatchBrackets_GetsBatchOfOne()

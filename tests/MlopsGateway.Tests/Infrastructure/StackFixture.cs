@@ -46,7 +46,7 @@ public sealed class StackFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Redis = await TestRedis.ConnectAsync();
+        Redis = await TestRedis.ConnectIsolatedAsync();
         var store = new ApiKeyStore(Redis);
         var suffix = Guid.NewGuid().ToString("N")[..8];
         AllModelsKey = (await store.CreateAsync($"tests-all-{suffix}", [])).Secret;

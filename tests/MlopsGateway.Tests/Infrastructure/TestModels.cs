@@ -1,3 +1,4 @@
+using Inference;
 using MlopsGateway.Worker;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -40,4 +41,20 @@ public static class TestModels
         WriteDtypes(folder);
         return folder;
     }
+
+    /// <summary>Model metadata as a server describes it, for code that works from metadata alone.</summary>
+    public static ModelMetadataResponse Metadata(string model, params (string Name, string Datatype, long[] Shape)[] inputs)
+    {
+        var metadata = new ModelMetadataResponse { Name = model };
+        foreach (var (name, datatype, shape) in inputs)
+        {
+            var tensor = new ModelMetadataResponse.Types.TensorMetadata { Name = name, Datatype = datatype };
+            tensor.Shape.Add(shape);
+            metadata.Inputs.Add(tensor);
+        }
+        return metadata;
+    }
+
+    /// <summary>The propensity model's metadata: features FP32 [-1, 5].</summary>
+    public static ModelMetadataResponse PropensityMetadata() => Metadata(SampleModels.Propensity, ("features", "FP32", [-1, 5]));
 }

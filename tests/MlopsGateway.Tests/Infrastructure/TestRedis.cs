@@ -29,6 +29,18 @@ public static class TestRedis
     /// <summary>Whether the tests run against a real Redis server rather than embedded Garnet.</summary>
     public static bool IsExternal => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Variable));
 
+    private static int s_lastDatabase;
+
     /// <summary>A new connection; dispose it.</summary>
     public static Task<ConnectionMultiplexer> ConnectAsync() => RedisConnector.ConnectAsync(Address);
+
+    /// <summary>
+    /// A connection to a database of its own (1-15, in turn), for a stack whose workers must not be
+    /// discovered by other tests' gateways: registrations, routes and keys are per database.
+    /// </summary>
+    public static Task<ConnectionMultiplexer> ConnectIsolatedAsync()
+    {
+        var database = (Interlocked.Increment(ref s_lastDatabase) % 15) + 1;
+        return RedisConnector.ConnectAsync($"{Address},defaultDatabase={database}");
+    }
 }

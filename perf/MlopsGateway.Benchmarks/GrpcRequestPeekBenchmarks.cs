@@ -1,0 +1,32 @@
+using System.Buffers;
+using BenchmarkDotNet.Attributes;
+using MlopsGateway.Gateway;
+
+namespace MlopsGateway.Benchmarks;
+
+/// <summary>The gateway reads the model name from the first bytes; the tensor size must not matter.</summary>
+public class GrpcRequestPeekBenchmarks
+{
+    private ReadOnlySequence<byte> _propensity;
+    private ReadOnlySequence<byte> _resnet;
+    private ReadOnlySequence<byte> _resnetFirstSegment;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _propensity = new ReadOnlySequence<byte>(Requests.Frame(Requests.Propensity(1, raw: true)));
+        var resnet = Requests.Frame(Requests.ResNet());
+        _resnet = new ReadOnlySequence<byte>(resnet);
+        // What Kestrel hands over first: a few kilobytes of a larger body.
+        _resnetFirstSegment = new ReadOnlySequence<byte>(resnet.AsMemory(0, 4096));
+    }
+
+    [Benchmark(Baseline = true)]
+    public PeekResult Propensity() => GrpcRequestPeek.TryReadModel(_propensity, out _, out _);
+
+    [Benchmark]
+    public PeekResult ResNetWholeBody() => GrpcRequestPeek.TryReadModel(_resnet, out _, out _);
+
+    [Benchmark]
+    public PeekResult ResNetFirstSegment() => GrpcRequestPeek.TryReadModel(_resnetFirstSegment, out _, out _);
+}

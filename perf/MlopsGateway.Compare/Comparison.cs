@@ -1,0 +1,410 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MlopsGateway.Compare.Internal;
+using MlopsGateway.LoadTest;
+using MlopsGateway.Registry;
+using MlopsGateway.Worker;
+
+namespace MlopsGateway.Compare;
+
+/// <summary>
+/// Measures the same load on every path in one run on one machine, and writes the ratio table:
+/// ONNX Runtime in-process, a naive gRPC server, the worker, gateway → worker, nginx grpc_pass → worker.
+/// Servers run as separate processes so that each one's CPU time can be read from /proc.
+/// </summary>
+public sealed partial class Comparison(ComparisonOptions options)
+{
+    private const string ApiKey = "mlk_compare_run_key_0123456789";
+    private const string InProcess = "ONNX Runtime in-process";
+    private const string Naive = "naive gRPC server";
+    private const string WorkerPath = "worker";
+    private const string GatewayPath = "gateway → worker";
+    private const string NginxPath = "nginx grpc_pass → worker";
+
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<string> _notes = [];
+    private string _work = "";
+
+    /// <summary>Runs everything; returns the process exit code.</summary>
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var startedAt = DateTime.UtcNow;
+        var loadAtStart = File.ReadAllText("/proc/loadavg").Trim();
+        _work = Path.GetFullPath(Path.Combine(options.Results, "work"));
+        if (Directory.Exists(_work))
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+        Directory.CreateDirectory(_work);
+        var repository = Path.Combine(_work, "models");
+        Log($"Preparing models in {repository}: resnet18 (batch dimension made dynamic with OnnxBatchDimension) and propensity");
+        var resnetPath = Path.Combine(repository, "resnet18", "1", ModelRepository.ModelFileName);
+        Directory.CreateDirectory(Path.GetDirectoryName(resnetPath)!);
+        await File.WriteAllBytesAsync(resnetPath, OnnxBatchDimension.MakeDynamic(await File.ReadAllBytesAsync(options.ResNet18, cancellationToken)), cancellationToken);
+        SampleModels.WritePropensity(repository);
+        (string Name, string Path, int Concurrency)[] models =
+        [
+            (SampleModels.Propensity, Path.Combine(repository, SampleModels.Propensity, "2", ModelRepository.ModelFileName), options.PropensityConcurrency),
+            ("resnet18", resnetPath, options.ResNetConcurrency),
+        ];
+
+        Log("Starting the worker, the gateway (embedded Redis), the naive server and nginx");
+        using var worker = await StartServerAsync("worker",
+            ["worker", "--models", repository, "--port", "0", "--metrics-port", "0", "--bind", "127.0.0.1"],
+            WorkerReady());
+        var workerAddress = worker.Ready!.Groups[1].Value;
+        var workerMetrics = worker.Ready!.Groups[2].Value;
+        using var gateway = await StartServerAsync("gateway",
+            ["gateway", "--worker", workerAddress, "--port", "0", "--metrics-port", "0", "--bind", "127.0.0.1"],
+            GatewayReady());
+        await CreateKeyAsync(gateway);
+        using var naive = await StartServerAsync("naive",
+            [options.NaiveServer, "--models", repository, "--port", "0"], NaiveReady(), dll: true);
+        NginxProxy? nginx = null;
+        if (File.Exists(options.Nginx))
+        {
+            try
+            {
+                nginx = await NginxProxy.StartAsync(options.Nginx, Path.Combine(_work, "nginx"), new Uri(workerAddress));
+            }
+            catch (InvalidOperationException ex)
+            {
+                _notes.Add($"nginx path skipped: {ex.Message}");
+            }
+        }
+        else
+        {
+            _notes.Add($"nginx path skipped: {options.Nginx} not found (apt-get install nginx).");
+        }
+
+        var benches = models.Select(m => new InProcessBench(m.Path)).ToArray();
+        long nginxSent = 0;
+        try
+        {
+            // Rounds interleave the paths, so a burst of other work on the machine lands on one
+            // round of each path rather than on the whole of one path; the table takes medians.
+            var runs = new List<PathResult>();
+            for (var round = 1; round <= options.Rounds; round++)
+            {
+                Log($"Round {round} of {options.Rounds}");
+                for (var m = 0; m < models.Length; m++)
+                {
+                    var model = models[m];
+                    runs.Add(await InProcessAsync(benches[m], model.Name, model.Concurrency, cancellationToken));
+                    runs.Add(await NetworkAsync(model.Name, Naive, naive.Ready!.Groups[1].Value, null, model.Concurrency, [("naive", naive.Pid, false)], null, cancellationToken));
+                    var save = round == 1 && model.Name == SampleModels.Propensity ? Path.Combine(_work, "propensity.grpc") : null;
+                    runs.Add(await NetworkAsync(model.Name, WorkerPath, workerAddress, null, model.Concurrency, [("worker", worker.Pid, false)], workerMetrics, cancellationToken, save));
+                    runs.Add(await NetworkAsync(model.Name, GatewayPath, gateway.Ready!.Groups[1].Value, ApiKey, model.Concurrency,
+                        [("gateway", gateway.Pid, false), ("worker", worker.Pid, false)], workerMetrics, cancellationToken));
+                    if (nginx is not null)
+                    {
+                        var run = await NetworkAsync(model.Name, NginxPath, nginx.Address, null, model.Concurrency,
+                            [("nginx", nginx.Pid, true), ("worker", worker.Pid, false)], workerMetrics, cancellationToken);
+                        runs.Add(run);
+                        // The load tool also asks for the model's metadata once per run.
+                        nginxSent += run.Requests + 1;
+                    }
+                }
+            }
+            var rows = runs.GroupBy(r => (r.Model, r.Path)).Select(g => PathResult.Median(g.ToList())).ToList();
+            var sweep = await BatchSweepAsync(benches[Array.FindIndex(models, m => m.Name == "resnet18")], cancellationToken);
+            var crossCheck = await CrossCheckAsync(workerAddress, cancellationToken);
+            var nginxCount = nginx is null ? "" : NginxCount(nginx, nginxSent);
+            var report = Render(rows, sweep, crossCheck, nginxCount, startedAt, loadAtStart);
+            Console.WriteLine();
+            Console.WriteLine(report);
+            Directory.CreateDirectory(options.Results);
+            var stamp = startedAt.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+            var markdown = Path.Combine(options.Results, $"compare-{stamp}.md");
+            await File.WriteAllTextAsync(markdown, report, cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(options.Results, "latest.md"), report, cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(options.Results, $"compare-{stamp}.json"), JsonSerializer.Serialize(
+                rows.Select(r => new { r.Model, r.Path, r.Throughput, r.P50, r.P99, r.Requests, r.Errors, ServerCpu = r.ServerCpu.ToDictionary(c => c.Process, c => c.Seconds), r.ClientCpu, r.Note }),
+                new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+            Log($"Wrote {markdown} and {Path.Combine(options.Results, "latest.md")}; finished in {_clock.Elapsed.TotalMinutes:0.0} min");
+            return rows.Any(r => r.Note is not null && r.Throughput == 0) ? 1 : 0;
+        }
+        finally
+        {
+            nginx?.Dispose();
+            foreach (var bench in benches)
+            {
+                bench.Dispose();
+            }
+        }
+    }
+
+    private async Task<PathResult> InProcessAsync(InProcessBench bench, string model, int concurrency, CancellationToken cancellationToken)
+    {
+        Log($"{model}: {InProcess}, {concurrency} callers, {DurationText.Format(options.Warmup)} warm-up + {DurationText.Format(options.Duration)}");
+        var cpu = ProcCpu.Seconds(Environment.ProcessId);
+        var level = await bench.RunAsync(1, concurrency, options.Warmup, options.Duration, seed: 1, cancellationToken);
+        cpu = ProcCpu.Seconds(Environment.ProcessId) - cpu;
+        LogResult(level.Throughput, level.Latency.P50, level.Latency.P99, level.Errors);
+        return new PathResult(model, InProcess, level.Throughput, level.Latency.P50, level.Latency.P99, level.Requests + level.WarmupRequests,
+            level.Errors, [("this process", cpu)], null);
+    }
+
+    private async Task<IReadOnlyList<(int Batch, LevelResult Level)>> BatchSweepAsync(InProcessBench bench, CancellationToken cancellationToken)
+    {
+        Log($"resnet18: batch sizes {string.Join(", ", options.BatchSizes)} in-process, one caller, 1s warm-up + 3s each");
+        var results = new List<(int, LevelResult)>();
+        foreach (var batch in options.BatchSizes)
+        {
+            var level = await bench.RunAsync(batch, 1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), seed: 1, cancellationToken);
+            Log($"  batch {batch,3}: {level.RowsPerSecond,8:N1} images/s, {level.Latency.P50,8:N1} ms per run (p50)");
+            results.Add((batch, level));
+        }
+        return results;
+    }
+
+    private async Task<PathResult> NetworkAsync(
+        string model, string path, string target, string? apiKey, int concurrency, (string Name, int Pid, bool Children)[] processes,
+        string? metrics, CancellationToken cancellationToken, string? saveRequest = null)
+    {
+        Log($"{model}: {path} at {target}, {concurrency} callers, {DurationText.Format(options.Warmup)} warm-up + {DurationText.Format(options.Duration)}");
+        var json = Path.Combine(_work, $"{model}-{Slug(path)}.json");
+        List<string> arguments =
+        [
+            options.Mlops, "loadtest", "--target", target, "--model", model, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture),
+            "--warmup", DurationText.Format(options.Warmup), "--duration", DurationText.Format(options.Duration), "--json", json,
+        ];
+        if (apiKey is not null)
+        {
+            arguments.AddRange(["--api-key", apiKey]);
+        }
+        if (metrics is not null)
+        {
+            arguments.AddRange(["--metrics", metrics]);
+        }
+        if (saveRequest is not null)
+        {
+            arguments.AddRange(["--save-request", saveRequest]);
+        }
+        var before = processes.Select(p => ProcCpu.Seconds(p.Pid, p.Children)).ToArray();
+        var loadtest = await ChildProcess.StartAsync("dotnet", arguments, Path.ChangeExtension(json, ".log"), null, TimeSpan.Zero,
+            line => { if (ProgressLine().IsMatch(line)) { Console.WriteLine("      " + line.Trim()); } });
+        using (loadtest)
+        {
+            await loadtest.WaitAsync(options.Warmup + options.Duration + TimeSpan.FromMinutes(2));
+        }
+        var cpu = processes.Select((p, i) => (p.Name, ProcCpu.Seconds(p.Pid, p.Children) - before[i])).ToArray();
+        if (!File.Exists(json))
+        {
+            var note = $"the load tool wrote no report; see {Path.ChangeExtension(json, ".log")}";
+            Log("  " + note);
+            return PathResult.Failed(model, path, note);
+        }
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(json, cancellationToken));
+        var level = document.RootElement.GetProperty("levels")[0];
+        var latency = level.GetProperty("latency");
+        var errors = level.GetProperty("errors").GetInt64();
+        var result = new PathResult(model, path, level.GetProperty("throughput").GetDouble(), latency.GetProperty("p50").GetDouble(),
+            latency.GetProperty("p99").GetDouble(), level.GetProperty("requests").GetInt64() + level.GetProperty("warmup_requests").GetInt64(),
+            errors, cpu, document.RootElement.GetProperty("client_cpu_seconds").GetDouble(),
+            errors > 0 ? $"{errors} errors: {level.GetProperty("error_messages")}" : null)
+        {
+            BatchSize = Number(level, "server", "batch_size"),
+            MeasuredCounts = Number(level, "server", "requests") is { } counted ? (level.GetProperty("requests").GetInt64(), (long)counted) : null,
+        };
+        LogResult(result.Throughput, result.P50, result.P99, errors);
+        return result;
+    }
+
+    private async Task<string> CrossCheckAsync(string workerAddress, CancellationToken cancellationToken)
+    {
+        var frame = Path.Combine(_work, "propensity.grpc");
+        if (!File.Exists(options.H2load) || !File.Exists(frame))
+        {
+            return $"Cross-check skipped: {(File.Exists(options.H2load) ? "no saved request" : $"{options.H2load} not found (apt-get install nghttp2-client)")}.";
+        }
+        var n = options.CrossCheckRequests.ToString(CultureInfo.InvariantCulture);
+        var concurrency = options.PropensityConcurrency.ToString(CultureInfo.InvariantCulture);
+        Log($"Cross-check: {n} propensity requests to the worker with mlops loadtest (after its warm-up) and with h2load, {concurrency} concurrent streams on one connection each");
+        var json = Path.Combine(_work, "crosscheck-loadtest.json");
+        var loadtest = await ChildProcess.StartAsync("dotnet",
+            [options.Mlops, "loadtest", "--target", workerAddress, "--model", SampleModels.Propensity, "--concurrency", concurrency,
+             "--warmup", DurationText.Format(options.Warmup), "--duration", "2m", "--max-requests", n, "--json", json], Path.ChangeExtension(json, ".log"), null, TimeSpan.Zero);
+        using (loadtest)
+        {
+            await loadtest.WaitAsync(TimeSpan.FromMinutes(3));
+        }
+        var h2load = await ChildProcess.StartAsync(options.H2load,
+            ["-n", n, "-c", "1", "-m", concurrency, "-d", frame, "-H", "content-type: application/grpc", "-H", "te: trailers",
+             $"{workerAddress}/inference.GRPCInferenceService/ModelInfer"], Path.Combine(_work, "crosscheck-h2load.log"), null, TimeSpan.Zero);
+        using (h2load)
+        {
+            await h2load.WaitAsync(TimeSpan.FromMinutes(3));
+        }
+        var h2 = string.Join('\n', h2load.Lines);
+        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(json, cancellationToken));
+        var level = document.RootElement.GetProperty("levels")[0];
+        var mlopsMean = level.GetProperty("latency").GetProperty("mean").GetDouble();
+        var h2Rate = H2RateLine().Match(h2);
+        var h2Requests = H2RequestsLine().Match(h2);
+        var h2Time = H2TimeLine().Match(h2);
+        var md = new StringBuilder();
+        md.AppendLine("| tool | requests sent | succeeded | req/s | mean ms | max ms |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine(Invariant($"| mlops loadtest | {level.GetProperty("requests").GetInt64():N0} | {level.GetProperty("ok").GetInt64():N0} | {level.GetProperty("throughput").GetDouble():N1} | {mlopsMean:N3} | {level.GetProperty("latency").GetProperty("max").GetDouble():N3} |"));
+        md.AppendLine(h2Rate.Success && h2Requests.Success && h2Time.Success
+            ? Invariant($"| h2load | {long.Parse(h2Requests.Groups[1].Value, CultureInfo.InvariantCulture):N0} | {long.Parse(h2Requests.Groups[2].Value, CultureInfo.InvariantCulture):N0} (HTTP 2xx) | {double.Parse(h2Rate.Groups[1].Value, CultureInfo.InvariantCulture):N1} | {Milliseconds(h2Time.Groups[3].Value):N3} | {Milliseconds(h2Time.Groups[2].Value):N3} |")
+            : $"| h2load | could not read its output; see {Path.Combine(_work, "crosscheck-h2load.log")} | | | | |");
+        return md.ToString();
+    }
+
+    /// <summary>A number nested in the report JSON, or null when the worker's metrics left it out.</summary>
+    private static double? Number(JsonElement element, string parent, string name) =>
+        element.TryGetProperty(parent, out var inner) && inner.ValueKind == JsonValueKind.Object
+        && inner.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
+
+    private static string WorkerCount(IEnumerable<PathResult> rows)
+    {
+        var counted = rows.Where(r => r.MeasuredCounts is not null).ToList();
+        if (counted.Count == 0)
+        {
+            return "The worker exported no request counter, so its own count could not be compared.";
+        }
+        var tool = counted.Sum(r => r.MeasuredCounts!.Value.Tool);
+        var worker = counted.Sum(r => r.MeasuredCounts!.Value.Worker);
+        return Invariant($"The worker's own counter (mlops_worker_requests_total, scraped before and after each measurement) moved by {worker:N0} over the measured runs of the worker, gateway and nginx paths; the load tool measured {tool:N0}{(tool == worker ? ": they agree." : ".")}");
+    }
+
+    private static string NginxCount(NginxProxy nginx, long sent)
+    {
+        var logged = nginx.LoggedRequests();
+        return Invariant($"nginx's access log counted {logged:N0} requests; the load tool reports {sent:N0} (warm-up and measured requests, plus one ModelMetadata call per run){(logged == sent ? ": they agree." : ".")}");
+    }
+
+    private string Render(List<PathResult> rows, IReadOnlyList<(int Batch, LevelResult Level)> sweep, string crossCheck, string nginxCount,
+        DateTime startedAt, string loadAtStart)
+    {
+        var md = new StringBuilder();
+        md.AppendLine(Invariant($"# Comparison run {startedAt:yyyy-MM-dd HH:mm} UTC")).AppendLine();
+        md.AppendLine($"Command: `{options.CommandLine}`").AppendLine();
+        md.AppendLine($"Machine: {Machine()}; load average {loadAtStart} at the start, {File.ReadAllText("/proc/loadavg").Trim()} at the end (other work on the machine shows here).").AppendLine();
+        md.AppendLine(Invariant($"Load: closed loop, {DurationText.Format(options.Warmup)} warm-up then {DurationText.Format(options.Duration)} measured per run; propensity {options.PropensityConcurrency} callers, resnet18 {options.ResNetConcurrency} callers, one row per request (random FP32, raw, seed 1). {options.Rounds} rounds, each running every path in turn; req/s, p50 and p99 are the medians of the rounds, the range is the slowest and fastest round. Every path runs on this one machine with the load tool: they share its cores.")).AppendLine();
+        md.AppendLine("| model | path | req/s | range | × in-process | × worker | p50 ms | p99 ms | rows per run | server CPU s per 1k req | load tool CPU s per 1k req |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        foreach (var row in rows)
+        {
+            var inProcess = rows.FirstOrDefault(r => r.Model == row.Model && r.Path == InProcess)?.Throughput ?? 0;
+            var worker = rows.FirstOrDefault(r => r.Model == row.Model && r.Path == WorkerPath)?.Throughput ?? 0;
+            if (row.Throughput == 0)
+            {
+                md.AppendLine($"| {row.Model} | {row.Path} | - | - | - | - | - | - | - | {row.Note} | - |");
+                continue;
+            }
+            var perThousand = 1000.0 / Math.Max(1, row.Requests);
+            var server = string.Join(" + ", row.ServerCpu.Select(c => Invariant($"{c.Process} {c.Seconds * perThousand:0.000}")));
+            if (row.ServerCpu.Count > 1)
+            {
+                server += Invariant($" = {row.ServerCpu.Sum(c => c.Seconds) * perThousand:0.000}");
+            }
+            md.AppendLine(Invariant($"| {row.Model} | {row.Path} | {row.Throughput:N1} | {row.SlowestThroughput:N0}–{row.FastestThroughput:N0} | {Ratio(row.Throughput, inProcess)} | {Ratio(row.Throughput, worker)} | {row.P50:N3} | {row.P99:N3} | {(row.BatchSize is { } b ? b.ToString("0.0", CultureInfo.InvariantCulture) : "-")} | {server} | {(row.ClientCpu is { } c ? (c * perThousand).ToString("0.000", CultureInfo.InvariantCulture) : "-")} |"));
+        }
+        md.AppendLine().AppendLine("Rows per run: the worker's own average batch (mlops_worker_batch_size over the measurement), where the worker serves the path. CPU seconds per 1,000 requests come from /proc/PID/stat (user + system) read before and after each run and summed over the rounds; they cover warm-up and measured requests. The load tool's figure includes its own start-up.");
+        foreach (var row in rows.Where(r => r.Note is not null && r.Throughput > 0))
+        {
+            md.AppendLine().AppendLine($"- {row.Model}, {row.Path}: {row.Note}");
+        }
+
+        md.AppendLine().AppendLine("## ResNet18 in-process: batch size").AppendLine();
+        md.AppendLine("| batch | runs/s | images/s | p50 ms per run | p99 ms per run |");
+        md.AppendLine("| ---: | ---: | ---: | ---: | ---: |");
+        foreach (var (batch, level) in sweep)
+        {
+            md.AppendLine(Invariant($"| {batch} | {level.Throughput:N2} | {level.RowsPerSecond:N1} | {level.Latency.P50:N1} | {level.Latency.P99:N1} |"));
+        }
+        if (sweep.Count > 0)
+        {
+            var best = sweep.MaxBy(s => s.Level.RowsPerSecond);
+            var one = sweep.First(s => s.Batch == sweep.Min(x => x.Batch));
+            md.AppendLine().AppendLine(Invariant($"Best: batch {best.Batch}, {best.Level.RowsPerSecond:N1} images/s, {Ratio(best.Level.RowsPerSecond, one.Level.RowsPerSecond)} batch {one.Batch}'s {one.Level.RowsPerSecond:N1} (one caller)."));
+        }
+
+        md.AppendLine().AppendLine("## Cross-checks").AppendLine();
+        md.AppendLine(crossCheck);
+        if (nginxCount.Length > 0)
+        {
+            md.AppendLine(nginxCount).AppendLine();
+        }
+        md.AppendLine(WorkerCount(rows)).AppendLine();
+        foreach (var note in _notes)
+        {
+            md.AppendLine($"- {note}");
+        }
+        return md.ToString();
+    }
+
+    private async Task<ChildProcess> StartServerAsync(string name, string[] arguments, Regex ready, bool dll = false)
+    {
+        var all = dll ? arguments : [options.Mlops, .. arguments];
+        var process = await ChildProcess.StartAsync("dotnet", all, Path.Combine(_work, $"{name}.log"), ready, TimeSpan.FromSeconds(90));
+        Log($"  {name} ready: {process.Ready!.Value}");
+        return process;
+    }
+
+    private async Task CreateKeyAsync(ChildProcess gateway)
+    {
+        var redis = gateway.Lines.Select(l => EmbeddedRedisLine().Match(l)).FirstOrDefault(m => m.Success)?.Groups[1].Value
+            ?? throw new InvalidOperationException("The gateway did not print its embedded Redis address.");
+        await using var connection = await RedisConnector.ConnectAsync(redis);
+        await new ApiKeyStore(connection).CreateAsync("compare", [], ApiKey);
+        // The gateway learns of the key through pub/sub; give it a moment before the first request.
+        await Task.Delay(500);
+    }
+
+    private void Log(string message) => Console.WriteLine($"[{_clock.Elapsed:mm\\:ss}] {message}");
+
+    private void LogResult(double throughput, double p50, double p99, long errors) =>
+        Log(Invariant($"  {throughput:N1} req/s, p50 {p50:N3} ms, p99 {p99:N3} ms{(errors > 0 ? $", {errors} errors" : "")}"));
+
+    private static string Ratio(double value, double baseline) => baseline <= 0 ? "-" : Invariant($"{value / baseline:0.00}×");
+
+    private static string Slug(string path) => new(path.Select(c => char.IsLetterOrDigit(c) ? c : '-').ToArray());
+
+    private static double Milliseconds(string h2loadValue)
+    {
+        var match = Regex.Match(h2loadValue, @"^([0-9.]+)(us|ms|s)$");
+        var value = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        return match.Groups[2].Value switch { "us" => value / 1000, "s" => value * 1000, _ => value };
+    }
+
+    private static string Machine()
+    {
+        var cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+        var memory = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1];
+        return Invariant($"{cpu}, {Environment.ProcessorCount} cores, {long.Parse(memory, CultureInfo.InvariantCulture) / 1024.0 / 1024:0} GiB, Linux {File.ReadAllText("/proc/sys/kernel/osrelease").Trim()}, {RuntimeInformation.FrameworkDescription}, no GPU used (ONNX Runtime CPU provider)");
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"Worker listening on (\S+) \(metrics: (\S+)\)")]
+    private static partial Regex WorkerReady();
+
+    [GeneratedRegex(@"Gateway listening on (\S+) ")]
+    private static partial Regex GatewayReady();
+
+    [GeneratedRegex(@"Naive server listening on (\S+)")]
+    private static partial Regex NaiveReady();
+
+    [GeneratedRegex(@"embedded Redis at (\S+?)\.? ")]
+    private static partial Regex EmbeddedRedisLine();
+
+    [GeneratedRegex(@"^\s+c=\d+\s")]
+    private static partial Regex ProgressLine();
+
+    [GeneratedRegex(@"finished in [0-9.]+\w*, ([0-9.]+) req/s")]
+    private static partial Regex H2RateLine();
+
+    [GeneratedRegex(@"requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded")]
+    private static partial Regex H2RequestsLine();
+
+    [GeneratedRegex(@"time for request:\s+(\S+)\s+(\S+)\s+(\S+)")]
+    private static partial Regex H2TimeLine();
+}

@@ -1,0 +1,47 @@
+namespace MlopsGateway.Compare;
+
+/// <summary>What one comparison run measures; every default fits a 2-core machine in a few minutes.</summary>
+public sealed class ComparisonOptions
+{
+    /// <summary>The built <c>mlops.dll</c>.</summary>
+    public required string Mlops { get; init; }
+
+    /// <summary>The built naive server's dll.</summary>
+    public required string NaiveServer { get; init; }
+
+    /// <summary>ResNet18.onnx from the NuGet package (fixed batch of 1; made dynamic here).</summary>
+    public required string ResNet18 { get; init; }
+
+    /// <summary>Where results go: <c>compare-*.md</c>, <c>compare-*.json</c>, <c>latest.md</c>, and a work folder.</summary>
+    public string Results { get; init; } = "perf/results";
+
+    /// <summary>nginx binary; the nginx path is skipped with a note when it is missing.</summary>
+    public string Nginx { get; init; } = "/usr/sbin/nginx";
+
+    /// <summary>h2load binary, for the cross-check; skipped with a note when missing.</summary>
+    public string H2load { get; init; } = "/usr/bin/h2load";
+
+    /// <summary>Warm-up before each measurement.</summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Measurement per path and round.</summary>
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Rounds over every path; the table reports medians.</summary>
+    public int Rounds { get; init; } = 3;
+
+    /// <summary>Callers for the propensity model (sub-millisecond compute: the network path dominates).</summary>
+    public int PropensityConcurrency { get; init; } = 16;
+
+    /// <summary>Callers for ResNet18 (tens of milliseconds of compute on two cores).</summary>
+    public int ResNetConcurrency { get; init; } = 4;
+
+    /// <summary>Batch sizes tried in-process to find ResNet18's best.</summary>
+    public IReadOnlyList<int> BatchSizes { get; init; } = [1, 2, 4, 8, 16, 32];
+
+    /// <summary>Requests in the h2load cross-check.</summary>
+    public int CrossCheckRequests { get; init; } = 20_000;
+
+    /// <summary>The command line, recorded with the results.</summary>
+    public string CommandLine { get; init; } = "";
+}

@@ -1,0 +1,37 @@
+using System.Globalization;
+using System.Reflection;
+using MlopsGateway.Compare;
+using MlopsGateway.LoadTest;
+
+// Usage (perf/compare.sh passes the first three): MlopsGateway.Compare --mlops DLL --naive DLL
+//   [--resnet18 FILE] [--results DIR] [--duration 4s] [--warmup 1s] [--rounds 3] [--propensity-concurrency 16] [--resnet-concurrency 4]
+// The last occurrence wins, so options given to compare.sh override the ones it passes itself.
+string? Arg(string name) => args.Select((a, i) => (a, i)).LastOrDefault(p => p.a == name && p.i + 1 < args.Length) is { a: not null } p ? args[p.i + 1] : null;
+TimeSpan Duration(string name, TimeSpan fallback) =>
+    Arg(name) is { } text ? (DurationText.TryParse(text, out var d) ? d : throw new ArgumentException($"{name} '{text}' is not a duration.")) : fallback;
+int Int(string name, int fallback) => Arg(name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+var defaults = new ComparisonOptions { Mlops = "", NaiveServer = "", ResNet18 = "" };
+var options = new ComparisonOptions
+{
+    Mlops = Arg("--mlops") ?? throw new ArgumentException("--mlops path/to/mlops.dll is required."),
+    NaiveServer = Arg("--naive") ?? throw new ArgumentException("--naive path/to/MlopsGateway.NaiveServer.dll is required."),
+    ResNet18 = Arg("--resnet18") ?? Assembly.GetExecutingAssembly().GetCustomAttributes<AssemblyMetadataAttribute>().First(a => a.Key == "ResNet18Onnx").Value!,
+    Results = Arg("--results") ?? defaults.Results,
+    Nginx = Arg("--nginx") ?? defaults.Nginx,
+    Warmup = Duration("--warmup", defaults.Warmup),
+    Duration = Duration("--duration", defaults.Duration),
+    PropensityConcurrency = Int("--propensity-concurrency", defaults.PropensityConcurrency),
+    ResNetConcurrency = Int("--resnet-concurrency", defaults.ResNetConcurrency),
+    Rounds = Int("--rounds", defaults.Rounds),
+    CommandLine = Arg("--command-line") ?? string.Join(' ', args),
+};
+// The in-process loop blocks one pool thread per caller in session.Run; start with enough of them.
+ThreadPool.SetMinThreads(64, 64);
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+return await new Comparison(options).RunAsync(stop.Token);

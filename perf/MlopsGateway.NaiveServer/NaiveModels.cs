@@ -1,0 +1,34 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace MlopsGateway.NaiveServer;
+
+/// <summary>One ONNX Runtime session per model folder, the highest numbered version, default options.</summary>
+public sealed class NaiveModels : IDisposable
+{
+    private readonly Dictionary<string, InferenceSession> _sessions = new(StringComparer.Ordinal);
+
+    public NaiveModels(string root)
+    {
+        foreach (var modelDir in Directory.EnumerateDirectories(root))
+        {
+            var latest = Directory.EnumerateDirectories(modelDir)
+                .Where(v => File.Exists(Path.Combine(v, "model.onnx")))
+                .OrderBy(v => int.TryParse(Path.GetFileName(v), out var n) ? n : 0)
+                .LastOrDefault();
+            if (latest is not null)
+            {
+                _sessions[Path.GetFileName(modelDir)] = new InferenceSession(Path.Combine(latest, "model.onnx"));
+            }
+        }
+    }
+
+    public InferenceSession? Find(string name) => _sessions.GetValueOrDefault(name);
+
+    public void Dispose()
+    {
+        foreach (var session in _sessions.Values)
+        {
+            session.Dispose();
+        }
+    }
+}
