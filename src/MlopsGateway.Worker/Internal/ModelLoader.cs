@@ -41,6 +41,12 @@ internal sealed class ModelLoader(WorkerMetrics metrics, TimeProvider time, ILog
             IntraOpNumThreads = config.IntraOpThreads > 0 ? config.IntraOpThreads : Math.Max(1, Environment.ProcessorCount / config.Instances),
             InterOpNumThreads = 1,
         };
+        if (!config.AllowSpinning)
+        {
+            // Idle ONNX Runtime threads spin for work by default; on a small machine that spinning
+            // takes the cores the gRPC threads need to receive the next batch.
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        }
         var provider = ChooseProvider(model, version, config, options);
         var session = new InferenceSession(bytes, options);
         try
