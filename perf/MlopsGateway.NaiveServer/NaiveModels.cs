@@ -7,8 +7,9 @@ public sealed class NaiveModels : IDisposable
 {
     private readonly Dictionary<string, InferenceSession> _sessions = new(StringComparer.Ordinal);
 
-    public NaiveModels(string root)
+    public NaiveModels(string root, bool noModel = false)
     {
+        NoModel = noModel;
         foreach (var modelDir in Directory.EnumerateDirectories(root))
         {
             var latest = Directory.EnumerateDirectories(modelDir)
@@ -21,6 +22,9 @@ public sealed class NaiveModels : IDisposable
             }
         }
     }
+
+    /// <summary>Answer every ModelInfer with the first answer of its model, running no model after it.</summary>
+    public bool NoModel { get; }
 
     public InferenceSession? Find(string name) => _sessions.GetValueOrDefault(name);
 
