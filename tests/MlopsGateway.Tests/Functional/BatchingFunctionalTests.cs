@@ -13,11 +13,8 @@ public sealed class BatchingFunctionalTests(StackFixture stack) : IClassFixture<
 {
     private static ModelInferRequest Row(float[] features, string id)
     {
-        var request = new ModelInferRequest { ModelName = "propensity", ModelVersion = "1", Id = id };
-        var input = new ModelInferRequest.Types.InferInputTensor { Name = "features", Datatype = "FP32", Contents = new InferTensorContents() };
-        input.Shape.Add([1, 5]);
-        input.Contents.Fp32Contents.Add(features);
-        request.Inputs.Add(input);
+        var request = TestRequests.Propensity("propensity", [features], version: "1");
+        request.Id = id;
         return request;
     }
 
@@ -60,18 +57,11 @@ public sealed class BatchingFunctionalTests(StackFixture stack) : IClassFixture<
     public async Task ModelInfer_RowsDisagreeBetweenInputs_InvalidArgumentBeforeBatching()
     {
         var request = new ModelInferRequest { ModelName = "dtypes" };
-        void Add(string name, string datatype, long[] shape, Action<InferTensorContents> fill)
-        {
-            var tensor = new ModelInferRequest.Types.InferInputTensor { Name = name, Datatype = datatype, Contents = new InferTensorContents() };
-            tensor.Shape.Add(shape);
-            fill(tensor.Contents);
-            request.Inputs.Add(tensor);
-        }
-        Add("x_fp32", "FP32", [2, 3], c => c.Fp32Contents.Add(new float[6]));
-        Add("x_fp64", "FP64", [1, 2], c => c.Fp64Contents.Add(new double[2]));
-        Add("x_i32", "INT32", [2], c => c.IntContents.Add(new int[2]));
-        Add("x_i64", "INT64", [2, 2], c => c.Int64Contents.Add(new long[4]));
-        Add("x_bool", "BOOL", [2], c => c.BoolContents.Add(new bool[2]));
+        TestRequests.AddInput(request, "x_fp32", "FP32", [2, 3], c => c.Fp32Contents.Add(new float[6]));
+        TestRequests.AddInput(request, "x_fp64", "FP64", [1, 2], c => c.Fp64Contents.Add(new double[2]));
+        TestRequests.AddInput(request, "x_i32", "INT32", [2], c => c.IntContents.Add(new int[2]));
+        TestRequests.AddInput(request, "x_i64", "INT64", [2, 2], c => c.Int64Contents.Add(new long[4]));
+        TestRequests.AddInput(request, "x_bool", "BOOL", [2], c => c.BoolContents.Add(new bool[2]));
 
         var ex = await Assert.ThrowsAsync<RpcException>(() =>
             StackFixture.Client(stack.GatewayAddress).ModelInferAsync(request, StackFixture.WithKey(stack.AllModelsKey)).ResponseAsync);

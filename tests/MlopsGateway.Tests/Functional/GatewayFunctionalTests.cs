@@ -209,18 +209,11 @@ public sealed class GatewayFunctionalTests(StackFixture stack) : IClassFixture<S
     public async Task ModelInfer_EveryDatatypeTypedAndRaw_ExactAnswers()
     {
         var request = new ModelInferRequest { ModelName = "dtypes" };
-        void Add(string name, string datatype, long[] shape, Action<InferTensorContents> fill)
-        {
-            var tensor = new ModelInferRequest.Types.InferInputTensor { Name = name, Datatype = datatype, Contents = new InferTensorContents() };
-            tensor.Shape.Add(shape);
-            fill(tensor.Contents);
-            request.Inputs.Add(tensor);
-        }
-        Add("x_fp32", "FP32", [2, 3], c => c.Fp32Contents.Add([1.5f, -2f, 0f, 3.25f, 1e-3f, 7f]));
-        Add("x_fp64", "FP64", [2, 2], c => c.Fp64Contents.Add([1.0 / 3, -4.5, 1e100, 0]));
-        Add("x_i32", "INT32", [2], c => c.IntContents.Add([int.MaxValue / 2, -7]));
-        Add("x_i64", "INT64", [2, 2], c => c.Int64Contents.Add([long.MaxValue / 2, -1, 0, 42]));
-        Add("x_bool", "BOOL", [2], c => c.BoolContents.Add([true, false]));
+        TestRequests.AddInput(request, "x_fp32", "FP32", [2, 3], c => c.Fp32Contents.Add([1.5f, -2f, 0f, 3.25f, 1e-3f, 7f]));
+        TestRequests.AddInput(request, "x_fp64", "FP64", [2, 2], c => c.Fp64Contents.Add([1.0 / 3, -4.5, 1e100, 0]));
+        TestRequests.AddInput(request, "x_i32", "INT32", [2], c => c.IntContents.Add([int.MaxValue / 2, -7]));
+        TestRequests.AddInput(request, "x_i64", "INT64", [2, 2], c => c.Int64Contents.Add([long.MaxValue / 2, -1, 0, 42]));
+        TestRequests.AddInput(request, "x_bool", "BOOL", [2], c => c.BoolContents.Add([true, false]));
 
         var typed = await Gateway.ModelInferAsync(request, StackFixture.WithKey(stack.DtypesOnlyKey));
 

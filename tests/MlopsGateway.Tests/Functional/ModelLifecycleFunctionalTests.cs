@@ -33,15 +33,8 @@ public sealed class ModelLifecycleFunctionalTests : IAsyncLifetime
         Directory.Delete(_repository, recursive: true);
     }
 
-    private static ModelInferRequest Propensity(string version = "")
-    {
-        var request = new ModelInferRequest { ModelName = "propensity", ModelVersion = version };
-        var input = new ModelInferRequest.Types.InferInputTensor { Name = "features", Datatype = "FP32", Contents = new InferTensorContents() };
-        input.Shape.Add([1, 5]);
-        input.Contents.Fp32Contents.Add([3f, 12.5f, 2f, 14f, 4f]);
-        request.Inputs.Add(input);
-        return request;
-    }
+    private static ModelInferRequest Propensity(string version = "") =>
+        TestRequests.Propensity("propensity", [TestRequests.Row], version: version);
 
     private void CopyVersion(string model, string from, string to)
     {

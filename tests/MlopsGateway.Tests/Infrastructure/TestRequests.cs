@@ -32,6 +32,15 @@ public static class TestRequests
         return request;
     }
 
+    /// <summary>Adds a typed input tensor to <paramref name="request"/>, its values written by <paramref name="fill"/>.</summary>
+    public static void AddInput(ModelInferRequest request, string name, string datatype, long[] shape, Action<InferTensorContents> fill)
+    {
+        var tensor = new ModelInferRequest.Types.InferInputTensor { Name = name, Datatype = datatype, Contents = new InferTensorContents() };
+        tensor.Shape.Add(shape);
+        fill(tensor.Contents);
+        request.Inputs.Add(tensor);
+    }
+
     /// <summary>One row of propensity features.</summary>
     public static float[] Row { get; } = [3f, 12.5f, 2f, 14f, 4f];
 }
