@@ -131,9 +131,13 @@ internal sealed class ModelLoader(WorkerMetrics metrics, TimeProvider time, ILog
         return responses;
     }
 
+    /// <summary>The part of ONNX Runtime's message a person needs: the loader's error when there is one.</summary>
     private static string FirstLine(string message)
     {
         var end = message.IndexOfAny(['\r', '\n']);
-        return end < 0 ? message : message[..end];
+        var line = end < 0 ? message : message[..end];
+        const string loaderError = "with error: ";
+        var cause = line.LastIndexOf(loaderError, StringComparison.Ordinal);
+        return cause < 0 ? line : "the CUDA provider library could not load: " + line[(cause + loaderError.Length)..];
     }
 }
