@@ -171,9 +171,10 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
         {
             Task arrival;
             TimeSpan wait;
+            DateTimeOffset now;
             lock (_lock)
             {
-                var now = _time.GetUtcNow();
+                now = _time.GetUtcNow();
                 DropExpired(now);
                 if (_queue.Count > 0)
                 {
@@ -202,7 +203,13 @@ public sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
                 var delay = Task.Delay(wait, _time, timeout.Token);
-                await Task.WhenAny(arrival, delay).ConfigureAwait(false);
+                // The clock may have moved between reading it and starting the timer, which then
+                // runs from the later time and would overshoot; if the due time has already
+                // passed, form the batch now.
+                if (_time.GetUtcNow() < now + wait)
+                {
+                    await Task.WhenAny(arrival, delay).ConfigureAwait(false);
+                }
                 await timeout.CancelAsync().ConfigureAwait(false);
                 stop.ThrowIfCancellationRequested();
             }
