@@ -108,16 +108,20 @@ public static class BatchRunner
             responses[r] = new ModelInferResponse { ModelName = model.Name, ModelVersion = model.Version, Id = items[r].Id };
         }
         var outputs = items[0].Outputs;
+        var infos = new OrtTensorTypeAndShapeInfo[outputs.Length];
+        var datatypes = new string[outputs.Length];
         var anyUntyped = false;
         for (var o = 0; o < outputs.Length; o++)
         {
-            anyUntyped |= !TensorDataType.HasTypedContents(TensorDataType.FromElementType(results[o].GetTensorTypeAndShape().ElementDataType)!);
+            infos[o] = results[o].GetTensorTypeAndShape();
+            datatypes[o] = TensorDataType.FromElementType(infos[o].ElementDataType)!;
+            anyUntyped |= !TensorDataType.HasTypedContents(datatypes[o]);
         }
 
         for (var o = 0; o < outputs.Length; o++)
         {
-            var info = results[o].GetTensorTypeAndShape();
-            var datatype = TensorDataType.FromElementType(info.ElementDataType)!;
+            var info = infos[o];
+            var datatype = datatypes[o];
             var data = results[o].GetTensorDataAsSpan<byte>();
             if (items.Count == 1)
             {

@@ -143,7 +143,8 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
         var (inputs, outputNames) = InferRequestValidator.Validate(request, model.Label, model.Inputs, model.Outputs);
         var rows = Rows(model, inputs);
         var item = new InferItem(inputs, outputNames, request.RawInputContents.Count > 0, request.Id, rows, _time.GetTimestamp());
-        var batchKey = InferItem.BatchKey(inputs, outputNames);
+        // The key only decides which requests may share a run; with batching off none do.
+        var batchKey = model.Batching.Enabled ? InferItem.BatchKey(inputs, outputNames) : "";
         DateTimeOffset? deadline = context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline.ToUniversalTime());
         try
         {

@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime.Tensors;
+using MlopsGateway.Contracts;
 
 namespace MlopsGateway.Worker;
 
@@ -67,14 +68,8 @@ public static class TensorDataType
     }
 
     /// <summary>Bytes per element in raw contents; 0 for BYTES, whose elements vary in length.</summary>
-    public static int ElementSize(string datatype) => datatype switch
-    {
-        Bool or UInt8 or Int8 => 1,
-        UInt16 or Int16 or Fp16 or Bf16 => 2,
-        UInt32 or Int32 or Fp32 => 4,
-        UInt64 or Int64 or Fp64 => 8,
-        _ => 0,
-    };
+    /// <remarks>Defined once, beside the generated contracts, so that the gateway (which does not reference the worker) reads raw outputs with the same sizes.</remarks>
+    public static int ElementSize(string datatype) => OutputValues.ElementSize(datatype);
 
     /// <summary>Whether the datatype can travel in typed <c>contents</c> (FP16 and BF16 travel only raw).</summary>
     public static bool HasTypedContents(string datatype) => datatype is not (Fp16 or Bf16);
