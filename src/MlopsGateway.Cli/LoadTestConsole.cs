@@ -113,6 +113,7 @@ internal sealed class LoadTestConsole : IProgress<LoadProgress>
         if (server.Rows.Count > 0)
         {
             _console.Write(Table(server, $"worker side, from {report.MetricsUrl}"));
+            _console.MarkupLine($"[grey]{Markup.Escape(ReportTable.ServerCaption)}[/]");
         }
         else if (ReportTable.ServerNote(report) is { } note)
         {

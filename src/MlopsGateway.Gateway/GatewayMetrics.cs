@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using MlopsGateway.Monitoring;
 
 namespace MlopsGateway.Gateway;
 
@@ -8,10 +9,6 @@ public sealed class GatewayMetrics : IDisposable
 {
     /// <summary>The meter's name, registered with OpenTelemetry.</summary>
     public const string MeterName = "MlopsGateway.Gateway";
-
-    // From a tiny tabular model on loopback (~100 µs) to a large batch (seconds).
-    private static readonly IReadOnlyList<double> s_secondsBuckets =
-        [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     // Probabilities differ by tiny float noise when equal, by tenths when a model really changed.
     private static readonly IReadOnlyList<double> s_diffBuckets = [0, 1e-6, 1e-4, 1e-3, 0.01, 0.05, 0.1, 0.25, 0.5, 1];
@@ -36,7 +33,7 @@ public sealed class GatewayMetrics : IDisposable
             "Requests answered, by method, model, version, route decision (latest, explicit, stable, canary) and gRPC status code.");
         _duration = _meter.CreateHistogram("mlops.gateway.request.duration", "s",
             "Time from the request's arrival to the end of its answer, by method, model, route decision and gRPC status code.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets.Seconds });
         _quotaRejections = _meter.CreateCounter<long>("mlops.gateway.quota.rejections", "{request}",
             "Requests refused with RESOURCE_EXHAUSTED because the caller was over its quota, by model.");
         _upstreamErrors = _meter.CreateCounter<long>("mlops.gateway.upstream.errors", "{request}",

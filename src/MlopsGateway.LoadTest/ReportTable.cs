@@ -27,10 +27,15 @@ public static class ReportTable
         return (headers, rows);
     }
 
+    /// <summary>What the worker-side table's columns mean, printed under it.</summary>
+    public const string ServerCaption =
+        "answer: the worker's time from receiving a successful request to answering it; queue: waiting for a batch; compute: one ONNX Runtime run. "
+        + "Percentiles are interpolated inside the worker's histogram buckets (neighbouring bounds at most 1.67x apart), as Prometheus' histogram_quantile does; means are exact.";
+
     /// <summary>One row per level with the worker's own account; empty when no level has any.</summary>
     public static (string[] Headers, IReadOnlyList<string[]> Rows) Server(LoadReport report)
     {
-        string[] headers = ["level", "worker requests", "queue ms (avg)", "compute ms (avg)", "batch rows (avg)", "runs"];
+        string[] headers = ["level", "worker requests", "answer ms p50 / p99", "queue ms p50 / p99 (mean)", "compute ms p50 / p99 (mean)", "batch rows (mean)", "runs"];
         if (!report.Levels.Any(l => l.Server is { HasData: true }))
         {
             return (headers, []);
@@ -39,8 +44,9 @@ public static class ReportTable
         {
             l.Label,
             l.Server!.Requests?.ToString("N0", CultureInfo.InvariantCulture) ?? "-",
-            Optional(l.Server.QueueMilliseconds, 3),
-            Optional(l.Server.ComputeMilliseconds, 3),
+            Duration(l.Server.Request, withMean: false),
+            Duration(l.Server.Queue, withMean: true),
+            Duration(l.Server.Compute, withMean: true),
             Optional(l.Server.BatchSize, 2),
             l.Server.Runs?.ToString("N0", CultureInfo.InvariantCulture) ?? "-",
         }).ToList();
@@ -70,6 +76,11 @@ public static class ReportTable
     }
 
     private static string Ms(double value) => Number(value, value < 10 ? 3 : value < 100 ? 2 : 1);
+
+    /// <summary><c>p50 / p99</c>, with <c>(mean)</c> when asked; percentiles are bucket estimates.</summary>
+    private static string Duration(ServerDuration? duration, bool withMean) => duration is null
+        ? "-"
+        : $"{Ms(duration.P50)} / {Ms(duration.P99)}" + (withMean ? $" ({Ms(duration.Mean)})" : "");
 
     private static string Optional(double? value, int decimals) => value is null ? "-" : Number(value.Value, decimals);
 

@@ -37,6 +37,7 @@ public static class ReportWriter
         {
             md.AppendLine().AppendLine($"## Worker side ({report.MetricsUrl})").AppendLine();
             AppendTable(md, server);
+            md.AppendLine().AppendLine(ReportTable.ServerCaption);
         }
         else if (ReportTable.ServerNote(report) is { } note)
         {

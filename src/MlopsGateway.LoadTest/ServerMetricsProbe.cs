@@ -4,13 +4,17 @@ namespace MlopsGateway.LoadTest;
 
 /// <summary>
 /// Scrapes a worker's Prometheus page and turns two scrapes into <see cref="ServerSideStats"/> for
-/// one model (and version, when given): how long requests queued, how long ONNX Runtime ran, how
-/// many rows each run held, and how many requests the worker itself counted.
+/// one model (and version, when given): how long the worker took to answer, how long requests
+/// queued, how long ONNX Runtime ran (means and percentiles), how many rows each run held, and how
+/// many requests the worker itself counted.
 /// </summary>
 public sealed class ServerMetricsProbe : IDisposable
 {
     /// <summary>Requests answered, by model, version and status.</summary>
     public const string RequestsTotal = "mlops_worker_requests_total";
+
+    /// <summary>Time the worker took to answer a successful request, in seconds (histogram).</summary>
+    public const string RequestDuration = "mlops_worker_request_duration_seconds";
 
     /// <summary>Time requests waited before their batch ran, in seconds (histogram).</summary>
     public const string QueueDuration = "mlops_worker_queue_duration_seconds";
@@ -85,8 +89,9 @@ public sealed class ServerMetricsProbe : IDisposable
         return new ServerSideStats(
             hasRequests ? byStatus.Values.Sum() : null,
             byStatus,
-            Average(before, after, QueueDuration, 1000),
-            Average(before, after, ComputeDuration, 1000),
+            Duration(before, after, RequestDuration),
+            Duration(before, after, QueueDuration),
+            Duration(before, after, ComputeDuration),
             Average(before, after, BatchSize, 1),
             after.Any(s => s.Name == ComputeDuration + "_count" && Matches(s)) ? (long)Math.Round(runs) : null);
     }
@@ -104,6 +109,61 @@ public sealed class ServerMetricsProbe : IDisposable
         var count = Delta(before, after, histogram + "_count", null);
         return count > 0 ? Delta(before, after, histogram + "_sum", null) / count * scale : null;
     }
+
+    private ServerDuration? Duration(IReadOnlyList<PrometheusSample> before, IReadOnlyList<PrometheusSample> after, string histogram)
+    {
+        var count = Delta(before, after, histogram + "_count", null);
+        if (count <= 0)
+        {
+            return null;
+        }
+        // Cumulative bucket counts moved during the level, summed over the matching series (versions), by upper bound.
+        var buckets = after.Where(s => s.Name == histogram + "_bucket" && Matches(s))
+            .Select(s => s.Label("le")).Distinct()
+            .Select(le => (Bound: ParseBound(le), Count: Delta(before, after, histogram + "_bucket", s => s.Label("le") == le)))
+            .Where(b => !double.IsNaN(b.Bound))
+            .OrderBy(b => b.Bound)
+            .ToArray();
+        double Quantile(double q) => HistogramQuantile(buckets, q) * 1000;
+        return new ServerDuration((long)Math.Round(count), Delta(before, after, histogram + "_sum", null) / count * 1000,
+            Quantile(0.50), Quantile(0.90), Quantile(0.99));
+    }
+
+    /// <summary>
+    /// Prometheus' <c>histogram_quantile</c>: find the bucket holding rank q·total and interpolate
+    /// linearly inside it (from 0 for the first bucket); in the +Inf bucket, the highest finite bound.
+    /// NaN when there are no buckets.
+    /// </summary>
+    internal static double HistogramQuantile(IReadOnlyList<(double Bound, double Count)> cumulative, double q)
+    {
+        if (cumulative.Count == 0 || cumulative[^1].Count <= 0)
+        {
+            return double.NaN;
+        }
+        var rank = q * cumulative[^1].Count;
+        var lowerBound = 0.0;
+        var lowerCount = 0.0;
+        foreach (var (bound, count) in cumulative)
+        {
+            if (count >= rank && count > lowerCount)
+            {
+                if (double.IsPositiveInfinity(bound))
+                {
+                    return lowerBound;
+                }
+                return lowerBound + ((bound - lowerBound) * (rank - lowerCount) / (count - lowerCount));
+            }
+            lowerBound = double.IsPositiveInfinity(bound) ? lowerBound : bound;
+            lowerCount = count;
+        }
+        return lowerBound;
+    }
+
+    private static double ParseBound(string le) => le switch
+    {
+        "+Inf" => double.PositiveInfinity,
+        _ => double.TryParse(le, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.NaN,
+    };
 
     private double Delta(IReadOnlyList<PrometheusSample> before, IReadOnlyList<PrometheusSample> after, string name, Func<PrometheusSample, bool>? filter)
     {

@@ -76,16 +76,17 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
 
     public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
+        var started = _time.GetTimestamp();
         var model = Resolve(request.ModelName, request.ModelVersion);
         try
         {
             var response = await SubmitAsync(model, request, context).ConfigureAwait(false);
-            _metrics.RequestCompleted(model.Name, model.Version, nameof(StatusCode.OK));
+            _metrics.RequestCompleted(model.Name, model.Version, nameof(StatusCode.OK), _time.GetElapsedTime(started));
             return response;
         }
         catch (RpcException ex)
         {
-            _metrics.RequestCompleted(model.Name, model.Version, ex.StatusCode.ToString());
+            _metrics.RequestCompleted(model.Name, model.Version, ex.StatusCode.ToString(), _time.GetElapsedTime(started));
             throw;
         }
     }

@@ -1,25 +1,23 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using MlopsGateway.Monitoring;
 
 namespace MlopsGateway.Worker;
 
 /// <summary>
 /// The worker's instruments, per model and version: requests by status, queue and compute time,
-/// rows per ONNX Runtime run, and queue depth. Exported as <c>mlops_worker_*</c> in Prometheus format.
+/// time to answer, rows per ONNX Runtime run, and queue depth. Exported as <c>mlops_worker_*</c> in Prometheus format.
 /// </summary>
 public sealed class WorkerMetrics : IDisposable
 {
     /// <summary>The meter's name, registered with OpenTelemetry.</summary>
     public const string MeterName = "MlopsGateway.Worker";
 
-    // Inference latencies span sub-millisecond tabular models to multi-second image batches.
-    private static readonly IReadOnlyList<double> s_secondsBuckets =
-        [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
     private static readonly IReadOnlyList<long> s_rowBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
     private readonly Meter _meter;
     private readonly Counter<long> _requests;
+    private readonly Histogram<double> _requestDuration;
     private readonly Histogram<double> _queueDuration;
     private readonly Histogram<double> _computeDuration;
     private readonly Histogram<long> _batchSize;
@@ -28,12 +26,15 @@ public sealed class WorkerMetrics : IDisposable
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _requests = _meter.CreateCounter<long>("mlops.worker.requests", "{request}", "Inference requests answered, by model, version and gRPC status.");
+        _requestDuration = _meter.CreateHistogram("mlops.worker.request.duration", "s",
+            "Time from a successful inference request reaching the service to its answer: validation, queue, run and encoding.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets.Seconds });
         _queueDuration = _meter.CreateHistogram("mlops.worker.queue.duration", "s",
             "Time a request waited in its model's queue before its batch ran.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets.Seconds });
         _computeDuration = _meter.CreateHistogram("mlops.worker.compute.duration", "s",
             "Time of one ONNX Runtime run (one batch), including copying inputs in and outputs out.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_secondsBuckets });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets.Seconds });
         _batchSize = _meter.CreateHistogram("mlops.worker.batch.size", "{row}",
             "Rows in one ONNX Runtime run.",
             advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = s_rowBuckets });
@@ -60,9 +61,15 @@ public sealed class WorkerMetrics : IDisposable
             null, "Loaded model versions, with their execution provider and batch limit.");
     }
 
-    /// <summary>Counts one answered request.</summary>
-    public void RequestCompleted(string model, string version, string status) =>
+    /// <summary>Counts one answered request, and times it when it succeeded.</summary>
+    public void RequestCompleted(string model, string version, string status, TimeSpan duration)
+    {
         _requests.Add(1, new TagList { { "model", model }, { "version", version }, { "status", status } });
+        if (status == "OK")
+        {
+            _requestDuration.Record(duration.TotalSeconds, new TagList { { "model", model }, { "version", version } });
+        }
+    }
 
     /// <summary>Records how long a request queued.</summary>
     public void Queued(string model, string version, TimeSpan wait) =>

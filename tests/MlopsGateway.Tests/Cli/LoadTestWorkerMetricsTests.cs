@@ -23,8 +23,14 @@ public sealed class LoadTestWorkerMetricsTests
             var server = level.GetProperty("server");
             // The scrapes bracket the measurement after the warm-up has drained: the worker's own count is the tool's.
             Assert.Equal(level.GetProperty("requests").GetInt64(), server.GetProperty("requests").GetInt64());
-            Assert.True(server.GetProperty("compute_milliseconds").GetDouble() > 0);
-            Assert.True(server.GetProperty("queue_milliseconds").GetDouble() >= 0);
+            Assert.True(server.GetProperty("compute").GetProperty("mean").GetDouble() > 0);
+            Assert.True(server.GetProperty("queue").GetProperty("mean").GetDouble() >= 0);
+            // Every successful request is timed by the worker, and no request can take the worker
+            // longer than its caller waited: the worker's median (a bucket estimate, bounds at most
+            // 1.67x apart) is at most the caller's.
+            var answer = server.GetProperty("request");
+            Assert.Equal(level.GetProperty("ok").GetInt64(), answer.GetProperty("count").GetInt64());
+            Assert.InRange(answer.GetProperty("p50").GetDouble(), 1e-3, level.GetProperty("latency").GetProperty("p50").GetDouble() * 1.67);
             Assert.InRange(server.GetProperty("batch_size").GetDouble(), 1, 8);
         }
         Assert.Contains("worker side", output);

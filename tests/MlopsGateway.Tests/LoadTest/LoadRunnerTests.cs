@@ -155,6 +155,9 @@ public class LoadRunnerTests
                 mlops_worker_requests_total{model="other",version="1",status="OK"} 999
                 mlops_worker_queue_duration_seconds_sum{model="m",version="1"} {{n * 0.002}}
                 mlops_worker_queue_duration_seconds_count{model="m",version="1"} {{n}}
+                mlops_worker_queue_duration_seconds_bucket{model="m",version="1",le="0.001"} 0
+                mlops_worker_queue_duration_seconds_bucket{model="m",version="1",le="0.003"} {{n}}
+                mlops_worker_queue_duration_seconds_bucket{model="m",version="1",le="+Inf"} {{n}}
                 mlops_worker_compute_duration_seconds_sum{model="m",version="1"} {{n / 4 * 0.010}}
                 mlops_worker_compute_duration_seconds_count{model="m",version="1"} {{n / 4}}
                 mlops_worker_batch_size_sum{model="m",version="1"} {{n / 4 * 4}}
@@ -180,8 +183,12 @@ public class LoadRunnerTests
             Assert.True(level.WarmupRequests > 0);
             Assert.Equal(level.Requests, level.Server!.Requests);
             Assert.Equal(new Dictionary<string, long> { ["OK"] = 200 }, level.Server.RequestsByStatus);
-            Assert.Equal(2.0, level.Server.QueueMilliseconds!.Value, 6);
-            Assert.Equal(10.0, level.Server.ComputeMilliseconds!.Value, 6);
+            Assert.Equal(200, level.Server.Queue!.Count);
+            Assert.Equal(2.0, level.Server.Queue.Mean, 6);
+            // Every observation lies in (1 ms, 3 ms]: the median interpolates to the middle, 2 ms.
+            Assert.Equal(2.0, level.Server.Queue.P50, 6);
+            Assert.Equal(10.0, level.Server.Compute!.Mean, 6);
+            Assert.Null(level.Server.Request);
             Assert.Equal(4.0, level.Server.BatchSize!.Value, 6);
         });
         Assert.Equal(served, result.Levels.Sum(l => l.Requests + l.WarmupRequests));
