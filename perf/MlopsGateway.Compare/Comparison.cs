@@ -22,6 +22,8 @@ public sealed partial class Comparison(ComparisonOptions options)
     private const string InProcess = "ONNX Runtime in-process";
     private const string Naive = "naive gRPC server";
     private const string WorkerPath = "worker";
+    private const string WorkerNoBatchPath = "worker, batching off";
+    private const string ResNetNoBatch = "resnet18-nobatch";
     private const string GatewayPath = "gateway → worker";
     private const string NginxPath = "nginx grpc_pass → worker";
 
@@ -45,6 +47,11 @@ public sealed partial class Comparison(ComparisonOptions options)
         var resnetPath = Path.Combine(repository, "resnet18", "1", ModelRepository.ModelFileName);
         Directory.CreateDirectory(Path.GetDirectoryName(resnetPath)!);
         await File.WriteAllBytesAsync(resnetPath, OnnxBatchDimension.MakeDynamic(await File.ReadAllBytesAsync(options.ResNet18, cancellationToken)), cancellationToken);
+        // The same file again as a model with batching off (max_batch_size 0), for the batching gain.
+        var noBatchPath = Path.Combine(repository, ResNetNoBatch, "1", ModelRepository.ModelFileName);
+        Directory.CreateDirectory(Path.GetDirectoryName(noBatchPath)!);
+        File.Copy(resnetPath, noBatchPath, overwrite: true);
+        await File.WriteAllTextAsync(Path.Combine(repository, ResNetNoBatch, "config.json"), """{ "max_batch_size": 0 }""", cancellationToken);
         SampleModels.WritePropensity(repository);
         (string Name, string Path, int Concurrency)[] models =
         [
@@ -88,6 +95,7 @@ public sealed partial class Comparison(ComparisonOptions options)
             // Rounds interleave the paths, so a burst of other work on the machine lands on one
             // round of each path rather than on the whole of one path; the table takes medians.
             var runs = new List<PathResult>();
+            var sweeps = new List<(int Batch, LevelResult Level)>();
             for (var round = 1; round <= options.Rounds; round++)
             {
                 Log($"Round {round} of {options.Rounds}");
@@ -96,8 +104,14 @@ public sealed partial class Comparison(ComparisonOptions options)
                     var model = models[m];
                     runs.Add(await InProcessAsync(benches[m], model.Name, model.Concurrency, cancellationToken));
                     runs.Add(await NetworkAsync(model.Name, Naive, naive.Ready!.Groups[1].Value, null, model.Concurrency, [("naive", naive.Pid, false)], null, cancellationToken));
-                    var save = round == 1 && model.Name == SampleModels.Propensity ? Path.Combine(_work, "propensity.grpc") : null;
+                    var save = round == 1 ? Path.Combine(_work, $"{model.Name}.grpc") : null;
                     runs.Add(await NetworkAsync(model.Name, WorkerPath, workerAddress, null, model.Concurrency, [("worker", worker.Pid, false)], workerMetrics, cancellationToken, save));
+                    if (model.Name == "resnet18")
+                    {
+                        runs.Add(await NetworkAsync(model.Name, WorkerNoBatchPath, workerAddress, null, model.Concurrency, [("worker", worker.Pid, false)],
+                            workerMetrics, cancellationToken, serveAs: ResNetNoBatch));
+                        sweeps.AddRange(await BatchSweepAsync(benches[m], cancellationToken));
+                    }
                     runs.Add(await NetworkAsync(model.Name, GatewayPath, gateway.Ready!.Groups[1].Value, ApiKey, model.Concurrency,
                         [("gateway", gateway.Pid, false), ("worker", worker.Pid, false)], workerMetrics, cancellationToken));
                     if (nginx is not null)
@@ -111,8 +125,16 @@ public sealed partial class Comparison(ComparisonOptions options)
                 }
             }
             var rows = runs.GroupBy(r => (r.Model, r.Path)).Select(g => PathResult.Median(g.ToList())).ToList();
-            var sweep = await BatchSweepAsync(benches[Array.FindIndex(models, m => m.Name == "resnet18")], cancellationToken);
+            var sweep = sweeps.GroupBy(s => s.Batch).Select(g => (Batch: g.Key, Runs: (IReadOnlyList<LevelResult>)g.Select(x => x.Level).ToList())).ToList();
             var crossCheck = await CrossCheckAsync(workerAddress, cancellationToken);
+            var sameLoad = new SameLoadCheck(options.Mlops, options.H2load, _work, Log);
+            var sameLoadRows = new List<string>();
+            foreach (var (model, rate) in new[] { (SampleModels.Propensity, options.SameLoadPropensityRate), ("resnet18", options.SameLoadResNetRate) })
+            {
+                sameLoadRows.Add(await sameLoad.RunAsync(model, Path.Combine(_work, $"{model}.grpc"), rate, options.Warmup, options.SameLoadDuration,
+                    workerAddress, workerMetrics));
+            }
+            crossCheck += Environment.NewLine + SameLoadSection(sameLoadRows);
             var nginxCount = nginx is null ? "" : NginxCount(nginx, nginxSent);
             var report = Render(rows, sweep, crossCheck, nginxCount, startedAt, loadAtStart);
             Console.WriteLine();
@@ -164,13 +186,13 @@ public sealed partial class Comparison(ComparisonOptions options)
 
     private async Task<PathResult> NetworkAsync(
         string model, string path, string target, string? apiKey, int concurrency, (string Name, int Pid, bool Children)[] processes,
-        string? metrics, CancellationToken cancellationToken, string? saveRequest = null)
+        string? metrics, CancellationToken cancellationToken, string? saveRequest = null, string? serveAs = null)
     {
         Log($"{model}: {path} at {target}, {concurrency} callers, {DurationText.Format(options.Warmup)} warm-up + {DurationText.Format(options.Duration)}");
         var json = Path.Combine(_work, $"{model}-{Slug(path)}.json");
         List<string> arguments =
         [
-            options.Mlops, "loadtest", "--target", target, "--model", model, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture),
+            options.Mlops, "loadtest", "--target", target, "--model", serveAs ?? model, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture),
             "--warmup", DurationText.Format(options.Warmup), "--duration", DurationText.Format(options.Duration), "--json", json,
         ];
         if (apiKey is not null)
@@ -257,6 +279,51 @@ public sealed partial class Comparison(ComparisonOptions options)
         return md.ToString();
     }
 
+    /// <summary>The worker engine's ResNet18 targets, computed from this run's medians.</summary>
+    private static string Targets(List<PathResult> rows, IReadOnlyList<(int Batch, double Images)> images)
+    {
+        var best = images.MaxBy(i => i.Images);
+        var one = images.First(i => i.Batch == images.Min(x => x.Batch));
+        var on = rows.FirstOrDefault(r => r.Model == "resnet18" && r.Path == WorkerPath)?.Throughput ?? 0;
+        var off = rows.FirstOrDefault(r => r.Model == "resnet18" && r.Path == WorkerNoBatchPath)?.Throughput ?? 0;
+        var md = new StringBuilder();
+        md.AppendLine(Invariant($"Best in-process batch: {best.Batch}, {best.Images:N1} images/s; batch {one.Batch}: {one.Images:N1} images/s (gain {best.Images / one.Images:0.00}×)."));
+        md.AppendLine().AppendLine("| target | measured | needed | met |");
+        md.AppendLine("| --- | ---: | ---: | --- |");
+        if (on > 0)
+        {
+            var share = on / best.Images;
+            md.AppendLine(Invariant($"| worker with batching ÷ in-process at its best batch | {share:0.00} ({on:N1} ÷ {best.Images:N1}) | ≥ 0.90 | {(share >= 0.9 ? "yes" : "no")} |"));
+        }
+        if (on > 0 && off > 0)
+        {
+            var gain = on / off;
+            var needed = best.Images / one.Images * 0.9;
+            md.AppendLine(Invariant($"| worker batching on ÷ off | {gain:0.00}× ({on:N1} ÷ {off:N1}) | ≥ {needed:0.00}× (in-process gain less 10%) | {(gain >= needed ? "yes" : "no")} |"));
+        }
+        return md.ToString();
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string SameLoadSection(IEnumerable<string> rows)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("### Same load, same time: percentiles").AppendLine();
+        md.AppendLine("The load tool (open loop, latency from each request's intended send time) and h2load (`--rps`, one connection, its per-request `--log-file`) send the same saved request to the worker at the same fixed rate at the same time, well below saturation, so both measure the same server. The worker's own row is its answer-time histogram over the load tool's measurement (both tools' requests; percentiles interpolated inside buckets at most 1.67× wide): time on the server only, so a lower bound for both.").AppendLine();
+        md.AppendLine("| model | load | measured by | requests | p50 ms | p90 ms | p99 ms | max ms |");
+        md.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var row in rows)
+        {
+            md.AppendLine(row);
+        }
+        return md.ToString();
+    }
+
     /// <summary>A number nested in the report JSON, or null when the worker's metrics left it out.</summary>
     private static double? Number(JsonElement element, string parent, string name) =>
         element.TryGetProperty(parent, out var inner) && inner.ValueKind == JsonValueKind.Object
@@ -280,7 +347,7 @@ public sealed partial class Comparison(ComparisonOptions options)
         return Invariant($"nginx's access log counted {logged:N0} requests; the load tool reports {sent:N0} (warm-up and measured requests, plus one ModelMetadata call per run){(logged == sent ? ": they agree." : ".")}");
     }
 
-    private string Render(List<PathResult> rows, IReadOnlyList<(int Batch, LevelResult Level)> sweep, string crossCheck, string nginxCount,
+    private string Render(List<PathResult> rows, IReadOnlyList<(int Batch, IReadOnlyList<LevelResult> Runs)> sweep, string crossCheck, string nginxCount,
         DateTime startedAt, string loadAtStart)
     {
         var md = new StringBuilder();
@@ -314,17 +381,17 @@ public sealed partial class Comparison(ComparisonOptions options)
         }
 
         md.AppendLine().AppendLine("## ResNet18 in-process: batch size").AppendLine();
-        md.AppendLine("| batch | runs/s | images/s | p50 ms per run | p99 ms per run |");
+        md.AppendLine(Invariant($"One caller, 1 s warm-up + 3 s per batch size, once in each of the {options.Rounds} rounds (right after that round's ResNet18 paths); the medians of the rounds, and the range."));
+        md.AppendLine().AppendLine("| batch | images/s | range | p50 ms per run | p99 ms per run |");
         md.AppendLine("| ---: | ---: | ---: | ---: | ---: |");
-        foreach (var (batch, level) in sweep)
+        var images = sweep.Select(s => (s.Batch, Images: Median(s.Runs.Select(r => r.RowsPerSecond)))).ToList();
+        foreach (var (batch, runs) in sweep)
         {
-            md.AppendLine(Invariant($"| {batch} | {level.Throughput:N2} | {level.RowsPerSecond:N1} | {level.Latency.P50:N1} | {level.Latency.P99:N1} |"));
+            md.AppendLine(Invariant($"| {batch} | {Median(runs.Select(r => r.RowsPerSecond)):N1} | {runs.Min(r => r.RowsPerSecond):N1}–{runs.Max(r => r.RowsPerSecond):N1} | {Median(runs.Select(r => r.Latency.P50)):N1} | {Median(runs.Select(r => r.Latency.P99)):N1} |"));
         }
-        if (sweep.Count > 0)
+        if (images.Count > 0)
         {
-            var best = sweep.MaxBy(s => s.Level.RowsPerSecond);
-            var one = sweep.First(s => s.Batch == sweep.Min(x => x.Batch));
-            md.AppendLine().AppendLine(Invariant($"Best: batch {best.Batch}, {best.Level.RowsPerSecond:N1} images/s, {Ratio(best.Level.RowsPerSecond, one.Level.RowsPerSecond)} batch {one.Batch}'s {one.Level.RowsPerSecond:N1} (one caller)."));
+            md.AppendLine().AppendLine(Targets(rows, images));
         }
 
         md.AppendLine().AppendLine("## Cross-checks").AppendLine();

@@ -37,10 +37,19 @@ public sealed class ComparisonOptions
     public int ResNetConcurrency { get; init; } = 4;
 
     /// <summary>Batch sizes tried in-process to find ResNet18's best.</summary>
-    public IReadOnlyList<int> BatchSizes { get; init; } = [1, 2, 4, 8, 16, 32];
+    public IReadOnlyList<int> BatchSizes { get; init; } = [1, 2, 4, 8, 16];
 
     /// <summary>Requests in the h2load cross-check.</summary>
     public int CrossCheckRequests { get; init; } = 20_000;
+
+    /// <summary>Requests per second from each tool in the same-load check on propensity.</summary>
+    public double SameLoadPropensityRate { get; init; } = 200;
+
+    /// <summary>Requests per second from each tool in the same-load check on ResNet18 (about a fifth of the worker's capacity together).</summary>
+    public double SameLoadResNetRate { get; init; } = 4;
+
+    /// <summary>Measurement of the same-load check, per model.</summary>
+    public TimeSpan SameLoadDuration { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>The command line, recorded with the results.</summary>
     public string CommandLine { get; init; } = "";

@@ -5,11 +5,13 @@ using MlopsGateway.LoadTest;
 
 // Usage (perf/compare.sh passes the first three): MlopsGateway.Compare --mlops DLL --naive DLL
 //   [--resnet18 FILE] [--results DIR] [--duration 4s] [--warmup 1s] [--rounds 3] [--propensity-concurrency 16] [--resnet-concurrency 4]
+//   [--same-load-duration 20s] [--same-load-propensity-rate 200] [--same-load-resnet-rate 4]
 // The last occurrence wins, so options given to compare.sh override the ones it passes itself.
 string? Arg(string name) => args.Select((a, i) => (a, i)).LastOrDefault(p => p.a == name && p.i + 1 < args.Length) is { a: not null } p ? args[p.i + 1] : null;
 TimeSpan Duration(string name, TimeSpan fallback) =>
     Arg(name) is { } text ? (DurationText.TryParse(text, out var d) ? d : throw new ArgumentException($"{name} '{text}' is not a duration.")) : fallback;
 int Int(string name, int fallback) => Arg(name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
+double Double(string name, double fallback) => Arg(name) is { } text ? double.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
 var defaults = new ComparisonOptions { Mlops = "", NaiveServer = "", ResNet18 = "" };
 var options = new ComparisonOptions
@@ -24,6 +26,9 @@ var options = new ComparisonOptions
     PropensityConcurrency = Int("--propensity-concurrency", defaults.PropensityConcurrency),
     ResNetConcurrency = Int("--resnet-concurrency", defaults.ResNetConcurrency),
     Rounds = Int("--rounds", defaults.Rounds),
+    SameLoadDuration = Duration("--same-load-duration", defaults.SameLoadDuration),
+    SameLoadPropensityRate = Double("--same-load-propensity-rate", defaults.SameLoadPropensityRate),
+    SameLoadResNetRate = Double("--same-load-resnet-rate", defaults.SameLoadResNetRate),
     CommandLine = Arg("--command-line") ?? string.Join(' ', args),
 };
 // The in-process loop blocks one pool thread per caller in session.Run; start with enough of them.

@@ -203,30 +203,57 @@ public sealed class LoadRunner
             }
         }
 
-        try
+        // On the system clock the schedule is kept by a thread of its own sleeping precisely; the
+        // timer queue behind Task.Delay wakes a millisecond or two late, and an open loop counts
+        // that lateness as latency. A fake clock (tests) keeps the awaitable delays.
+        var precise = _time == TimeProvider.System;
+
+        async Task DispatchAsync()
         {
-            while (sent < _plan.MaxRequestsPerLevel)
+            try
             {
-                var offset = schedule.Next();
-                if (offset >= duration)
+                while (sent < _plan.MaxRequestsPerLevel)
                 {
-                    break;
+                    var offset = schedule.Next();
+                    if (offset >= duration)
+                    {
+                        break;
+                    }
+                    var due = start + (long)(offset.Ticks * ((double)_time.TimestampFrequency / TimeSpan.TicksPerSecond));
+                    if (precise)
+                    {
+                        // Blocking, on this loop's own thread: it wakes within tens of microseconds of "due".
+                        PreciseSleep.Until(due, cancellationToken);
+                        slots.Wait(cancellationToken);
+                    }
+                    else
+                    {
+                        var wait = _time.GetElapsedTime(_time.GetTimestamp(), due);
+                        if (wait > TimeSpan.Zero)
+                        {
+                            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+                        }
+                        await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    // At the in-flight limit the line above waits; the request's latency still counts from "due".
+                    sent++;
+                    Interlocked.Increment(ref pending);
+                    _ = SendAsync(due);
                 }
-                var due = start + (long)(offset.Ticks * ((double)_time.TimestampFrequency / TimeSpan.TicksPerSecond));
-                var wait = _time.GetElapsedTime(_time.GetTimestamp(), due);
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-                }
-                // At the in-flight limit this waits; the request's latency still counts from "due".
-                await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                sent++;
-                Interlocked.Increment(ref pending);
-                _ = SendAsync(due);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+
+        if (precise)
         {
+            await Task.Factory.StartNew(DispatchAsync, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                .Unwrap().ConfigureAwait(false);
+        }
+        else
+        {
+            await DispatchAsync().ConfigureAwait(false);
         }
         if (Interlocked.Decrement(ref pending) == 0)
         {
