@@ -31,6 +31,26 @@ public sealed class GatewayOptions
     /// <summary>How long a probe may take before it counts as failed.</summary>
     public TimeSpan HealthCheckTimeout { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Passive health: how far back forwarded calls count when judging a worker's transport failure
+    /// rate (connection refused or reset, timeouts; not gRPC errors the worker answered with).
+    /// </summary>
+    public TimeSpan PassiveHealthWindow { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Calls to a worker within <see cref="PassiveHealthWindow"/> before its failure rate is judged at all.</summary>
+    public int PassiveHealthMinimumCalls { get; set; } = 10;
+
+    /// <summary>Share of failed calls (above 0, at most 1) within the window that takes a worker out of rotation.</summary>
+    public double PassiveHealthFailureRate { get; set; } = 0.3;
+
+    /// <summary>
+    /// How long a worker that passive health took out stays out; then it gets calls again unless its
+    /// <c>/healthz</c> probes fail. At least <see cref="PassiveHealthWindow"/> plus 1 s: YARP keeps a
+    /// worker out for the whole window anyway, and failures still counted in the window when it
+    /// returns would take it straight out again.
+    /// </summary>
+    public TimeSpan PassiveHealthReactivationPeriod { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Shadow copies in flight at most; a copy beyond it is dropped and counted.</summary>
     public int MaxShadowConcurrency { get; set; } = 64;
 

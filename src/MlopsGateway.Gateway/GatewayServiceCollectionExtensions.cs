@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using MlopsGateway.Gateway.Internal;
 using MlopsGateway.Monitoring;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Transforms;
 
 namespace MlopsGateway.Gateway;
@@ -56,6 +57,14 @@ public static class GatewayServiceCollectionExtensions
                 }
                 return default;
             });
+        });
+        // YARP's transport-failure-rate policy keeps a worker out for max(ReactivationPeriod, DetectionWindowSize),
+        // and its window defaults to 60 s: a worker that failed and came back would sit out a minute.
+        services.AddOptions<TransportFailureRateHealthPolicyOptions>().Configure<IOptions<GatewayOptions>>((policy, gateway) =>
+        {
+            policy.DetectionWindowSize = gateway.Value.PassiveHealthWindow;
+            policy.MinimalTotalCountThreshold = gateway.Value.PassiveHealthMinimumCalls;
+            policy.DefaultFailureRateLimit = gateway.Value.PassiveHealthFailureRate;
         });
         services.AddGrpc();
         services.AddMlopsMetrics(GatewayMetrics.MeterName);

@@ -50,10 +50,12 @@ public sealed class RouteStore
     /// <summary>
     /// Applies <paramref name="change"/> to the current route of <paramref name="model"/> (null when
     /// it has none); a null result removes the route. The new route is validated against the versions
-    /// registered workers serve.
+    /// registered workers serve; with <paramref name="requireRegisteredWorkers"/> false, versions none
+    /// of them serves are accepted (static workers serve them) and named in the change and its audit entry.
     /// </summary>
     /// <exception cref="RouteValidationException">The new route is not valid; nothing was changed.</exception>
-    public async Task<RouteChange> ChangeAsync(string model, Func<RouteRecord?, IReadOnlyList<string>, RouteRecord?> change, string by)
+    public async Task<RouteChange> ChangeAsync(
+        string model, Func<RouteRecord?, IReadOnlyList<string>, RouteRecord?> change, string by, bool requireRegisteredWorkers = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
         var db = _redis.GetDatabase();
@@ -64,12 +66,13 @@ public sealed class RouteStore
             var served = WorkerStore.VersionsOf(await _workers.ListAsync().ConfigureAwait(false), model);
             var now = _time.GetUtcNow();
             var after = change(before, served) is { } next ? next with { Model = model, UpdatedAt = now, UpdatedBy = by } : null;
+            IReadOnlyList<string> unregistered = after is null ? [] : RouteValidator.Unserved(after, served);
             if (after is not null)
             {
-                var errors = RouteValidator.Validate(after, served);
+                var errors = RouteValidator.Validate(after, served, requireRegisteredWorkers);
                 if (errors.Count > 0)
                 {
-                    throw new RouteValidationException(errors);
+                    throw new RouteValidationException(errors, unregistered);
                 }
             }
 
@@ -83,7 +86,7 @@ public sealed class RouteStore
                 : transaction.HashSetAsync(RedisKeys.Routes, model, JsonSerializer.Serialize(after));
             if (await transaction.ExecuteAsync().ConfigureAwait(false))
             {
-                var record = new RouteChange(model, by, now, before, after);
+                var record = new RouteChange(model, by, now, before, after, unregistered.Count == 0 ? null : unregistered);
                 await AppendAuditAsync(record).ConfigureAwait(false);
                 await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.RoutesChanged), model).ConfigureAwait(false);
                 return record;

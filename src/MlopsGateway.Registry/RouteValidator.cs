@@ -5,9 +5,11 @@ public static class RouteValidator
 {
     /// <summary>
     /// Every problem with <paramref name="route"/>, given the versions of its model that registered
-    /// workers serve; empty when the route is valid.
+    /// workers serve; empty when the route is valid. With <paramref name="requireRegisteredWorkers"/>
+    /// false, versions no registered worker serves are let through (static workers serve them); the
+    /// rest is still checked.
     /// </summary>
-    public static IReadOnlyList<string> Validate(RouteRecord route, IReadOnlyCollection<string> servedVersions)
+    public static IReadOnlyList<string> Validate(RouteRecord route, IReadOnlyCollection<string> servedVersions, bool requireRegisteredWorkers = true)
     {
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(route.Model))
@@ -17,7 +19,7 @@ public static class RouteValidator
         var served = servedVersions.Count == 0 ? "no worker serves this model" : "served: " + string.Join(", ", servedVersions);
         void Served(string role, string? version)
         {
-            if (version is not null && !servedVersions.Contains(version))
+            if (requireRegisteredWorkers && version is not null && !servedVersions.Contains(version))
             {
                 errors.Add($"{role} version '{version}' of model '{route.Model}' is not served by any registered worker ({served}).");
             }
@@ -48,6 +50,17 @@ public static class RouteValidator
         }
         return errors;
     }
+
+    /// <summary>
+    /// The versions <paramref name="route"/> names (stable, canary, shadow; each once, in that order)
+    /// that are not among <paramref name="servedVersions"/>.
+    /// </summary>
+    public static IReadOnlyList<string> Unserved(RouteRecord route, IReadOnlyCollection<string> servedVersions) =>
+        new[] { route.Stable, route.Canary, route.Shadow }
+            .OfType<string>()
+            .Where(v => !string.IsNullOrWhiteSpace(v) && !servedVersions.Contains(v))
+            .Distinct(StringComparer.Ordinal)
+            .ToArray();
 
     private static void CheckPercent(List<string> errors, string name, double value)
     {

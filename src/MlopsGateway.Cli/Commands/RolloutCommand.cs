@@ -5,8 +5,8 @@ namespace MlopsGateway.Cli.Commands;
 
 /// <summary>
 /// <c>mlops rollout status|canary|shadow|promote|rollback|clear</c>: a model's route in Redis. Every change
-/// is validated against the registered workers, printed with before and after, published to the
-/// gateways and kept in the audit trail.
+/// is validated against the registered workers (unless <c>--allow-unregistered</c>, for models static
+/// workers serve), printed with before and after, published to the gateways and kept in the audit trail.
 /// </summary>
 internal static class RolloutCommand
 {
@@ -53,11 +53,15 @@ internal static class RolloutCommand
         var version = new Option<string>("--version") { Description = "The version to send traffic to.", Required = true };
         var weight = new Option<double>("--weight") { Description = "Percent of requests (0-100, fractions allowed) for the canary.", Required = true };
         var stable = new Option<string?>("--stable") { Description = "The stable version. Left out: the route's current one, or the latest other version served." };
+        var allowUnregistered = new Option<bool>("--allow-unregistered")
+        {
+            Description = "Skip the check that a registered worker serves the versions; for models served by static workers (mlops gateway --worker). Weights and percents are still checked.",
+        };
         var canary = new Command("canary", "Send a share of a model's requests to a canary version (per caller when requests carry x-routing-key).")
         {
-            RedisCommands.RedisRequired(), ModelOption(required: true), version, weight, stable, ByOption(),
+            RedisCommands.RedisRequired(), ModelOption(required: true), version, weight, stable, allowUnregistered, ByOption(),
         };
-        canary.SetAction((parse, _) => Change(parse, (route, served) => (route ?? NewRoute(parse.GetValue(stable), parse.GetValue(version)!, served)) with
+        canary.SetAction((parse, _) => Change(parse, parse.GetValue(allowUnregistered), (route, served) => (route ?? NewRoute(parse.GetValue(stable), parse.GetValue(version)!, served)) with
         {
             Stable = parse.GetValue(stable) ?? route?.Stable ?? DefaultStable(parse.GetValue(version)!, served),
             Canary = parse.GetValue(version),
@@ -67,9 +71,9 @@ internal static class RolloutCommand
         var percent = new Option<double>("--percent") { Description = "Percent of requests (0-100, fractions allowed) copied to the shadow; 0 turns shadowing off.", Required = true };
         var shadow = new Command("shadow", "Copy a share of a model's requests to a shadow version and compare its answers (never returned to callers).")
         {
-            RedisCommands.RedisRequired(), ModelOption(required: true), version, percent, stable, ByOption(),
+            RedisCommands.RedisRequired(), ModelOption(required: true), version, percent, stable, allowUnregistered, ByOption(),
         };
-        shadow.SetAction((parse, _) => Change(parse, (route, served) =>
+        shadow.SetAction((parse, _) => Change(parse, parse.GetValue(allowUnregistered), (route, served) =>
         {
             var off = parse.GetValue(percent) == 0;
             return (route ?? NewRoute(parse.GetValue(stable), parse.GetValue(version)!, served)) with
@@ -82,17 +86,17 @@ internal static class RolloutCommand
 
         var promote = new Command("promote", "Make the canary the stable version: every request without a version gets it.")
         {
-            RedisCommands.RedisRequired(), ModelOption(required: true), ByOption(),
+            RedisCommands.RedisRequired(), ModelOption(required: true), allowUnregistered, ByOption(),
         };
-        promote.SetAction((parse, _) => Change(parse, (route, _) => route is { Canary: { } next }
+        promote.SetAction((parse, _) => Change(parse, parse.GetValue(allowUnregistered), (route, _) => route is { Canary: { } next }
             ? route with { Stable = next, Canary = null, CanaryWeight = 0 }
             : throw new ArgumentException($"Model '{parse.GetValue<string>("--model")}' has no canary to promote ('mlops rollout status' shows its route).")));
 
         var rollback = new Command("rollback", "Stop the canary: every request without a version gets the stable version again.")
         {
-            RedisCommands.RedisRequired(), ModelOption(required: true), ByOption(),
+            RedisCommands.RedisRequired(), ModelOption(required: true), allowUnregistered, ByOption(),
         };
-        rollback.SetAction((parse, _) => Change(parse, (route, _) => route is { Canary: not null }
+        rollback.SetAction((parse, _) => Change(parse, parse.GetValue(allowUnregistered), (route, _) => route is { Canary: not null }
             ? route with { Canary = null, CanaryWeight = 0 }
             : throw new ArgumentException($"Model '{parse.GetValue<string>("--model")}' has no canary to roll back ('mlops rollout status' shows its route).")));
 
@@ -100,7 +104,8 @@ internal static class RolloutCommand
         {
             RedisCommands.RedisRequired(), ModelOption(required: true), ByOption(),
         };
-        clear.SetAction((parse, _) => Change(parse, (_, _) => null));
+        // Removing a route names no version, so there is nothing to check against the workers.
+        clear.SetAction((parse, _) => Change(parse, allowUnregistered: false, (_, _) => null));
 
         rollout.Subcommands.Add(status);
         rollout.Subcommands.Add(canary);
@@ -119,31 +124,45 @@ internal static class RolloutCommand
         DefaultValueFactory = _ => $"{Environment.UserName}@{Environment.MachineName}",
     };
 
-    private static Task<int> Change(ParseResult parse, Func<RouteRecord?, IReadOnlyList<string>, RouteRecord?> change) =>
+    private static Task<int> Change(ParseResult parse, bool allowUnregistered, Func<RouteRecord?, IReadOnlyList<string>, RouteRecord?> change) =>
         RedisCommands.RunAsync(parse, async redis =>
         {
             var model = parse.GetValue<string>("--model")!;
+            var error = parse.InvocationConfiguration.Error;
             try
             {
-                var result = await new RouteStore(redis).ChangeAsync(model, change, parse.GetValue<string>("--by")!).ConfigureAwait(false);
+                var result = await new RouteStore(redis).ChangeAsync(model, change, parse.GetValue<string>("--by")!, requireRegisteredWorkers: !allowUnregistered)
+                    .ConfigureAwait(false);
                 await parse.InvocationConfiguration.Output.WriteLineAsync($"""
                     Model '{model}':
                       before: {Describe(result.Before)}
                       after:  {Describe(result.After)}
                     Published to the gateways; recorded in {RedisKeys.RoutesAudit}.
                     """).ConfigureAwait(false);
+                if (result.Unregistered is { Count: > 0 } unregistered)
+                {
+                    await error.WriteLineAsync($"Warning: no registered worker serves {Versions(unregistered)} of model '{model}'; the route names "
+                        + "them unchecked (--allow-unregistered). Requests sent there fail unless a static worker (mlops gateway --worker) serves them.").ConfigureAwait(false);
+                }
                 return 0;
             }
             catch (RouteValidationException ex)
             {
-                await parse.InvocationConfiguration.Error.WriteLineAsync($"The route of model '{model}' was not changed:").ConfigureAwait(false);
-                foreach (var error in ex.Errors)
+                await error.WriteLineAsync($"The route of model '{model}' was not changed:").ConfigureAwait(false);
+                foreach (var message in ex.Errors)
                 {
-                    await parse.InvocationConfiguration.Error.WriteLineAsync("  " + error).ConfigureAwait(false);
+                    await error.WriteLineAsync("  " + message).ConfigureAwait(false);
+                }
+                if (!allowUnregistered && ex.Unregistered.Count > 0)
+                {
+                    await error.WriteLineAsync($"If static workers (mlops gateway --worker) serve {Versions(ex.Unregistered)}, add --allow-unregistered.").ConfigureAwait(false);
                 }
                 return 1;
             }
         });
+
+    private static string Versions(IReadOnlyList<string> versions) =>
+        (versions.Count == 1 ? "version " : "versions ") + string.Join(", ", versions.Select(v => $"'{v}'"));
 
     private static RouteRecord NewRoute(string? stable, string version, IReadOnlyList<string> served) =>
         new("", stable ?? DefaultStable(version, served));

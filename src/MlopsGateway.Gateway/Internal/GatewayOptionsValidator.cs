@@ -5,6 +5,9 @@ namespace MlopsGateway.Gateway.Internal;
 
 internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 {
+    // YARP's failure-rate history stamps calls in 1 s buckets, so a failure may count up to 1 s past the window.
+    private static readonly TimeSpan s_passiveHealthBucket = TimeSpan.FromSeconds(1);
+
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         var errors = new List<string>();
@@ -23,6 +26,20 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Positive(errors, nameof(options.UpstreamActivityTimeout), options.UpstreamActivityTimeout);
         Positive(errors, nameof(options.HealthCheckInterval), options.HealthCheckInterval);
         Positive(errors, nameof(options.HealthCheckTimeout), options.HealthCheckTimeout);
+        Positive(errors, nameof(options.PassiveHealthWindow), options.PassiveHealthWindow);
+        if (options.PassiveHealthMinimumCalls < 1)
+        {
+            errors.Add($"PassiveHealthMinimumCalls: must be at least 1, not {options.PassiveHealthMinimumCalls}.");
+        }
+        if (!(options.PassiveHealthFailureRate > 0 && options.PassiveHealthFailureRate <= 1))
+        {
+            errors.Add($"PassiveHealthFailureRate: must be above 0 and at most 1, not {options.PassiveHealthFailureRate}.");
+        }
+        if (options.PassiveHealthReactivationPeriod < options.PassiveHealthWindow + s_passiveHealthBucket)
+        {
+            errors.Add($"PassiveHealthReactivationPeriod: must be at least PassiveHealthWindow + 1 s ({options.PassiveHealthWindow + s_passiveHealthBucket}), "
+                + $"not {options.PassiveHealthReactivationPeriod}; failures still in the window would take a returning worker out again.");
+        }
         Positive(errors, nameof(options.ShadowTimeout), options.ShadowTimeout);
         if (options.WorkerGracePeriod < TimeSpan.Zero)
         {

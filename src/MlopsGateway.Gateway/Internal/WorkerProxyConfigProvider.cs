@@ -112,7 +112,9 @@ internal sealed class WorkerProxyConfigProvider : IProxyConfigProvider
             {
                 Enabled = true,
                 Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
-                ReactivationPeriod = TimeSpan.FromSeconds(10),
+                // YARP waits max(this, its DetectionWindowSize); the window follows PassiveHealthWindow
+                // (GatewayServiceCollectionExtensions), not YARP's default 60 s.
+                ReactivationPeriod = _options.PassiveHealthReactivationPeriod,
             },
             // When every destination looks unhealthy, try them all rather than refuse outright.
             AvailableDestinationsPolicy = HealthCheckConstants.AvailableDestinations.HealthyOrPanic,

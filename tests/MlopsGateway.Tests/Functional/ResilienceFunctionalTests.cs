@@ -2,16 +2,21 @@ using System.Collections.Concurrent;
 using System.Net;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Gateway;
+using MlopsGateway.Gateway.Internal;
+using MlopsGateway.LoadTest;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
 using StackExchange.Redis;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
 
 namespace MlopsGateway.Tests.Functional;
 
-/// <summary>Redis going away and coming back, and a worker dying under load, while callers keep calling.</summary>
+/// <summary>Redis going away and coming back, and a worker dying under load or dying and coming back, while callers keep calling.</summary>
 public sealed class ResilienceFunctionalTests
 {
     private static string NewRepository(string model)
@@ -134,5 +139,81 @@ public sealed class ResilienceFunctionalTests
         Assert.Empty(logs.Errors);
         await gateway.StopAsync();
         await survivor.StopAsync();
+    }
+
+    [Fact]
+    public async Task ModelInfer_WorkerKilledThenRestartedOnItsAddress_LeavesRotationThenGetsCallsAgain()
+    {
+        // Static workers (mlops gateway --worker), each in a process of its own: the restarted one is the same
+        // YARP destination, passive health state included, and its own metrics page counts what reaches it.
+        await using var redis = await TestRedis.ConnectIsolatedAsync();
+        var model = "revive-" + Guid.NewGuid().ToString("N")[..8];
+        var repository = NewRepository(model);
+        var secret = (await new ApiKeyStore(redis).CreateAsync("revive-" + model, [model])).Secret;
+        var started = await Task.WhenAll(WorkerProcess.StartAsync(repository), WorkerProcess.StartAsync(repository));
+        await using var survivor = started[0];
+        var doomed = started[1];
+        try
+        {
+            var logs = new LogCollector();
+            await using var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis,
+                o => o.Workers.AddRange([survivor.Address, doomed.Address]), logs.Configure);
+            await gateway.StartAsync();
+            var proxy = gateway.Services.GetRequiredService<IProxyStateLookup>();
+            Assert.True(proxy.TryGetCluster(ProxyTopology.AllCluster, out var cluster));
+            var destination = cluster.DestinationsState.AllDestinations.Single(d => d.Model.Config.Address == doomed.Address);
+            var client = StackFixture.Client(ServerEndpoints.GrpcAddress(gateway));
+            var key = StackFixture.WithKey(secret);
+            var request = TestRequests.Propensity(model, [TestRequests.Row]);
+            await Wait.UntilAsync(async () => (await client.ModelInferAsync(request, key)).ModelName == model);
+            var failures = new List<string>();
+            async Task CallAsync()
+            {
+                try
+                {
+                    await client.ModelInferAsync(request, key);
+                }
+                catch (RpcException ex)
+                {
+                    failures.Add($"{ex.StatusCode}: {ex.Status.Detail}");
+                }
+            }
+
+            var port = new Uri(doomed.Address).Port;
+            await doomed.DisposeAsync();
+            // Calls that meet the dead worker fail before reaching it and are retried on the survivor; enough of
+            // them take it out by passive health, before its /healthz probes fail twice.
+            await Wait.UntilAsync(async () =>
+            {
+                await CallAsync();
+                return !cluster.DestinationsState.AvailableDestinations.Contains(destination);
+            });
+            Assert.Equal(DestinationHealth.Unhealthy, destination.Health.Passive);
+
+            doomed = await WorkerProcess.StartAsync(repository, port);
+            // Within its reactivation period (YARP's 60 s detection window would keep it out a minute).
+            await Wait.UntilAsync(async () =>
+            {
+                await CallAsync();
+                return await RequestsCountedAsync(doomed, model) > 0;
+            }, 15);
+
+            Assert.True(failures.Count == 0, string.Join(" | ", failures));
+            Assert.Empty(logs.Errors);
+            await gateway.StopAsync();
+        }
+        finally
+        {
+            await doomed.DisposeAsync();
+        }
+    }
+
+    private static async Task<double> RequestsCountedAsync(WorkerProcess worker, string model)
+    {
+        using var http = new HttpClient();
+        var page = await http.GetStringAsync(worker.MetricsAddress);
+        return PrometheusText.Parse(page)
+            .Where(s => s.Name == ServerMetricsProbe.RequestsTotal && s.Label("model") == model)
+            .Sum(s => s.Value);
     }
 }

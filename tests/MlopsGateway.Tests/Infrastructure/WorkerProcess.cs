@@ -1,16 +1,19 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace MlopsGateway.Tests.Infrastructure;
 
 /// <summary>
-/// A worker in its own process (<c>mlops worker</c>, the build beside the tests), on loopback port 0.
+/// A worker in its own process (<c>mlops worker</c>, the build beside the tests), on loopback.
 /// For checks of the worker's own metrics: in one process, several worker hosts share
-/// OpenTelemetry's instrument streams, so another test's host can disturb the series.
+/// OpenTelemetry's instrument streams, so another test's host can disturb the series. Disposing
+/// it kills the process, as a crash would.
 /// </summary>
 public sealed partial class WorkerProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private bool _disposed;
 
     private WorkerProcess(Process process, string address, string metricsAddress)
     {
@@ -25,12 +28,15 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     /// <summary>The Prometheus page.</summary>
     public string MetricsAddress { get; }
 
-    /// <summary>Starts a worker serving <paramref name="repository"/> and waits until it listens.</summary>
-    public static async Task<WorkerProcess> StartAsync(string repository)
+    /// <summary>
+    /// Starts a worker serving <paramref name="repository"/> on <paramref name="port"/> (0: a free one)
+    /// and waits until it listens.
+    /// </summary>
+    public static async Task<WorkerProcess> StartAsync(string repository, int port = 0)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "mlops.dll"), "worker", "--models", repository,
-            "--port", "0", "--metrics-port", "0", "--bind", "127.0.0.1" })
+            "--port", port.ToString(CultureInfo.InvariantCulture), "--metrics-port", "0", "--bind", "127.0.0.1" })
         {
             info.ArgumentList.Add(argument);
         }
@@ -59,6 +65,11 @@ public sealed partial class WorkerProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

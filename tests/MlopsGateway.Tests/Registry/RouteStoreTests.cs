@@ -7,14 +7,8 @@ namespace MlopsGateway.Tests.Registry;
 /// <summary>Against a Redis of their own: the fake workers written here must not reach other tests' gateways.</summary>
 public class RouteStoreTests(IsolatedRedisFixture isolated) : IClassFixture<IsolatedRedisFixture>
 {
-    private static async Task<string> RegisterFakeWorkerAsync(IConnectionMultiplexer redis, params string[] versions)
-    {
-        var model = "route-" + Guid.NewGuid().ToString("N")[..8];
-        var record = new WorkerRecord("fake-" + model, "http://127.0.0.1:1", versions.Select(v => new ServedVersion(model, v)).ToArray(),
-            true, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
-        await new WorkerStore(redis).RegisterAsync(record, TimeSpan.FromSeconds(30));
-        return model;
-    }
+    private static Task<string> RegisterFakeWorkerAsync(IConnectionMultiplexer redis, params string[] versions) =>
+        FakeWorker.RegisterAsync(redis, "route", versions);
 
     [Fact]
     public async Task ChangeAsync_ValidRoute_StoredAuditedAndAnnounced()
@@ -56,7 +50,23 @@ public class RouteStoreTests(IsolatedRedisFixture isolated) : IClassFixture<Isol
 
         Assert.Equal(2, ex.Errors.Count);
         Assert.Contains("served: 1", ex.Errors[0]);
+        Assert.Equal(["3"], ex.Unregistered);
         Assert.Null(await store.GetAsync(model));
         Assert.Empty(await store.HistoryAsync(model));
+    }
+
+    [Fact]
+    public async Task ChangeAsync_RegisteredWorkersNotRequired_StoredAndTheUnservedVersionAudited()
+    {
+        await using var redis = await RedisConnector.ConnectAsync(isolated.Address);
+        var model = await RegisterFakeWorkerAsync(redis, "1");
+        var store = new RouteStore(redis);
+
+        var change = await store.ChangeAsync(model, (_, _) => new RouteRecord("", "1", Canary: "3", CanaryWeight: 5), "dave",
+            requireRegisteredWorkers: false);
+
+        Assert.Equal(["3"], change.Unregistered);
+        Assert.Equal("stable 1; canary 3 at 5%", (await store.GetAsync(model))!.Describe());
+        Assert.Equal(["3"], Assert.Single(await store.HistoryAsync(model)).Unregistered);
     }
 }

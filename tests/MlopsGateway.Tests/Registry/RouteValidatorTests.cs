@@ -26,6 +26,26 @@ public class RouteValidatorTests
     }
 
     [Fact]
+    public void Validate_RegisteredWorkersNotRequired_UnservedVersionsPassRangesStillChecked()
+    {
+        var route = new RouteRecord("m", "9", Canary: "8", CanaryWeight: 101, Shadow: "7", ShadowPercent: -1);
+
+        var errors = RouteValidator.Validate(route, [], requireRegisteredWorkers: false);
+
+        Assert.Equal(2, errors.Count);
+        Assert.StartsWith("Canary weight must be between 0 and 100", errors[0], StringComparison.Ordinal);
+        Assert.StartsWith("Shadow percent must be between 0 and 100", errors[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Unserved_SomeVersionsServed_TheOthersOnceInRouteOrder()
+    {
+        Assert.Equal(["4"], RouteValidator.Unserved(new RouteRecord("m", "4", Canary: "2", CanaryWeight: 5, Shadow: "4", ShadowPercent: 5), ["2"]));
+        Assert.Equal(["6", "5"], RouteValidator.Unserved(new RouteRecord("m", "6", Shadow: "5", ShadowPercent: 5), []));
+        Assert.Empty(RouteValidator.Unserved(new RouteRecord("m", "1", Canary: "2", CanaryWeight: 5), ["1", "2"]));
+    }
+
+    [Fact]
     public void Validate_CanaryEqualsStable_Refused()
     {
         Assert.Single(RouteValidator.Validate(new RouteRecord("m", "1", Canary: "1", CanaryWeight: 5), ["1"]));
