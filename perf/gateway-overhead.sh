@@ -5,6 +5,7 @@
 #
 #   bash perf/gateway-overhead.sh                # 20000 requests per run, 3 rounds
 #   REQUESTS=5000 ROUNDS=1 SHADOW_REQUESTS=2000 bash perf/gateway-overhead.sh
+#   GATEWAY_ENV="DOTNET_gcServer=0" bash perf/gateway-overhead.sh   # runtime settings for the gateway process
 #
 # Two phases. Overhead: saturating load (h2load -c 4 -m 16) straight to the worker, through nginx
 # grpc_pass and through the gateway, in turn, each round; CPU per request from /proc of each
@@ -54,7 +55,7 @@ pids+=($!); wait_port "$redis_port"
 "$MLOPS" worker --models "$work/models" --write-samples --bind 127.0.0.1 --port "$worker_port" --metrics-port 0 --redis "$redis" >"$work/worker.log" 2>&1 &
 worker_pid=$!; pids+=($worker_pid); wait_port "$worker_port"
 
-"$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 --port "$gateway_port" --metrics-port "$metrics_port" >"$work/gateway.log" 2>&1 &
+env ${GATEWAY_ENV:-} "$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 --port "$gateway_port" --metrics-port "$metrics_port" >"$work/gateway.log" 2>&1 &
 gateway_pid=$!; pids+=($gateway_pid); wait_port "$gateway_port"
 
 key=$("$MLOPS" keys create --redis "$redis" --name perf | sed -n 's/^Secret (shown once, store it now): //p')
