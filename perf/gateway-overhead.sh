@@ -10,7 +10,7 @@
 # Two phases. Overhead: saturating load (h2load -c 4 -m 16) straight to the worker, through nginx
 # grpc_pass and through the gateway, in turn, each round; CPU per request from /proc of each
 # process. Shadow: a fixed rate well below saturation (--rps per client) through the gateway with
-# a route, without and with 100% shadow in turn, so that the p99 compared is the caller's wait
+# a route, without and with 100% shadow in turn (the order alternating), so that the p99 compared is the caller's wait
 # and not the queue of a saturated machine.
 #
 # Needs: the .NET SDK, redis-server, nginx (with http_v2), h2load (nghttp2-client), python3.
@@ -19,10 +19,10 @@ cd "$(dirname "$0")/.."
 
 REQUESTS=${REQUESTS:-20000}
 ROUNDS=${ROUNDS:-3}
-WARMUP=${WARMUP:-20000}
+WARMUP=${WARMUP:-40000}
 SHADOW_REQUESTS=${SHADOW_REQUESTS:-8000}
 SHADOW_RPS=${SHADOW_RPS:-200}
-SHADOW_PAIRS=${SHADOW_PAIRS:-3}
+SHADOW_PAIRS=${SHADOW_PAIRS:-5}
 CLIENTS=${CLIENTS:-4}
 STREAMS=${STREAMS:-16}
 RUN_TIMEOUT=${RUN_TIMEOUT:-120}
@@ -154,11 +154,12 @@ for round in $(seq 1 "$ROUNDS"); do
   run "gateway#$round" "http://127.0.0.1:$gateway_port" -n "$REQUESTS"
 done
 route shadow --version 2 --percent 0 --stable 1
+# Each pair runs both settings back to back, the order alternating between pairs (ABBA), so that
+# a drift in the machine's speed does not always land on the same setting.
+without_shadow() { route shadow --version 2 --percent 0; run "route@rate#$1" "http://127.0.0.1:$gateway_port" -n "$SHADOW_REQUESTS" --rps "$SHADOW_RPS"; }
+with_shadow() { route shadow --version 2 --percent 100; run "shadow100@rate#$1" "http://127.0.0.1:$gateway_port" -n "$SHADOW_REQUESTS" --rps "$SHADOW_RPS"; }
 for round in $(seq 1 "$SHADOW_PAIRS"); do
-  route shadow --version 2 --percent 0
-  run "route@rate#$round" "http://127.0.0.1:$gateway_port" -n "$SHADOW_REQUESTS" --rps "$SHADOW_RPS"
-  route shadow --version 2 --percent 100
-  run "shadow100@rate#$round" "http://127.0.0.1:$gateway_port" -n "$SHADOW_REQUESTS" --rps "$SHADOW_RPS"
+  if [ $((round % 2)) -eq 1 ]; then without_shadow "$round"; with_shadow "$round"; else with_shadow "$round"; without_shadow "$round"; fi
 done
 route clear
 

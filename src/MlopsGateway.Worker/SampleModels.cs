@@ -74,6 +74,8 @@ public static class SampleModels
         {
             Description = $"Propensity to buy v{version}. features: {string.Join(", ", PropensityFeatures)}.",
             Labels = PropensityClasses,
+            // Five features: one thread does a run in microseconds; a second would only wake and spin.
+            IntraOpThreads = 1,
         }.Save(Path.Combine(folder, ModelConfig.FileName));
     }
 }
