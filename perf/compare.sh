@@ -2,7 +2,7 @@
 # One run, one machine, the same load on every path: ONNX Runtime in-process, a naive gRPC server,
 # the worker, gateway -> worker, nginx grpc_pass -> worker. Prints the ratio table and writes it
 # under perf/results/. Loopback only; every load is bounded in time and count.
-# Usage: perf/compare.sh [--duration 4s] [--warmup 1s] [--rounds 3] [--propensity-concurrency 16] [--resnet-concurrency 4]
+# Usage: perf/compare.sh [--duration 4s] [--warmup 1s] [--rounds 3] [--propensity-concurrency 64] [--resnet-concurrency 16]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS=0

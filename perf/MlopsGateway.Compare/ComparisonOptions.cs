@@ -27,14 +27,20 @@ public sealed class ComparisonOptions
     /// <summary>Measurement per path and round.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>Warm-up before each ResNet18 measurement: the load tool's start-up (JIT) falls in it.</summary>
+    public TimeSpan ResNetWarmup { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>ResNet18 measurement per path and round (tens of images a second: longer runs for a steady figure).</summary>
+    public TimeSpan ResNetDuration { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Rounds over every path; the table reports medians.</summary>
     public int Rounds { get; init; } = 3;
 
     /// <summary>Callers for the propensity model (sub-millisecond compute: the network path dominates).</summary>
-    public int PropensityConcurrency { get; init; } = 16;
+    public int PropensityConcurrency { get; init; } = 64;
 
     /// <summary>Callers for ResNet18 (tens of milliseconds of compute on two cores).</summary>
-    public int ResNetConcurrency { get; init; } = 4;
+    public int ResNetConcurrency { get; init; } = 16;
 
     /// <summary>Batch sizes tried in-process to find ResNet18's best.</summary>
     public IReadOnlyList<int> BatchSizes { get; init; } = [1, 2, 4, 8, 16];

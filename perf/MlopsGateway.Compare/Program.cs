@@ -4,8 +4,8 @@ using MlopsGateway.Compare;
 using MlopsGateway.LoadTest;
 
 // Usage (perf/compare.sh passes the first three): MlopsGateway.Compare --mlops DLL --naive DLL
-//   [--resnet18 FILE] [--results DIR] [--duration 4s] [--warmup 1s] [--rounds 3] [--propensity-concurrency 16] [--resnet-concurrency 4]
-//   [--same-load-duration 20s] [--same-load-propensity-rate 200] [--same-load-resnet-rate 4]
+//   [--resnet18 FILE] [--results DIR] [--duration 4s] [--warmup 1s] [--rounds 3] [--propensity-concurrency 64] [--resnet-concurrency 16]
+//   [--resnet-warmup 3s] [--resnet-duration 10s] [--same-load-duration 20s] [--same-load-propensity-rate 200] [--same-load-resnet-rate 4]
 // The last occurrence wins, so options given to compare.sh override the ones it passes itself.
 string? Arg(string name) => args.Select((a, i) => (a, i)).LastOrDefault(p => p.a == name && p.i + 1 < args.Length) is { a: not null } p ? args[p.i + 1] : null;
 TimeSpan Duration(string name, TimeSpan fallback) =>
@@ -23,6 +23,8 @@ var options = new ComparisonOptions
     Nginx = Arg("--nginx") ?? defaults.Nginx,
     Warmup = Duration("--warmup", defaults.Warmup),
     Duration = Duration("--duration", defaults.Duration),
+    ResNetWarmup = Duration("--resnet-warmup", defaults.ResNetWarmup),
+    ResNetDuration = Duration("--resnet-duration", defaults.ResNetDuration),
     PropensityConcurrency = Int("--propensity-concurrency", defaults.PropensityConcurrency),
     ResNetConcurrency = Int("--resnet-concurrency", defaults.ResNetConcurrency),
     Rounds = Int("--rounds", defaults.Rounds),
