@@ -166,16 +166,33 @@ public class LoadRunnerTests
         });
         using var probe = new ServerMetricsProbe(new Uri(page.Address + "/metrics"), "m", null);
         var plan = new LoadPlan { Concurrency = [1, 4], Warmup = TimeSpan.FromMilliseconds(200), Duration = TimeSpan.FromSeconds(30), MaxRequestsPerLevel = 200 };
+        // A fake clock ends each warm-up only once it has had calls: on a busy machine the callers
+        // can start later than a real 200 ms warm-up lasts, and an empty warm-up proves nothing.
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
+        var warmupCalls = new int[2];
         var runner = new LoadRunner(plan, async _ =>
         {
             await Task.Yield();
             Interlocked.Increment(ref served);
-        })
+        }, time)
         {
             ServerMetrics = probe,
+            Completed = outcome =>
+            {
+                if (outcome.Warmup)
+                {
+                    Interlocked.Increment(ref warmupCalls[outcome.Level]);
+                }
+            },
         };
 
-        var result = await runner.RunAsync(CancellationToken.None);
+        var run = runner.RunAsync(CancellationToken.None);
+        foreach (var level in new[] { 0, 1 })
+        {
+            await Until(() => Volatile.Read(ref warmupCalls[level]) >= 10);
+            time.Advance(plan.Warmup);
+        }
+        var result = await run.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.All(result.Levels, level =>
         {
