@@ -306,13 +306,13 @@ public sealed partial class Comparison(ComparisonOptions options)
         if (on > 0)
         {
             var share = on / best.Images;
-            md.AppendLine(Invariant($"| worker with batching ÷ in-process at its best batch | {share:0.00} ({on:N1} ÷ {best.Images:N1}) | ≥ 0.90 | {(share >= 0.9 ? "yes" : "no")} |"));
+            md.AppendLine(Invariant($"| worker with batching ÷ in-process at its best batch | {share:0.000} ({on:N1} ÷ {best.Images:N1}) | ≥ 0.90 | {(share >= 0.9 ? "yes" : "no")} |"));
         }
         if (on > 0 && off > 0)
         {
             var gain = on / off;
             var needed = best.Images / one.Images * 0.9;
-            md.AppendLine(Invariant($"| worker batching on ÷ off | {gain:0.00}× ({on:N1} ÷ {off:N1}) | ≥ {needed:0.00}× (in-process gain less 10%) | {(gain >= needed ? "yes" : "no")} |"));
+            md.AppendLine(Invariant($"| worker batching on ÷ off | {gain:0.000}× ({on:N1} ÷ {off:N1}) | ≥ {needed:0.000}× (in-process gain less 10%) | {(gain >= needed ? "yes" : "no")} |"));
         }
         return md.ToString();
     }
