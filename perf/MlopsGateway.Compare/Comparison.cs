@@ -32,6 +32,10 @@ public sealed partial class Comparison(ComparisonOptions options)
     private const string GatewayPath = "gateway → worker";
     private const string NginxPath = "nginx grpc_pass → worker";
 
+    // Each batch size of the in-process ResNet18 sweep: one caller, this warm-up, then this long measured.
+    private static readonly TimeSpan s_sweepWarmup = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_sweepDuration = TimeSpan.FromSeconds(3);
+
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<string> _notes = [];
     private string _work = "";
@@ -181,11 +185,11 @@ public sealed partial class Comparison(ComparisonOptions options)
 
     private async Task<IReadOnlyList<(int Batch, LevelResult Level)>> BatchSweepAsync(InProcessBench bench, CancellationToken cancellationToken)
     {
-        Log($"resnet18: batch sizes {string.Join(", ", options.BatchSizes)} in-process, one caller, 1s warm-up + 3s each");
+        Log($"resnet18: batch sizes {string.Join(", ", options.BatchSizes)} in-process, one caller, {DurationText.Format(s_sweepWarmup)} warm-up + {DurationText.Format(s_sweepDuration)} each");
         var results = new List<(int, LevelResult)>();
         foreach (var batch in options.BatchSizes)
         {
-            var level = await bench.RunAsync(batch, 1, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3), seed: 1, cancellationToken);
+            var level = await bench.RunAsync(batch, 1, s_sweepWarmup, s_sweepDuration, seed: 1, cancellationToken);
             Log($"  batch {batch,3}: {level.RowsPerSecond,8:N1} images/s, {level.Latency.P50,8:N1} ms per run (p50)");
             results.Add((batch, level));
         }
@@ -317,12 +321,6 @@ public sealed partial class Comparison(ComparisonOptions options)
         return md.ToString();
     }
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
     private static string SameLoadSection(IEnumerable<string> rows)
     {
         var md = new StringBuilder();
@@ -394,13 +392,13 @@ public sealed partial class Comparison(ComparisonOptions options)
         }
 
         md.AppendLine().AppendLine("## ResNet18 in-process: batch size").AppendLine();
-        md.AppendLine(Invariant($"One caller, 1 s warm-up + 3 s per batch size, once in each of the {options.Rounds} rounds (right after that round's ResNet18 paths); the medians of the rounds, and the range."));
+        md.AppendLine(Invariant($"One caller, {DurationText.Format(s_sweepWarmup)} warm-up + {DurationText.Format(s_sweepDuration)} per batch size, once in each of the {options.Rounds} rounds (right after that round's ResNet18 paths); the medians of the rounds, and the range."));
         md.AppendLine().AppendLine("| batch | images/s | range | p50 ms per run | p99 ms per run |");
         md.AppendLine("| ---: | ---: | ---: | ---: | ---: |");
-        var images = sweep.Select(s => (s.Batch, Images: Median(s.Runs.Select(r => r.RowsPerSecond)))).ToList();
-        foreach (var (batch, runs) in sweep)
+        var images = sweep.Select(s => (s.Batch, Images: PathResult.MedianOf(s.Runs.Select(r => r.RowsPerSecond)))).ToList();
+        foreach (var ((batch, runs), (_, median)) in sweep.Zip(images))
         {
-            md.AppendLine(Invariant($"| {batch} | {Median(runs.Select(r => r.RowsPerSecond)):N1} | {runs.Min(r => r.RowsPerSecond):N1}–{runs.Max(r => r.RowsPerSecond):N1} | {Median(runs.Select(r => r.Latency.P50)):N1} | {Median(runs.Select(r => r.Latency.P99)):N1} |"));
+            md.AppendLine(Invariant($"| {batch} | {median:N1} | {runs.Min(r => r.RowsPerSecond):N1}–{runs.Max(r => r.RowsPerSecond):N1} | {PathResult.MedianOf(runs.Select(r => r.Latency.P50)):N1} | {PathResult.MedianOf(runs.Select(r => r.Latency.P99)):N1} |"));
         }
         if (images.Count > 0)
         {

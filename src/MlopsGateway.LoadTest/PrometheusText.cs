@@ -120,23 +120,28 @@ public static class PrometheusText
         }
     }
 
-    private static double ParseValue(ReadOnlySpan<char> text, int lineNumber)
+    private static double ParseValue(ReadOnlySpan<char> text, int lineNumber) =>
+        TryParseNumber(text, out var value) ? value : throw Error(lineNumber, $"'{text}' is not a number");
+
+    /// <summary>A number as the text format writes it: a float, <c>+Inf</c>/<c>Inf</c>, <c>-Inf</c> or <c>NaN</c> (sample values and <c>le</c> bounds alike).</summary>
+    internal static bool TryParseNumber(ReadOnlySpan<char> text, out double value)
     {
         if (text.Equals("+Inf", StringComparison.Ordinal) || text.Equals("Inf", StringComparison.Ordinal))
         {
-            return double.PositiveInfinity;
+            value = double.PositiveInfinity;
+            return true;
         }
         if (text.Equals("-Inf", StringComparison.Ordinal))
         {
-            return double.NegativeInfinity;
+            value = double.NegativeInfinity;
+            return true;
         }
         if (text.Equals("NaN", StringComparison.Ordinal))
         {
-            return double.NaN;
+            value = double.NaN;
+            return true;
         }
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)
-            ? value
-            : throw Error(lineNumber, $"'{text}' is not a number");
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
     }
 
     private static bool IsNameChar(char c, bool first) =>

@@ -159,11 +159,7 @@ public sealed class ServerMetricsProbe : IDisposable
         return lowerBound;
     }
 
-    private static double ParseBound(string le) => le switch
-    {
-        "+Inf" => double.PositiveInfinity,
-        _ => double.TryParse(le, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : double.NaN,
-    };
+    private static double ParseBound(string le) => PrometheusText.TryParseNumber(le, out var bound) ? bound : double.NaN;
 
     private double Delta(IReadOnlyList<PrometheusSample> before, IReadOnlyList<PrometheusSample> after, string name, Func<PrometheusSample, bool>? filter)
     {

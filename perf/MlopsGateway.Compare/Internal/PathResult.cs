@@ -55,9 +55,12 @@ internal sealed record PathResult(
         };
     }
 
-    private static double MedianOf(IReadOnlyList<PathResult> rounds, Func<PathResult, double> value)
+    /// <summary>The median of <paramref name="values"/> (the mean of the middle two for an even count); 0 when there are none.</summary>
+    public static double MedianOf(IEnumerable<double> values)
     {
-        var sorted = rounds.Select(value).Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
+
+    private static double MedianOf(IReadOnlyList<PathResult> rounds, Func<PathResult, double> value) => MedianOf(rounds.Select(value));
 }
