@@ -151,6 +151,25 @@ public static class GrpcRequestPeek
         return prefix;
     }
 
+    /// <summary>
+    /// A whole request message (no frame header) sent to another version: fields 1 (<paramref name="name"/>)
+    /// and 2 (<paramref name="version"/>), the request's other fields (<paramref name="rest"/>) unchanged,
+    /// then field 3 (<paramref name="id"/>), which wins over an id among <paramref name="rest"/> because
+    /// protobuf keeps the last value of a field that appears twice.
+    /// </summary>
+    public static byte[] WriteMessage(string name, string version, ReadOnlySpan<byte> rest, string id)
+    {
+        var nameBytes = Encoding.UTF8.GetByteCount(name);
+        var versionBytes = Encoding.UTF8.GetByteCount(version);
+        var idBytes = Encoding.UTF8.GetByteCount(id);
+        var message = new byte[FieldLength(nameBytes) + FieldLength(versionBytes) + rest.Length + FieldLength(idBytes)];
+        var position = WriteField(message, 0, 1, name, nameBytes);
+        position = WriteField(message, position, 2, version, versionBytes);
+        rest.CopyTo(message.AsSpan(position));
+        WriteField(message, position + rest.Length, 3, id, idBytes);
+        return message;
+    }
+
     // proto3 leaves empty strings out.
     private static int FieldLength(int bytes) => bytes == 0 ? 0 : 1 + VarintLength((ulong)bytes) + bytes;
 

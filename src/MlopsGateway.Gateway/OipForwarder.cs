@@ -64,7 +64,7 @@ public sealed partial class OipForwarder
         if (scope == Scope.Unknown)
         {
             await GrpcErrorWriter.WriteAsync(context, StatusCode.Unimplemented,
-                $"The gateway does not forward '{method}'. It serves ServerLive, ServerReady, ServerMetadata, ModelReady, ModelMetadata and ModelInfer; repository rpcs (RepositoryIndex, RepositoryModelLoad, RepositoryModelUnload) are an operator's, served by each worker directly.")
+                $"The gateway does not forward '{method}'. It serves ServerLive, ServerReady, ServerMetadata, ModelReady, ModelMetadata and ModelInfer; repository rpcs (RepositoryIndex, RepositoryModelLoad, RepositoryModelUnload) are an operator's and ModelStreamInfer streams are not routed: both are served by each worker directly.")
                 .ConfigureAwait(false);
             return;
         }
@@ -140,7 +140,7 @@ public sealed partial class OipForwarder
         var status = Record(context, method, model, decision, started);
         if (capture is not null && status == "OK")
         {
-            QueueShadow(caller, model, decision, prefix, body, capture);
+            QueueShadow(context.Response, model, decision, prefix, body, capture);
         }
         else if (capture is not null)
         {
@@ -264,19 +264,21 @@ public sealed partial class OipForwarder
 
     private static string For(string model) => model.Length == 0 ? "" : $"for model '{model}' ";
 
-    private void QueueShadow(CallerIdentity caller, string model, RouteDecision decision, RequestPrefix prefix, ForwardedBodyStream body, ResponseCaptureStream capture)
+    private void QueueShadow(HttpResponse response, string model, RouteDecision decision, RequestPrefix prefix, ForwardedBodyStream body, ResponseCaptureStream capture)
     {
         if (body.Captured is not { } rest || capture.Captured is not { } answer)
         {
             _metrics.ShadowDropped(model, "too_large");
             return;
         }
-        var start = GrpcRequestPeek.WritePrefix(prefix.Name, decision.ShadowVersion!, rest.Length);
-        var request = new byte[start.Length + rest.Length];
-        start.CopyTo(request, 0);
-        rest.Span.CopyTo(request.AsSpan(start.Length));
         var primary = decision.Version.Length > 0 ? decision.Version : prefix.Version;
-        _shadow.Dispatch(new ShadowWork(model, primary, decision.ShadowVersion!, request, answer.ToArray(), caller.Id));
+        // Sent once the caller's answer is out (trailers included), so the copy never delays it.
+        response.OnCompleted(static state =>
+        {
+            var (shadow, work) = ((ShadowDispatcher, (string Model, string Primary, string Shadow, ReadOnlyMemory<byte> Fields, ReadOnlyMemory<byte> Answer)))state;
+            shadow.Dispatch(work.Model, work.Primary, work.Shadow, work.Fields.Span, work.Answer);
+            return Task.CompletedTask;
+        }, (_shadow, (model, primary, decision.ShadowVersion!, rest, answer)));
     }
 
     private string Record(HttpContext context, string method, string model, RouteDecision decision, long started)

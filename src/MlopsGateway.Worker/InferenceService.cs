@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Threading.Channels;
 using Grpc.Core;
 using Inference;
 using Microsoft.Extensions.Logging;
@@ -91,6 +92,54 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
         }
     }
 
+    /// <summary>
+    /// Triton's streaming inference: each request on the stream runs as a ModelInfer would (the same
+    /// validation, batching, deadline and metrics), up to <see cref="StreamRequestsInFlight"/> of one
+    /// stream at once. Answers are written as they finish, each carrying its request's id; a failed
+    /// request is answered with <c>error_message</c> and the stream goes on.
+    /// </summary>
+    public override async Task ModelStreamInfer(IAsyncStreamReader<ModelInferRequest> requestStream,
+        IServerStreamWriter<ModelStreamInferResponse> responseStream, ServerCallContext context)
+    {
+        // Unbounded: at most StreamRequestsInFlight answers can wait, since reading stops at that many.
+        var answers = Channel.CreateUnbounded<ModelStreamInferResponse>(new UnboundedChannelOptions { SingleReader = true });
+        var writer = WriteAnswersAsync(answers.Reader, responseStream, context.CancellationToken);
+        // Not disposed: a request still running when the call is cancelled releases it afterwards.
+        var slots = new SemaphoreSlim(StreamRequestsInFlight);
+        try
+        {
+            while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+            {
+                await slots.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+                _ = AnswerAsync(requestStream.Current);
+            }
+            for (var i = 0; i < StreamRequestsInFlight; i++)
+            {
+                await slots.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            answers.Writer.TryComplete();
+        }
+        await writer.ConfigureAwait(false);
+
+        async Task AnswerAsync(ModelInferRequest request)
+        {
+            try
+            {
+                answers.Writer.TryWrite(await StreamAnswerAsync(request, context).ConfigureAwait(false));
+            }
+            finally
+            {
+                slots.Release();
+            }
+        }
+    }
+
+    /// <summary>Requests of one ModelStreamInfer call running at once; past it, reading the stream waits.</summary>
+    public const int StreamRequestsInFlight = 64;
+
     public override Task<RepositoryIndexResponse> RepositoryIndex(RepositoryIndexRequest request, ServerCallContext context)
     {
         var response = new RepositoryIndexResponse();
@@ -137,6 +186,40 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
             throw new RpcException(new Status(StatusCode.NotFound, $"Model '{request.ModelName}' is not loaded."));
         }
         return new RepositoryModelUnloadResponse();
+    }
+
+    private async Task<ModelStreamInferResponse> StreamAnswerAsync(ModelInferRequest request, ServerCallContext context)
+    {
+        try
+        {
+            return new ModelStreamInferResponse { InferResponse = await ModelInfer(request, context).ConfigureAwait(false) };
+        }
+        catch (RpcException ex)
+        {
+            return Failed(request, ex.StatusCode, ex.Status.Detail);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // ModelInfer maps every failure it expects to a status; anything else is answered as a
+            // unary call's would be (Unknown), so that the caller still gets an answer for this id.
+            WorkerLog.InferenceFailed(_logger, request.ModelName, request.ModelVersion, ex);
+            return Failed(request, StatusCode.Unknown, ex.Message);
+        }
+    }
+
+    private static ModelStreamInferResponse Failed(ModelInferRequest request, StatusCode status, string detail) => new()
+    {
+        ErrorMessage = $"{status}: {detail}",
+        InferResponse = new ModelInferResponse { ModelName = request.ModelName, ModelVersion = request.ModelVersion, Id = request.Id },
+    };
+
+    private static async Task WriteAnswersAsync(ChannelReader<ModelStreamInferResponse> answers,
+        IServerStreamWriter<ModelStreamInferResponse> stream, CancellationToken cancellationToken)
+    {
+        await foreach (var answer in answers.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await stream.WriteAsync(answer, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task<ModelInferResponse> SubmitAsync(ModelVersion model, ModelInferRequest request, ServerCallContext context)

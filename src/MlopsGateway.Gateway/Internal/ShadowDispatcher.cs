@@ -1,6 +1,7 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
+using Grpc.Core;
 using Inference;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,17 +13,25 @@ namespace MlopsGateway.Gateway.Internal;
 /// Sends copies of sampled requests to their shadow version off the caller's path, at most
 /// <see cref="GatewayOptions.MaxShadowConcurrency"/> at once (a copy beyond that is dropped and
 /// counted rather than queued, so a slow shadow never builds up memory), and records how the
-/// shadow's answer differs from the primary's. Nothing here can reach the caller.
+/// shadow's answer differs from the primary's. Copies travel on one <see cref="ShadowStream"/> per
+/// worker. Nothing here can reach the caller.
 /// </summary>
-internal sealed class ShadowDispatcher
+internal sealed class ShadowDispatcher : IDisposable
 {
+    // A worker's stream is closed after this long without copies (the worker may be gone for good).
+    private static readonly TimeSpan s_idleStream = TimeSpan.FromMinutes(1);
+
     private readonly IProxyStateLookup _proxyState;
     private readonly WorkerProxyConfigProvider _config;
     private readonly GatewayMetrics _metrics;
     private readonly GatewayOptions _options;
     private readonly RandomSource _random;
     private readonly ILogger<ShadowDispatcher> _logger;
+    private readonly ConcurrentDictionary<string, ShadowStream> _streams = new(StringComparer.Ordinal);
+    private readonly Action<ShadowWork, ModelStreamInferResponse?, string?> _done;
+    private readonly ITimer _sweep;
     private int _inFlight;
+    private long _nextId;
 
     public ShadowDispatcher(
         IProxyStateLookup proxyState, WorkerProxyConfigProvider config, GatewayMetrics metrics, IOptions<GatewayOptions> options,
@@ -34,6 +43,10 @@ internal sealed class ShadowDispatcher
         _options = options.Value;
         _random = random;
         _logger = logger;
+        _done = Done;
+        // Timeouts are found by sweeping rather than a timer per copy: a copy then costs no timer.
+        var period = TimeSpan.FromTicks(Math.Clamp(_options.ShadowTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
+        _sweep = TimeProvider.System.CreateTimer(_ => Sweep(), null, period, period);
     }
 
     /// <summary>Copies in flight now.</summary>
@@ -50,65 +63,95 @@ internal sealed class ShadowDispatcher
         return false;
     }
 
-    /// <summary>Starts the copy in the background, or drops it (counted) when the limit is reached.</summary>
-    public void Dispatch(ShadowWork work)
+    /// <summary>
+    /// Sends a copy of a request that the primary answered, or drops it (counted) when the limit is
+    /// reached or no worker serves the shadow version.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="primary">The version that answered the caller.</param>
+    /// <param name="shadow">The version to copy to.</param>
+    /// <param name="rest">The request's fields after its model name and version.</param>
+    /// <param name="primaryAnswer">The primary's gRPC response body (frame header included).</param>
+    public void Dispatch(string model, string primary, string shadow, ReadOnlySpan<byte> rest, ReadOnlyMemory<byte> primaryAnswer)
     {
         if (Interlocked.Increment(ref _inFlight) > _options.MaxShadowConcurrency)
         {
             Interlocked.Decrement(ref _inFlight);
-            _metrics.ShadowDropped(work.Model, "saturated");
+            _metrics.ShadowDropped(model, "saturated");
             return;
         }
-        _ = Task.Run(() => RunAsync(work));
+        if (!_config.Topology.Models.TryGetValue(model, out var clusters)
+            || !clusters.Versions.TryGetValue(shadow, out var clusterId)
+            || !_proxyState.TryGetCluster(clusterId, out var cluster)
+            || cluster.DestinationsState.AvailableDestinations is not { Count: > 0 } destinations)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            _metrics.ShadowDropped(model, "no_worker");
+            return;
+        }
+        var address = destinations[(int)(_random.NextDouble() * destinations.Count)].Model.Config.Address;
+        var id = "mlops-shadow-" + Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
+        var work = new ShadowWork(model, primary, shadow, id, GrpcRequestPeek.WriteMessage(model, shadow, rest, id), primaryAnswer);
+        if (!_streams.TryGetValue(address, out var stream))
+        {
+            // Under a lock: GetOrAdd alone may build a second stream for the address and drop it undisposed.
+            lock (_streams)
+            {
+                stream = _streams.GetOrAdd(address, static (a, done) => new ShadowStream(a, done), _done);
+            }
+        }
+        stream.Enqueue(work);
     }
 
-    private async Task RunAsync(ShadowWork work)
+    public void Dispose()
+    {
+        _sweep.Dispose();
+        foreach (var stream in _streams.Values)
+        {
+            stream.Dispose();
+        }
+        _streams.Clear();
+    }
+
+    private void Sweep()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var timeout = (long)(_options.ShadowTimeout.TotalSeconds * Stopwatch.Frequency);
+        foreach (var (address, stream) in _streams)
+        {
+            stream.Expire(now - timeout, $"no answer within {_options.ShadowTimeout.TotalSeconds:0.###} s");
+            if (stream.Waiting == 0 && now - stream.LastUsed > (long)(s_idleStream.TotalSeconds * Stopwatch.Frequency)
+                && _streams.TryRemove(address, out var idle))
+            {
+                idle.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Records one copy's outcome; called exactly once per copy queued on a stream.</summary>
+    private void Done(ShadowWork work, ModelStreamInferResponse? answer, string? failure)
     {
         try
         {
-            if (!_config.Topology.Models.TryGetValue(work.Model, out var clusters)
-                || !clusters.Versions.TryGetValue(work.Shadow, out var clusterId)
-                || !_proxyState.TryGetCluster(clusterId, out var cluster)
-                || cluster.DestinationsState.AvailableDestinations is not { Count: > 0 } destinations
-                || cluster.Model.HttpClient is not { } client)
+            if (answer is null)
             {
-                _metrics.ShadowDropped(work.Model, "no_worker");
+                _metrics.ShadowSent(work.Model, work.Primary, work.Shadow, "error");
+                GatewayLog.ShadowFailed(_logger, work.Model, work.Shadow, failure ?? "no answer");
                 return;
             }
-            var destination = destinations[(int)(_random.NextDouble() * destinations.Count)];
-            using var request = new HttpRequestMessage(HttpMethod.Post,
-                destination.Model.Config.Address.TrimEnd('/') + "/inference.GRPCInferenceService/ModelInfer")
+            if (answer.ErrorMessage.Length > 0)
             {
-                Version = HttpVersion.Version20,
-                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-                Content = new ByteArrayContent(work.Request),
-            };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
-            request.Headers.TryAddWithoutValidation("te", "trailers");
-            request.Headers.TryAddWithoutValidation("x-mlops-shadow", "1");
-            if (work.CallerId is not null)
-            {
-                request.Headers.TryAddWithoutValidation(GatewayHeaders.KeyIdHeader, work.CallerId);
-            }
-            using var timeout = new CancellationTokenSource(_options.ShadowTimeout);
-            using var response = await client.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsByteArrayAsync(timeout.Token).ConfigureAwait(false);
-            var status = GrpcStatus(response);
-            _metrics.ShadowSent(work.Model, work.Primary, work.Shadow, status);
-            if (status != "0")
-            {
-                GatewayLog.ShadowFailed(_logger, work.Model, work.Shadow, $"gRPC status {status}");
+                _metrics.ShadowSent(work.Model, work.Primary, work.Shadow, StatusOf(answer.ErrorMessage));
+                GatewayLog.ShadowFailed(_logger, work.Model, work.Shadow, answer.ErrorMessage);
                 return;
             }
-            var primary = ModelInferResponse.Parser.ParseFrom(work.PrimaryAnswer.AsSpan(GrpcRequestPeek.HeaderLength));
-            var shadow = ModelInferResponse.Parser.ParseFrom(body.AsSpan(GrpcRequestPeek.HeaderLength));
-            _metrics.ShadowCompared(work.Model, work.Primary, work.Shadow, OutputComparer.Compare(primary, shadow));
+            _metrics.ShadowSent(work.Model, work.Primary, work.Shadow, "0");
+            var primary = ModelInferResponse.Parser.ParseFrom(work.PrimaryAnswer.Span[GrpcRequestPeek.HeaderLength..]);
+            _metrics.ShadowCompared(work.Model, work.Primary, work.Shadow, OutputComparer.Compare(primary, answer.InferResponse));
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException
-            or Google.Protobuf.InvalidProtocolBufferException or ArgumentException)
+        catch (Exception ex) when (ex is Google.Protobuf.InvalidProtocolBufferException or ArgumentException)
         {
-            _metrics.ShadowSent(work.Model, work.Primary, work.Shadow, "error");
-            GatewayLog.ShadowFailed(_logger, work.Model, work.Shadow, ex.GetType().Name + ": " + ex.Message);
+            GatewayLog.ShadowFailed(_logger, work.Model, work.Shadow, "the answers could not be compared: " + ex.Message);
         }
         finally
         {
@@ -116,16 +159,12 @@ internal sealed class ShadowDispatcher
         }
     }
 
-    private static string GrpcStatus(HttpResponseMessage response)
+    /// <summary>The numeric gRPC status of a stream error, which the worker writes as <c>NotFound: ...</c>.</summary>
+    private static string StatusOf(string errorMessage)
     {
-        if (response.TrailingHeaders.TryGetValues("grpc-status", out var trailer))
-        {
-            return trailer.FirstOrDefault() ?? "unknown";
-        }
-        if (response.Headers.TryGetValues("grpc-status", out var header))
-        {
-            return header.FirstOrDefault() ?? "unknown";
-        }
-        return response.IsSuccessStatusCode ? "unknown" : ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);
+        var colon = errorMessage.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && Enum.TryParse<StatusCode>(errorMessage.AsSpan(0, colon), out var code) && Enum.IsDefined(code)
+            ? ((int)code).ToString(CultureInfo.InvariantCulture)
+            : "error";
     }
 }

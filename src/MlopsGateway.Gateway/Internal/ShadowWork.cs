@@ -4,7 +4,7 @@ namespace MlopsGateway.Gateway.Internal;
 /// <param name="Model">The model.</param>
 /// <param name="Primary">The version that answered the caller.</param>
 /// <param name="Shadow">The version to copy to.</param>
-/// <param name="Request">The whole gRPC frame, naming <paramref name="Shadow"/>.</param>
+/// <param name="Id">The request id the copy carries, unique in this gateway, to match the shadow's answer.</param>
+/// <param name="Message">The ModelInferRequest message (no gRPC frame header), naming <paramref name="Shadow"/> and carrying <paramref name="Id"/>.</param>
 /// <param name="PrimaryAnswer">The primary's gRPC response body (frame header included).</param>
-/// <param name="CallerId">The caller's public id, passed to the shadow's worker as the primary's was.</param>
-internal sealed record ShadowWork(string Model, string Primary, string Shadow, byte[] Request, byte[] PrimaryAnswer, string? CallerId);
+internal sealed record ShadowWork(string Model, string Primary, string Shadow, string Id, byte[] Message, ReadOnlyMemory<byte> PrimaryAnswer);

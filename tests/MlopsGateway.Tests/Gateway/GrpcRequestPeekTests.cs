@@ -155,4 +155,19 @@ public class GrpcRequestPeekTests
         expected.ModelVersion = newVersion;
         Assert.Equal(expected, parsed);
     }
+
+    [Fact]
+    public void WriteMessage_ShadowVersionAndId_ReplacesBothKeepsTheTensors()
+    {
+        var original = BigInfer("propensity", "1");
+        var frame = Frame(original);
+        Assert.Equal(PeekResult.Found, GrpcRequestPeek.TryReadPrefix(new ReadOnlySequence<byte>(frame), out var prefix));
+
+        var message = GrpcRequestPeek.WriteMessage(prefix.Name, "2", frame.AsSpan((int)prefix.FieldsEnd), "mlops-shadow-7");
+
+        var expected = original.Clone();
+        expected.ModelVersion = "2";
+        expected.Id = "mlops-shadow-7";
+        Assert.Equal(expected, ModelInferRequest.Parser.ParseFrom(message));
+    }
 }

@@ -1,0 +1,132 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Google.Protobuf;
+using Grpc.Core;
+using Inference;
+using MlopsGateway.Gateway;
+using MlopsGateway.Gateway.Internal;
+using MlopsGateway.Tests.Infrastructure;
+
+namespace MlopsGateway.Tests.Functional;
+
+/// <summary>Triton's ModelStreamInfer on a real worker, and the gateway's shadow streams that use it.</summary>
+public sealed class StreamInferFunctionalTests(StackFixture stack) : IClassFixture<StackFixture>
+{
+    private static ModelInferRequest Row(int i, string version = "1")
+    {
+        var request = TestRequests.Propensity("propensity", [[i % 7, 12.5f, i % 3, 14, 4]], version: version);
+        request.Id = i.ToString(CultureInfo.InvariantCulture);
+        return request;
+    }
+
+    [Fact]
+    public async Task ModelStreamInfer_OneBadRequestAmongMany_EachAnsweredByIdStreamGoesOn()
+    {
+        var client = StackFixture.Client(stack.WorkerAddress);
+        var requests = Enumerable.Range(0, 60).Select(i => Row(i)).ToList();
+        requests[20].Inputs[0].Shape[1] = 4;                // 5 values, shape [1, 4]: invalid
+        requests[40].ModelVersion = "99";                    // no such version
+
+        using var call = client.ModelStreamInfer();
+        foreach (var request in requests)
+        {
+            await call.RequestStream.WriteAsync(request);
+        }
+        await call.RequestStream.CompleteAsync();
+        var answers = new Dictionary<string, ModelStreamInferResponse>();
+        await foreach (var answer in call.ResponseStream.ReadAllAsync())
+        {
+            answers.Add(answer.InferResponse.Id, answer);
+        }
+
+        Assert.Equal(60, answers.Count);
+        Assert.StartsWith("InvalidArgument: ", answers["20"].ErrorMessage);
+        Assert.StartsWith("NotFound: Model 'propensity' has no version '99'", answers["40"].ErrorMessage);
+        foreach (var i in Enumerable.Range(0, 60).Where(i => i is not 20 and not 40))
+        {
+            var alone = await client.ModelInferAsync(Row(i));
+            Assert.Equal("", answers[i.ToString(CultureInfo.InvariantCulture)].ErrorMessage);
+            Assert.Equal(alone.Outputs, answers[i.ToString(CultureInfo.InvariantCulture)].InferResponse.Outputs);
+        }
+    }
+
+    [Fact]
+    public async Task ModelStreamInfer_ThroughTheGateway_UnimplementedNamingTheWorkers()
+    {
+        using var call = StackFixture.Client(stack.GatewayAddress).ModelStreamInfer(StackFixture.WithKey(stack.AllModelsKey));
+        await call.RequestStream.WriteAsync(Row(1)).ContinueWith(_ => { }, TaskScheduler.Default);
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseStream.MoveNext());
+
+        Assert.Equal(StatusCode.Unimplemented, ex.StatusCode);
+        Assert.Contains("ModelStreamInfer streams are not routed: both are served by each worker directly", ex.Status.Detail);
+    }
+
+    [Fact]
+    public async Task ShadowStream_LiveWorker_EachCopyAnsweredWithItsOwnOutputs()
+    {
+        var calls = new ConcurrentQueue<(string Id, ModelStreamInferResponse? Answer, string? Failure)>();
+        using var stream = new ShadowStream(stack.WorkerAddress, (work, answer, failure) => calls.Enqueue((work.Id, answer, failure)));
+
+        for (var i = 0; i < 30; i++)
+        {
+            stream.Enqueue(Work(Row(i, version: "2"), $"copy-{i}"));
+        }
+
+        await Wait.UntilAsync(() => Task.FromResult(calls.Count == 30));
+        var outcomes = calls.ToDictionary(c => c.Id, c => (c.Answer, c.Failure));
+        var client = StackFixture.Client(stack.WorkerAddress);
+        for (var i = 0; i < 30; i++)
+        {
+            var (answer, failure) = outcomes[$"copy-{i}"];
+            Assert.Null(failure);
+            Assert.Equal("2", answer!.InferResponse.ModelVersion);
+            Assert.Equal((await client.ModelInferAsync(Row(i, version: "2"))).Outputs, answer.InferResponse.Outputs);
+        }
+        Assert.Equal(0, stream.Waiting);
+    }
+
+    [Fact]
+    public async Task ShadowStream_NoWorkerListening_EveryCopyFailsOnceWithTheReason()
+    {
+        var calls = new ConcurrentQueue<(string Id, string? Failure)>();
+        using var stream = new ShadowStream("http://127.0.0.1:9", (work, answer, failure) => calls.Enqueue((work.Id, failure)));
+
+        for (var i = 0; i < 5; i++)
+        {
+            stream.Enqueue(Work(Row(i), $"copy-{i}"));
+        }
+
+        await Wait.UntilAsync(() => Task.FromResult(calls.Count == 5));
+        await Task.Delay(200);
+        Assert.Equal(5, calls.Select(c => c.Id).Distinct().Count());
+        Assert.Equal(5, calls.Count);
+        Assert.All(calls, c => Assert.StartsWith("Unavailable: ", c.Failure));
+        Assert.Equal(0, stream.Waiting);
+    }
+
+    [Fact]
+    public void Expire_CopiesSentBeforeTheCutOff_FailWithTheReasonOnce()
+    {
+        var calls = new ConcurrentQueue<string?>();
+        // A listener that accepts and never answers: copies wait until expired.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        using var stream = new ShadowStream($"http://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}",
+            (work, answer, failure) => calls.Enqueue(failure));
+        stream.Enqueue(Work(Row(1), "copy-1"));
+        SpinWait.SpinUntil(() => stream.Waiting == 1, TimeSpan.FromSeconds(5));
+
+        stream.Expire(System.Diagnostics.Stopwatch.GetTimestamp(), "no answer within 1 s");
+        stream.Expire(System.Diagnostics.Stopwatch.GetTimestamp(), "expired twice");
+
+        Assert.Equal("no answer within 1 s", Assert.Single(calls));
+        Assert.Equal(0, stream.Waiting);
+    }
+
+    private static ShadowWork Work(ModelInferRequest request, string id)
+    {
+        request.Id = id;
+        return new ShadowWork(request.ModelName, "1", request.ModelVersion, id, request.ToByteArray(), ReadOnlyMemory<byte>.Empty);
+    }
+}
