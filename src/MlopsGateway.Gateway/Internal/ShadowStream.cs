@@ -51,7 +51,7 @@ internal sealed class ShadowStream : IDisposable
         _ = Task.Run(SendAsync);
     }
 
-    /// <summary>Copies sent and not yet answered.</summary>
+    /// <summary>Copies queued or sent and not yet answered.</summary>
     public int Waiting => _sent.Count;
 
     /// <summary>When a copy was last queued here (a <see cref="Stopwatch"/> timestamp).</summary>
@@ -60,22 +60,38 @@ internal sealed class ShadowStream : IDisposable
     /// <summary>Queues a copy; its message must carry <see cref="ShadowWork.Id"/> as the request id.</summary>
     public void Enqueue(ShadowWork work)
     {
-        Interlocked.Exchange(ref _lastUsed, Stopwatch.GetTimestamp());
-        if (!_queue.Writer.TryWrite(work))
+        var now = Stopwatch.GetTimestamp();
+        Interlocked.Exchange(ref _lastUsed, now);
+        // Waiting from now, not from when it is sent, so a copy stuck behind a stalled send expires too.
+        _sent[work.Id] = new Sent(work, now, null);
+        if (!_queue.Writer.TryWrite(work) && _sent.TryRemove(work.Id, out _))
         {
             _done(work, null, "the gateway is stopping");
         }
     }
 
-    /// <summary>Gives up on copies sent before <paramref name="sentBefore"/> (a timestamp) and still unanswered.</summary>
-    public void Expire(long sentBefore, string reason)
+    /// <summary>
+    /// Gives up on copies queued before <paramref name="queuedBefore"/> (a timestamp) and still
+    /// unanswered, and closes the calls they were sent on: a worker that stopped answering (or
+    /// reading) must not hold the copies queued behind them.
+    /// </summary>
+    public void Expire(long queuedBefore, string reason)
     {
+        List<Call>? stalled = null;
         foreach (var (id, sent) in _sent)
         {
-            if (sent.At < sentBefore && _sent.TryRemove(id, out var expired))
+            if (sent.At < queuedBefore && _sent.TryRemove(id, out var expired))
             {
                 _done(expired.Work, null, reason);
+                if (expired.Call is { } call)
+                {
+                    (stalled ??= []).Add(call);
+                }
             }
+        }
+        foreach (var call in stalled ?? [])
+        {
+            Close(call, reason);
         }
     }
 
@@ -84,10 +100,6 @@ internal sealed class ShadowStream : IDisposable
         _queue.Writer.TryComplete();
         _stop.Cancel();
         _channel.Dispose();
-        while (_queue.Reader.TryRead(out var work))
-        {
-            _done(work, null, "the gateway is stopping");
-        }
         Expire(long.MaxValue, "the gateway is stopping");
     }
 
@@ -100,11 +112,18 @@ internal sealed class ShadowStream : IDisposable
             {
                 while (_queue.Reader.TryRead(out var work))
                 {
+                    if (!_sent.TryGetValue(work.Id, out var queued) || queued.Call is not null)
+                    {
+                        continue; // expired while queued
+                    }
                     if (call is null || call.Closed)
                     {
                         call = Open();
                     }
-                    _sent[work.Id] = new Sent(work, Stopwatch.GetTimestamp(), call);
+                    if (!_sent.TryUpdate(work.Id, queued with { Call = call }, queued))
+                    {
+                        continue;
+                    }
                     try
                     {
                         await call.Duplex.RequestStream.WriteAsync(work.Message, _stop.Token).ConfigureAwait(false);
@@ -113,9 +132,11 @@ internal sealed class ShadowStream : IDisposable
                     {
                         Close(call, Reason(ex));
                     }
-                    catch (Exception ex) when (ex is IOException or InvalidOperationException && !_stop.IsCancellationRequested)
+                    catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException
+                        && !_stop.IsCancellationRequested)
                     {
-                        // The call has ended; its receiver closes it with the worker's status, which says more.
+                        // The call has ended or was closed (an expired copy): its receiver or Expire
+                        // fails what waited on it, with the reason.
                     }
                     if (call.Closed && _sent.TryRemove(work.Id, out var late))
                     {
@@ -205,5 +226,6 @@ internal sealed class ShadowStream : IDisposable
         public string Reason { get; set; } = "";
     }
 
-    private sealed record Sent(ShadowWork Work, long At, Call Call);
+    /// <summary>A copy waiting for its answer; <see cref="Call"/> is null until it is sent.</summary>
+    private sealed record Sent(ShadowWork Work, long At, Call? Call);
 }
