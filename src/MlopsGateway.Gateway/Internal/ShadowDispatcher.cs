@@ -160,7 +160,7 @@ internal sealed class ShadowDispatcher : IDisposable
     }
 
     /// <summary>The numeric gRPC status of a stream error, which the worker writes as <c>NotFound: ...</c>.</summary>
-    private static string StatusOf(string errorMessage)
+    internal static string StatusOf(string errorMessage)
     {
         var colon = errorMessage.IndexOf(':', StringComparison.Ordinal);
         return colon > 0 && Enum.TryParse<StatusCode>(errorMessage.AsSpan(0, colon), out var code) && Enum.IsDefined(code)
