@@ -82,21 +82,7 @@ nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;' &
 nginx_pid=$!; pids+=($nginx_pid); wait_port "$nginx_port"
 
 # One tiny ModelInfer (propensity, one row of five FP32 features, no version), as a gRPC frame.
-python3 - "$work/request.bin" <<'EOF'
-import struct, sys
-def varint(n):
-    out = b""
-    while True:
-        b = n & 0x7F; n >>= 7
-        out += bytes([b | (0x80 if n else 0)])
-        if not n: return out
-def field(num, payload): return varint((num << 3) | 2) + varint(len(payload)) + payload
-floats = struct.pack("<5f", 3, 12.5, 2, 14, 4)
-contents = field(6, floats)
-tensor = field(1, b"features") + field(2, b"FP32") + field(3, varint(1) + varint(5)) + field(5, contents)
-message = field(1, b"propensity") + field(5, tensor)
-open(sys.argv[1], "wb").write(b"\x00" + struct.pack(">I", len(message)) + message)
-EOF
+python3 perf/propensity-request.py "$work/request.bin"
 
 # A readable answer through each path before measuring (h2load only sees HTTP 200, not grpc-status).
 for target in "http://127.0.0.1:$worker_port" "http://127.0.0.1:$nginx_port" "http://127.0.0.1:$gateway_port"; do
