@@ -26,7 +26,7 @@ internal sealed class ShadowStream : IDisposable
     // Unbounded here because ShadowDispatcher bounds the copies in flight across all streams and
     // drops the rest before they are queued; one writer per sampled request, one sending loop.
     private readonly Channel<ShadowWork> _queue = Channel.CreateUnbounded<ShadowWork>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ConcurrentDictionary<string, Sent> _sent = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
     private readonly Action<ShadowWork, ModelStreamInferResponse?, string?> _done;
     private readonly CancellationTokenSource _stop = new();
     private long _lastUsed = Stopwatch.GetTimestamp();
@@ -52,7 +52,7 @@ internal sealed class ShadowStream : IDisposable
     }
 
     /// <summary>Copies queued or sent and not yet answered.</summary>
-    public int Waiting => _sent.Count;
+    public int Waiting => _pending.Count;
 
     /// <summary>When a copy was last queued here (a <see cref="Stopwatch"/> timestamp).</summary>
     public long LastUsed => Interlocked.Read(ref _lastUsed);
@@ -63,8 +63,8 @@ internal sealed class ShadowStream : IDisposable
         var now = Stopwatch.GetTimestamp();
         Interlocked.Exchange(ref _lastUsed, now);
         // Waiting from now, not from when it is sent, so a copy stuck behind a stalled send expires too.
-        _sent[work.Id] = new Sent(work, now, null);
-        if (!_queue.Writer.TryWrite(work) && _sent.TryRemove(work.Id, out _))
+        _pending[work.Id] = new Pending(work, now, null);
+        if (!_queue.Writer.TryWrite(work) && _pending.TryRemove(work.Id, out _))
         {
             _done(work, null, "the gateway is stopping");
         }
@@ -78,9 +78,9 @@ internal sealed class ShadowStream : IDisposable
     public void Expire(long queuedBefore, string reason)
     {
         List<Call>? stalled = null;
-        foreach (var (id, sent) in _sent)
+        foreach (var (id, pending) in _pending)
         {
-            if (sent.At < queuedBefore && _sent.TryRemove(id, out var expired))
+            if (pending.At < queuedBefore && _pending.TryRemove(id, out var expired))
             {
                 _done(expired.Work, null, reason);
                 if (expired.Call is { } call)
@@ -112,7 +112,7 @@ internal sealed class ShadowStream : IDisposable
             {
                 while (_queue.Reader.TryRead(out var work))
                 {
-                    if (!_sent.TryGetValue(work.Id, out var queued) || queued.Call is not null)
+                    if (!_pending.TryGetValue(work.Id, out var queued))
                     {
                         continue; // expired while queued
                     }
@@ -120,7 +120,7 @@ internal sealed class ShadowStream : IDisposable
                     {
                         call = Open();
                     }
-                    if (!_sent.TryUpdate(work.Id, queued with { Call = call }, queued))
+                    if (!_pending.TryUpdate(work.Id, queued with { Call = call }, queued))
                     {
                         continue;
                     }
@@ -138,7 +138,7 @@ internal sealed class ShadowStream : IDisposable
                         // The call has ended or was closed (an expired copy): its receiver or Expire
                         // fails what waited on it, with the reason.
                     }
-                    if (call.Closed && _sent.TryRemove(work.Id, out var late))
+                    if (call.Closed && _pending.TryRemove(work.Id, out var late))
                     {
                         // The call closed while this copy was being sent: its receiver may have failed the others already.
                         _done(late.Work, null, call.Reason);
@@ -175,9 +175,9 @@ internal sealed class ShadowStream : IDisposable
             {
                 var answer = ModelStreamInferResponse.Parser.ParseFrom(call.Duplex.ResponseStream.Current);
                 // An answer for an id no longer waiting came after its copy expired: nothing to record.
-                if (_sent.TryRemove(answer.InferResponse?.Id ?? "", out var sent))
+                if (_pending.TryRemove(answer.InferResponse?.Id ?? "", out var pending))
                 {
-                    _done(sent.Work, answer, null);
+                    _done(pending.Work, answer, null);
                 }
             }
         }
@@ -202,9 +202,9 @@ internal sealed class ShadowStream : IDisposable
             call.Closed = true;
         }
         call.Duplex.Dispose();
-        foreach (var (id, sent) in _sent)
+        foreach (var (id, pending) in _pending)
         {
-            if (sent.Call == call && _sent.TryRemove(id, out var failed))
+            if (pending.Call == call && _pending.TryRemove(id, out var failed))
             {
                 _done(failed.Work, null, reason);
             }
@@ -227,5 +227,5 @@ internal sealed class ShadowStream : IDisposable
     }
 
     /// <summary>A copy waiting for its answer; <see cref="Call"/> is null until it is sent.</summary>
-    private sealed record Sent(ShadowWork Work, long At, Call? Call);
+    private sealed record Pending(ShadowWork Work, long At, Call? Call);
 }
