@@ -115,8 +115,10 @@ run() {
   python3 - "$name" "$log" "$n" "$rps" "$ok" $((w1 - w0)) $((g1 - g0)) $((n1 - n0)) "$(getconf CLK_TCK)" <<'EOF' >>"$work/results.tsv"
 import sys
 name, log, n, rps, ok, w, g, x, hz = sys.argv[1:]
-lat = sorted(int(line.split("\t")[2]) for line in open(log) if line.strip())
-pct = lambda p: lat[min(len(lat) - 1, int(p / 100 * len(lat)))]
+sys.path.insert(0, "perf")
+from h2load_log import latencies, percentile
+lat = latencies(log)
+pct = lambda p: percentile(lat, p)
 per = lambda ticks: int(ticks) * 1e6 / int(hz) / int(n)
 print(f"{name}\t{rps}\t{ok}\t{pct(50)}\t{pct(99)}\t{per(w):.1f}\t{per(g):.1f}\t{per(x):.1f}")
 EOF
@@ -161,6 +163,8 @@ failed=$(curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^mlops_gateway
 echo "gateway calls answered with a gRPC error: $failed"
 python3 - "$work/results.tsv" "$ROUNDS" "$SHADOW_PAIRS" "$work" <<'EOF'
 import statistics, sys
+sys.path.insert(0, "perf")
+from h2load_log import latencies, percentile
 rows = {}
 for line in list(open(sys.argv[1]))[1:]:
     f = line.rstrip("\n").split("\t")
@@ -189,9 +193,8 @@ print(f"median over {len(changes)} pairs: shadow at 100% changes the caller's p9
 # Every request of every pair pooled per setting: one p99 over SHADOW_PAIRS x SHADOW_REQUESTS
 # latencies each, steadier than a median of per-pair p99s that rest on 80 slowest requests each.
 def pooled(prefix):
-    lat = sorted(int(line.split("\t")[2]) for r in range(1, int(sys.argv[3]) + 1)
-                 for line in open(f"{sys.argv[4]}/{prefix}#{r}.log") if line.strip())
-    return lat[min(len(lat) - 1, int(0.99 * len(lat)))], lat[len(lat) // 2], len(lat)
+    lat = latencies(*(f"{sys.argv[4]}/{prefix}#{r}.log" for r in range(1, int(sys.argv[3]) + 1)))
+    return percentile(lat, 99), percentile(lat, 50), len(lat)
 (a99, a50, an), (b99, b50, bn) = pooled("route@rate"), pooled("shadow100@rate")
 print(f"pooled over {len(changes)} pairs ({an} and {bn} requests): caller p99 {a99} -> {b99} us ({100 * (b99 / a99 - 1):+.1f}%), "
       f"p50 {a50} -> {b50} us ({100 * (b50 / a50 - 1):+.1f}%)")

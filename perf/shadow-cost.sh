@@ -87,11 +87,13 @@ sleep 1.5
 echo "shadow copies during the measured runs: $(( $(counter mlops_gateway_shadow_sent_total) - sent0 )) answered, $(( $(counter mlops_gateway_shadow_dropped_total) - dropped0 )) dropped"
 python3 - "$work" "$PAIRS" <<'EOF'
 import sys
+sys.path.insert(0, "perf")
+from h2load_log import latencies, percentile
 work, pairs = sys.argv[1], int(sys.argv[2])
 result = {}
 for setting in ("off", "on"):
-    lat = sorted(int(line.split("\t")[2]) for p in range(1, pairs + 1) for line in open(f"{work}/{setting}-{p}.log") if line.strip())
-    result[setting] = (lat[len(lat) // 2], lat[int(0.99 * len(lat))], len(lat))
+    lat = latencies(*(f"{work}/{setting}-{p}.log" for p in range(1, pairs + 1)))
+    result[setting] = (percentile(lat, 50), percentile(lat, 99), len(lat))
     print(f"shadow {setting:>3}: {len(lat)} requests, p50 {result[setting][0]} us, p99 {result[setting][1]} us")
 (off50, off99, _), (on50, on99, _) = result["off"], result["on"]
 print(f"shadow at 100% changes the caller's p50 by {100 * (on50 / off50 - 1):+.1f}% and p99 by {100 * (on99 / off99 - 1):+.1f}%")
