@@ -18,6 +18,7 @@ public sealed class LoadRunner
     private readonly TimeProvider _time;
     private readonly List<TimelinePoint> _timeline = [];
     private long _runStart;
+    private DateTimeOffset _runStartWall;
     private int _started;
     private bool _metricsFailed;
     private HistogramBase? _lastInterval;
@@ -56,6 +57,7 @@ public sealed class LoadRunner
             throw new InvalidOperationException("A LoadRunner runs once; create another for another run.");
         }
         _runStart = _time.GetTimestamp();
+        _runStartWall = _time.GetUtcNow();
         var levels = new List<LevelResult>();
         for (var level = 0; level < _plan.LevelCount && !cancellationToken.IsCancellationRequested; level++)
         {
@@ -162,7 +164,7 @@ public sealed class LoadRunner
                 var sent = _time.GetTimestamp();
                 // The run's token, not the phase's: a request in flight when the phase ends is awaited, not abandoned.
                 var (status, message) = await InvokeAsync(cancellationToken).ConfigureAwait(false);
-                Record(level, warmup, recorder, _time.GetElapsedTime(sent), status, message);
+                Record(level, warmup, recorder, sent, status, message);
             }
         }
 
@@ -191,7 +193,7 @@ public sealed class LoadRunner
             try
             {
                 var (status, message) = await InvokeAsync(cancellationToken).ConfigureAwait(false);
-                Record(level, warmup, recorder, _time.GetElapsedTime(due), status, message);
+                Record(level, warmup, recorder, due, status, message);
             }
             finally
             {
@@ -284,12 +286,17 @@ public sealed class LoadRunner
         }
     }
 
-    private void Record(int level, bool warmup, PhaseRecorder recorder, TimeSpan latency, StatusCode status, string? message)
+    // sent: when the request was due (open loop) or sent (closed loop), a timestamp of the run's clock.
+    private void Record(int level, bool warmup, PhaseRecorder recorder, long sent, StatusCode status, string? message)
     {
         // TimeSpan ticks are 100 ns.
-        var microseconds = Math.Max(0, latency.Ticks / 10);
+        var microseconds = Math.Max(0, _time.GetElapsedTime(sent).Ticks / 10);
         recorder.Record(microseconds, status, message);
-        Completed?.Invoke(new RequestOutcome(level, warmup, Math.Min(microseconds, PhaseRecorder.HighestMicroseconds), status));
+        if (Completed is { } completed)
+        {
+            var sentAt = _runStartWall + _time.GetElapsedTime(_runStart, sent);
+            completed(new RequestOutcome(level, warmup, Math.Min(microseconds, PhaseRecorder.HighestMicroseconds), status, sentAt));
+        }
     }
 
     private async Task SampleAsync(int level, bool warmup, PhaseRecorder recorder, long start, TimeSpan duration, CancellationToken cancellationToken)

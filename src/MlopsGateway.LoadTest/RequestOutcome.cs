@@ -10,4 +10,8 @@ namespace MlopsGateway.LoadTest;
 /// exactly the value recorded in the level's histogram when it succeeded.
 /// </param>
 /// <param name="Status">OK, or the gRPC status it failed with.</param>
-public readonly record struct RequestOutcome(int Level, bool Warmup, long LatencyMicroseconds, StatusCode Status);
+/// <param name="SentAt">
+/// When it was due (open loop) or sent (closed loop), on the wall clock read once when the run
+/// started and advanced by the run's monotonic clock since, so that times within a run never jump.
+/// </param>
+public readonly record struct RequestOutcome(int Level, bool Warmup, long LatencyMicroseconds, StatusCode Status, DateTimeOffset SentAt);

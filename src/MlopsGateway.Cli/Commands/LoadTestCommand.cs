@@ -71,6 +71,12 @@ internal static class LoadTestCommand
         var json = new Option<string?>("--json") { Description = "Write the report as JSON to this file." };
         var markdown = new Option<string?>("--markdown") { Description = "Write the report as markdown to this file." };
         var plot = new Option<string?>("--plot") { Description = "Write PNG charts into this folder: latency percentiles per level, latency over time." };
+        var logFile = new Option<string?>("--log-file")
+        {
+            Description = "Write every request, warm-up included, as one tab-separated line: when it was due (open loop) or sent, "
+                + "in microseconds since the Unix epoch; its gRPC status code (0 is OK); microseconds to its answer; the level's index; "
+                + "warmup or measured. The first three columns as h2load's --log-file.",
+        };
         var saveRequest = new Option<string?>("--save-request") { Description = "Also write the first request as a gRPC frame, for replay by another tool (h2load -d FILE)." };
         var progressInterval = new Option<string>("--progress-interval") { Description = "How often progress and the latency-over-time samples are taken.", DefaultValueFactory = _ => "1s" };
 
@@ -83,7 +89,7 @@ internal static class LoadTestCommand
             """)
         {
             target, apiKey, model, version, concurrency, rate, arrival, warmup, duration, maxRequests, maxInFlight, timeout,
-            rows, shapes, inputFile, typed, seed, connections, metrics, slo, json, markdown, plot, saveRequest, progressInterval,
+            rows, shapes, inputFile, typed, seed, connections, metrics, slo, json, markdown, plot, logFile, saveRequest, progressInterval,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -151,7 +157,7 @@ internal static class LoadTestCommand
 
             var settings = new RunSettings(parse.GetValue(target)!, parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("MLOPS_API_KEY"),
                 parse.GetValue(model)!, parse.GetValue(version), plan, requestTimeout, shapeMap, parse.GetValue(inputFile), !parse.GetValue(typed),
-                parse.GetValue(connections), metricsUrl, rules, parse.GetValue(json), parse.GetValue(markdown), parse.GetValue(plot), parse.GetValue(saveRequest));
+                parse.GetValue(connections), metricsUrl, rules, parse.GetValue(json), parse.GetValue(markdown), parse.GetValue(plot), parse.GetValue(logFile), parse.GetValue(saveRequest));
             return await RunAsync(settings, output, error, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -160,7 +166,7 @@ internal static class LoadTestCommand
     private sealed record RunSettings(
         string Target, string? ApiKey, string Model, string? Version, LoadPlan Plan, TimeSpan Timeout,
         IReadOnlyDictionary<string, long[]> Shapes, string? InputFile, bool Raw, int Connections, Uri? Metrics,
-        IReadOnlyList<SloRule> Slo, string? Json, string? Markdown, string? Plot, string? SaveRequest);
+        IReadOnlyList<SloRule> Slo, string? Json, string? Markdown, string? Plot, string? LogFile, string? SaveRequest);
 
     private static async Task<int> RunAsync(RunSettings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -204,6 +210,20 @@ internal static class LoadTestCommand
             ? $"{requests.Count} requests from {Path.GetFileName(settings.InputFile)}"
             : $"{InputGenerator.Describe(metadata, settings.Plan.RowsPerRequest, settings.Shapes)} random";
         inputs += settings.Raw ? " (raw)" : " (typed)";
+        RequestLog? log = null;
+        if (settings.LogFile is not null)
+        {
+            try
+            {
+                log = new RequestLog(settings.LogFile);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync($"Cannot write the request log {settings.LogFile}: {ex.Message}").ConfigureAwait(false);
+                return CouldNotRun;
+            }
+        }
+        using var requestLog = log;
         using var probe = settings.Metrics is null ? null : new ServerMetricsProbe(settings.Metrics, metadata.Name, settings.Version);
         var console = new LoadTestConsole(output);
         var runner = new LoadRunner(settings.Plan, client.InferCall(requests, settings.Timeout))
@@ -211,6 +231,7 @@ internal static class LoadTestCommand
             Progress = console,
             ServerMetrics = probe,
             Warning = console.Warn,
+            Completed = log is null ? null : log.Write,
         };
         var startedAt = DateTimeOffset.UtcNow;
         var header = new LoadReport
@@ -231,6 +252,13 @@ internal static class LoadTestCommand
             Slo = SloOutcome.Evaluate(settings.Slo, result.Levels),
         };
         console.Finish(report);
+        if (log is not null)
+        {
+            log.Dispose();
+            await (log.Failure is { } failure
+                ? error.WriteLineAsync($"The request log {settings.LogFile} is incomplete: {failure.Message}")
+                : output.WriteLineAsync($"Wrote {settings.LogFile}")).ConfigureAwait(false);
+        }
 
         if (settings.Json is not null)
         {

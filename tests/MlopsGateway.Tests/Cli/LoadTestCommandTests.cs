@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Inference;
@@ -93,15 +94,31 @@ public sealed class LoadTestCommandTests(StackFixture stack) : IClassFixture<Sta
     public async Task Invoke_OpenLoop_SendsTheScheduledCount()
     {
         var json = Path.Combine(_folder, "open.json");
+        var log = Path.Combine(_folder, "requests.tsv");
+        var before = DateTimeOffset.UtcNow;
         var (exit, output, error) = await Run("--target", _workerAddress, "--model", "propensity", "--rate", "100", "--arrival", "poisson",
-            "--warmup", "0", "--duration", "1s", "--json", json, "--typed");
+            "--warmup", "300ms", "--duration", "1s", "--json", json, "--typed", "--log-file", log);
+        var after = DateTimeOffset.UtcNow;
 
         Assert.True(exit == 0, output + error);
         using var report = JsonDocument.Parse(await File.ReadAllTextAsync(json));
         var level = report.RootElement.GetProperty("levels")[0];
         Assert.Equal("open", report.RootElement.GetProperty("mode").GetString());
-        Assert.Equal(Interlocked.Read(ref _inferCalls), level.GetProperty("requests").GetInt64());
+        Assert.Equal(Interlocked.Read(ref _inferCalls), level.GetProperty("requests").GetInt64() + level.GetProperty("warmup_requests").GetInt64());
         Assert.Equal(level.GetProperty("requests").GetInt64(), level.GetProperty("ok").GetInt64());
+
+        // One line per request the worker saw: warm-up lines first in time, then the measured ones.
+        var lines = (await File.ReadAllLinesAsync(log)).Select(l => l.Split('\t')).ToList();
+        Assert.Equal(Interlocked.Read(ref _inferCalls), lines.Count);
+        Assert.All(lines, l => Assert.Equal(5, l.Length));
+        Assert.Equal(level.GetProperty("requests").GetInt64(), lines.Count(l => l[4] == "measured"));
+        Assert.Equal(level.GetProperty("warmup_requests").GetInt64(), lines.Count(l => l[4] == "warmup"));
+        Assert.All(lines, l => Assert.Equal(["0", "0"], new[] { l[1], l[3] }));
+        var sentAt = lines.Select(l => DateTimeOffset.UnixEpoch.AddTicks(long.Parse(l[0], CultureInfo.InvariantCulture) * 10)).ToList();
+        Assert.All(sentAt, t => Assert.InRange(t, before, after));
+        Assert.True(sentAt.Where((_, i) => lines[i][4] == "warmup").Max() < sentAt.Where((_, i) => lines[i][4] == "measured").Min());
+        Assert.All(lines, l => Assert.InRange(long.Parse(l[2], CultureInfo.InvariantCulture), 1, 10_000_000));
+        Assert.Contains($"Wrote {log}", output);
     }
 
     [Fact]

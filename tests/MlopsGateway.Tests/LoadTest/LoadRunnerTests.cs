@@ -47,6 +47,8 @@ public class LoadRunnerTests
         var result = await run.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal([500_000L, 400_000, 300_000, 200_000, 100_000, 0, 0, 0, 0, 0], outcomes.Select(o => o.LatencyMicroseconds));
+        // Each is stamped with when it was due, not when it went out or came back.
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => DateTimeOffset.UnixEpoch.AddMilliseconds(100 * i)), outcomes.Select(o => o.SentAt));
         var level = Assert.Single(result.Levels);
         Assert.Equal((10L, 10L), (level.Requests, level.Ok));
         Assert.InRange(level.Latency.Max, 500, 500.5);
