@@ -61,6 +61,13 @@ public sealed class GatewayOptions
     public TimeSpan ShadowTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// How long a copy may wait for others bound for the same worker, so that they travel in one
+    /// write: at a few hundred copies a second, one wake-up per copy costs the gateway and the
+    /// worker several times the copy's own work. Zero sends each copy at once.
+    /// </summary>
+    public TimeSpan ShadowGatherWindow { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
     /// Count per-key quotas in Redis, shared by every gateway (one Redis round trip per limited
     /// request), instead of in each gateway's memory. While Redis is down, requests are let through.
     /// </summary>

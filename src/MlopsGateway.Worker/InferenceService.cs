@@ -213,14 +213,24 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
         InferResponse = new ModelInferResponse { ModelName = request.ModelName, ModelVersion = request.ModelVersion, Id = request.Id },
     };
 
+    /// <summary>
+    /// Writes answers as they finish. Answers already waiting behind the one being written are
+    /// buffered and go out with the last of them in one flush, as a batch's answers finish together.
+    /// </summary>
     private static async Task WriteAnswersAsync(ChannelReader<ModelStreamInferResponse> answers,
         IServerStreamWriter<ModelStreamInferResponse> stream, CancellationToken cancellationToken)
     {
-        await foreach (var answer in answers.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        while (await answers.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            await stream.WriteAsync(answer, cancellationToken).ConfigureAwait(false);
+            while (answers.TryRead(out var answer))
+            {
+                stream.WriteOptions = answers.TryPeek(out _) ? s_buffered : null;
+                await stream.WriteAsync(answer, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
+
+    private static readonly WriteOptions s_buffered = new(WriteFlags.BufferHint);
 
     private async Task<ModelInferResponse> SubmitAsync(ModelVersion model, ModelInferRequest request, ServerCallContext context)
     {

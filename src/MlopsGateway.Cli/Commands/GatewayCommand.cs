@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway;
+using MlopsGateway.LoadTest;
 using MlopsGateway.Worker;
 
 namespace MlopsGateway.Cli.Commands;
@@ -23,13 +24,28 @@ internal static class GatewayCommand
         };
         var sharedQuotas = new Option<bool>("--shared-quotas") { Description = "Count per-key quotas in Redis, shared by every gateway (one Redis call per limited request)." };
         var maxRequest = new Option<long>("--max-request-bytes") { Description = "Largest request message accepted.", DefaultValueFactory = _ => 64L * 1024 * 1024 };
+        var shadowGather = new Option<TimeSpan>("--shadow-gather")
+        {
+            Description = "How long a shadow copy may wait for others bound for the same worker, to travel in one write (fewer wake-ups per copy on both sides); 0 sends each at once.",
+            DefaultValueFactory = _ => TimeSpan.FromMilliseconds(10),
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+                if (DurationText.TryParse(text, out var value))
+                {
+                    return value;
+                }
+                result.AddError($"--shadow-gather '{text}' is not a duration; write e.g. 10ms, 0.");
+                return default;
+            },
+        };
         var redis = ServerOptions.Redis();
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9100);
         var bind = ServerOptions.Bind("0.0.0.0");
         var verbose = ServerOptions.Verbose();
         var command = new Command("gateway", "Run the gateway alone: authenticates callers, routes by the models' routes in Redis and forwards OIP calls to the workers registered there.")
         {
-            port, workers, redis, metricsPort, bind, jwtKey, sharedQuotas, maxRequest, verbose,
+            port, workers, redis, metricsPort, bind, jwtKey, sharedQuotas, maxRequest, shadowGather, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -47,6 +63,7 @@ internal static class GatewayCommand
                     o.JwtSigningKey = parse.GetValue(jwtKey) ?? Environment.GetEnvironmentVariable("MLOPS_JWT_SIGNING_KEY");
                     o.SharedQuotas = parse.GetValue(sharedQuotas);
                     o.MaxRequestBodySize = parse.GetValue(maxRequest);
+                    o.ShadowGatherWindow = parse.GetValue(shadowGather);
                 },
                 ConsoleLogging.For(parse.GetValue(verbose)),
                 ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)));

@@ -41,6 +41,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 + $"not {options.PassiveHealthReactivationPeriod}; failures still in the window would take a returning worker out again.");
         }
         Positive(errors, nameof(options.ShadowTimeout), options.ShadowTimeout);
+        if (options.ShadowGatherWindow < TimeSpan.Zero || options.ShadowGatherWindow >= options.ShadowTimeout)
+        {
+            errors.Add($"ShadowGatherWindow: must be at least 0 and shorter than ShadowTimeout ({options.ShadowTimeout}), not {options.ShadowGatherWindow}.");
+        }
         if (options.WorkerGracePeriod < TimeSpan.Zero)
         {
             errors.Add($"WorkerGracePeriod: must not be negative, not {options.WorkerGracePeriod}.");

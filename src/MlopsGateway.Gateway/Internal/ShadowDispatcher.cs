@@ -97,7 +97,7 @@ internal sealed class ShadowDispatcher : IDisposable
             // Under a lock: GetOrAdd alone may build a second stream for the address and drop it undisposed.
             lock (_streams)
             {
-                stream = _streams.GetOrAdd(address, static (a, done) => new ShadowStream(a, done), _done);
+                stream = _streams.GetOrAdd(address, static (a, self) => new ShadowStream(a, self._done, self._options.ShadowGatherWindow), this);
             }
         }
         stream.Enqueue(work);

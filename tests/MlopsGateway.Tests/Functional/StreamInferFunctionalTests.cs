@@ -62,15 +62,24 @@ public sealed class StreamInferFunctionalTests(StackFixture stack) : IClassFixtu
         Assert.Contains("ModelStreamInfer streams are not routed: both are served by each worker directly", ex.Status.Detail);
     }
 
-    [Fact]
-    public async Task ShadowStream_LiveWorker_EachCopyAnsweredWithItsOwnOutputs()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(50)]
+    public async Task ShadowStream_LiveWorker_EachCopyAnsweredWithItsOwnOutputs(int gatherMs)
     {
         var calls = new ConcurrentQueue<(string Id, ModelStreamInferResponse? Answer, string? Failure)>();
-        using var stream = new ShadowStream(stack.WorkerAddress, (work, answer, failure) => calls.Enqueue((work.Id, answer, failure)));
+        using var stream = new ShadowStream(stack.WorkerAddress, (work, answer, failure) => calls.Enqueue((work.Id, answer, failure)),
+            TimeSpan.FromMilliseconds(gatherMs));
 
+        // In three bursts, so that with a gather window some copies go out buffered behind others
+        // and some wait alone; every one must still arrive, be flushed and be answered.
         for (var i = 0; i < 30; i++)
         {
             stream.Enqueue(Work(Row(i, version: "2"), $"copy-{i}"));
+            if (i % 10 == 9)
+            {
+                await Task.Delay(gatherMs + 20);
+            }
         }
 
         await Wait.UntilAsync(() => Task.FromResult(calls.Count == 30));

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using MlopsGateway.Gateway;
+
+namespace MlopsGateway.Tests.Gateway;
+
+/// <summary>The shadow settings are checked when the gateway starts, each problem named.</summary>
+public class GatewayShadowOptionsTests
+{
+    [Theory]
+    [InlineData(-1, 10_000)]
+    [InlineData(2_000, 2_000)]
+    public void AddMlopsGateway_GatherWindowNegativeOrNotBelowTimeout_Refused(int gatherMs, int timeoutMs)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMlopsGateway(o =>
+        {
+            o.ShadowGatherWindow = TimeSpan.FromMilliseconds(gatherMs);
+            o.ShadowTimeout = TimeSpan.FromMilliseconds(timeoutMs);
+        });
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<GatewayOptions>>().Value);
+
+        var failure = Assert.Single(ex.Failures);
+        Assert.StartsWith("ShadowGatherWindow: must be at least 0 and shorter than ShadowTimeout", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AddMlopsGateway_Defaults_GatherShortAgainstTimeout()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddMlopsGateway(_ => { });
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<GatewayOptions>>().Value;
+
+        Assert.Equal(TimeSpan.FromMilliseconds(10), options.ShadowGatherWindow);
+        Assert.True(options.ShadowGatherWindow * 100 <= options.ShadowTimeout);
+    }
+}
