@@ -1,17 +1,14 @@
 #!/usr/bin/env bash
-# What the gateway adds over calling the worker directly, beside nginx grpc_pass on the same load,
-# and what 100% shadow traffic adds to the caller's p99. Loopback only; every run bounded in
-# request count (h2load -n) and time (timeout). Prints a table; see perf/gateway-overhead.md.
+# What the gateway adds over calling the worker directly, beside nginx grpc_pass on the same load.
+# Loopback only; every run bounded in request count (h2load -n) and time (timeout). Prints a
+# table; see perf/gateway-overhead.md. What shadow traffic costs callers: perf/shadow-cost.sh.
 #
 #   bash perf/gateway-overhead.sh                # 20000 requests per run, 3 rounds
-#   REQUESTS=5000 ROUNDS=1 SHADOW_REQUESTS=2000 bash perf/gateway-overhead.sh
+#   REQUESTS=5000 ROUNDS=1 bash perf/gateway-overhead.sh
 #   GATEWAY_ENV="DOTNET_gcServer=0" bash perf/gateway-overhead.sh   # runtime settings for the gateway process
 #
-# Two phases. Overhead: saturating load (h2load -c 4 -m 16) straight to the worker, through nginx
-# grpc_pass and through the gateway, in turn, each round; CPU per request from /proc of each
-# process. Shadow: a fixed rate well below saturation (--rps per client) through the gateway with
-# a route, without and with 100% shadow in turn (the order alternating), so that the p99 compared is the caller's wait
-# and not the queue of a saturated machine.
+# Saturating load (h2load -c 4 -m 16) straight to the worker, through nginx grpc_pass and through
+# the gateway, in turn, each round; CPU per request from /proc of each process.
 #
 # Needs: the .NET SDK, redis-server, nginx (with http_v2), h2load (nghttp2-client), python3.
 set -euo pipefail
@@ -20,9 +17,6 @@ cd "$(dirname "$0")/.."
 REQUESTS=${REQUESTS:-20000}
 ROUNDS=${ROUNDS:-3}
 WARMUP=${WARMUP:-40000}
-SHADOW_REQUESTS=${SHADOW_REQUESTS:-8000}
-SHADOW_RPS=${SHADOW_RPS:-200}
-SHADOW_PAIRS=${SHADOW_PAIRS:-5}
 CLIENTS=${CLIENTS:-4}
 STREAMS=${STREAMS:-16}
 RUN_TIMEOUT=${RUN_TIMEOUT:-120}
@@ -124,8 +118,6 @@ print(f"{name}\t{rps}\t{ok}\t{pct(50)}\t{pct(99)}\t{per(w):.1f}\t{per(g):.1f}\t{
 EOF
 }
 
-route() { "$MLOPS" rollout "$@" --redis "$redis" --model propensity --by perf >/dev/null; sleep 0.5; }
-
 printf 'name\treq_per_s\tok_2xx\tp50_us\tp99_us\tworker_cpu_us\tgateway_cpu_us\tnginx_cpu_us\n' >"$work/results.tsv"
 # Warm-up: JIT, connection pools, ONNX Runtime.
 for url in "http://127.0.0.1:$worker_port" "http://127.0.0.1:$nginx_port" "http://127.0.0.1:$gateway_port"; do
@@ -141,30 +133,14 @@ for round in $(seq 1 "$ROUNDS"); do
   run "nginx#$round" "http://127.0.0.1:$nginx_port" -n "$REQUESTS"
   run "gateway#$round" "http://127.0.0.1:$gateway_port" -n "$REQUESTS"
 done
-route shadow --version 2 --percent 0 --stable 1
-# Warm the shadow path too (the gateway's shadow streams, the worker's ModelStreamInfer and version 2),
-# as the warm-up above did the others: otherwise the first shadow run measures JIT.
-route shadow --version 2 --percent 100
-timeout "$RUN_TIMEOUT" h2load -n "$SHADOW_REQUESTS" -c "$CLIENTS" -m "$STREAMS" --rps "$SHADOW_RPS" -d "$work/request.bin" \
-  -H 'content-type: application/grpc' -H 'te: trailers' -H "x-api-key: $key" "http://127.0.0.1:$gateway_port/inference.GRPCInferenceService/ModelInfer" >/dev/null 2>&1
-# Each pair runs both settings back to back, the order alternating between pairs (ABBA), so that
-# a drift in the machine's speed does not always land on the same setting.
-without_shadow() { route shadow --version 2 --percent 0; run "route@rate#$1" "http://127.0.0.1:$gateway_port" -n "$SHADOW_REQUESTS" --rps "$SHADOW_RPS"; }
-with_shadow() { route shadow --version 2 --percent 100; run "shadow100@rate#$1" "http://127.0.0.1:$gateway_port" -n "$SHADOW_REQUESTS" --rps "$SHADOW_RPS"; }
-for round in $(seq 1 "$SHADOW_PAIRS"); do
-  if [ $((round % 2)) -eq 1 ]; then without_shadow "$round"; with_shadow "$round"; else with_shadow "$round"; without_shadow "$round"; fi
-done
-route clear
 
 column -t -s $'\t' "$work/results.tsv"
 # h2load sees HTTP 200 for gRPC errors too; the gateway's own count says whether every call succeeded.
 sleep 1.5
 failed=$(curl -s "http://127.0.0.1:$metrics_port/metrics" | awk '/^mlops_gateway_requests_total\{/ && $0 !~ /status="OK"/ {s += $NF} END {print s + 0}')
 echo "gateway calls answered with a gRPC error: $failed"
-python3 - "$work/results.tsv" "$ROUNDS" "$SHADOW_PAIRS" "$work" <<'EOF'
+python3 - "$work/results.tsv" "$ROUNDS" <<'EOF'
 import statistics, sys
-sys.path.insert(0, "perf")
-from h2load_log import latencies, percentile
 rows = {}
 for line in list(open(sys.argv[1]))[1:]:
     f = line.rstrip("\n").split("\t")
@@ -183,19 +159,4 @@ for r in range(1, int(sys.argv[2]) + 1):
 print(f"median of {len(cpu_n)} rounds: added CPU per request: nginx {med(cpu_n):.0f} us, gateway {med(cpu_g):.0f} us "
       f"(gateway/nginx {med([g / n for g, n in zip(cpu_g, cpu_n)]):.2f}); added p50/p99: nginx {med([l[0] for l in lat]):.0f}/{med([l[1] for l in lat]):.0f} us, "
       f"gateway {med([l[2] for l in lat]):.0f}/{med([l[3] for l in lat]):.0f} us")
-changes = []
-for r in range(1, int(sys.argv[3]) + 1):
-    a, b = rows[f"route@rate#{r}"], rows[f"shadow100@rate#{r}"]
-    changes.append(100 * (b['p99'] / a['p99'] - 1))
-    print(f"shadow pair {r} (fixed rate): caller p99 {a['p99']:.0f} -> {b['p99']:.0f} us ({changes[-1]:+.1f}%), "
-          f"p50 {a['p50']:.0f} -> {b['p50']:.0f} us; worker CPU per request {a['w']:.0f} -> {b['w']:.0f} us, gateway {a['g']:.0f} -> {b['g']:.0f} us")
-print(f"median over {len(changes)} pairs: shadow at 100% changes the caller's p99 by {med(changes):+.1f}%")
-# Every request of every pair pooled per setting: one p99 over SHADOW_PAIRS x SHADOW_REQUESTS
-# latencies each, steadier than a median of per-pair p99s that rest on 80 slowest requests each.
-def pooled(prefix):
-    lat = latencies(*(f"{sys.argv[4]}/{prefix}#{r}.log" for r in range(1, int(sys.argv[3]) + 1)))
-    return percentile(lat, 99), percentile(lat, 50), len(lat)
-(a99, a50, an), (b99, b50, bn) = pooled("route@rate"), pooled("shadow100@rate")
-print(f"pooled over {len(changes)} pairs ({an} and {bn} requests): caller p99 {a99} -> {b99} us ({100 * (b99 / a99 - 1):+.1f}%), "
-      f"p50 {a50} -> {b50} us ({100 * (b50 / a50 - 1):+.1f}%)")
 EOF

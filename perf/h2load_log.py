@@ -1,5 +1,6 @@
 """Reads h2load's --log-file: one line per request, tab-separated: start (µs since the epoch),
-HTTP status, µs to the end of the answer. Imported by perf/gateway-overhead.sh and perf/shadow-cost.sh."""
+HTTP status, µs to the end of the answer; `mlops loadtest --log-file` writes the same first three
+columns (with the gRPC status). Imported by perf/gateway-overhead.sh and perf/shadow_blocks.py."""
 
 
 def latencies(*paths):

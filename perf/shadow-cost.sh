@@ -1,27 +1,39 @@
 #!/usr/bin/env bash
-# What shadow traffic at 100% costs the callers: the caller's p50/p99 through one gateway at a fixed
-# rate, with the route's shadow at 0% and at 100% in alternating runs, every request of each setting
-# pooled into one percentile (steadier than per-run p99s, which rest on the slowest 1% of one run).
-# Loopback only; every run bounded in request count.
+# What shadow traffic at 100% costs the callers: one long open-loop run of `mlops loadtest` (Poisson
+# arrivals at RATE requests/s, latency counted from each request's due time) through one gateway,
+# while the route's shadow flips between 0% and 100% every BLOCK seconds (the order within each pair
+# of blocks random, seeded). Each request counts for the block its start falls in, less a
+# guard at the start of each block; every request of a setting is pooled into one p50/p99, and a
+# 95% interval comes from resampling whole pairs of blocks. Short interleaved blocks spread this
+# shared machine's stalls over both settings alike, where back-to-back runs of several seconds
+# each let one stall decide a run's p99. Loopback only; the run is bounded in request count.
 #
 #   bash perf/shadow-cost.sh                                # shadow version on the primary's worker
 #   SHADOW_WORKER=own bash perf/shadow-cost.sh              # shadow version on a worker of its own
 #   SHADOW_WORKER=own SHADOW_NICE=19 bash perf/shadow-cost.sh   # ... at the lowest CPU priority
-#   PAIRS=6 REQUESTS=8000 RPS=200 bash perf/shadow-cost.sh  # the defaults (RPS per h2load client, 4 clients)
+#   LOAD=h2load bash perf/shadow-cost.sh                   # h2load --rps instead of the load tool (see below)
+#   PAIRS=60 BLOCK=1 GUARD=0.1 RATE=800 SEED=1 bash perf/shadow-cost.sh   # the defaults
+#   GATEWAY_ARGS="--shadow-gather 0" bash perf/shadow-cost.sh   # extra options for the gateway
+#   KEEP_WORK=1 bash perf/shadow-cost.sh                   # keep the logs (requests.log, blocks.txt)
 #
-# Needs: the .NET SDK, redis-server, h2load (nghttp2-client), python3, curl.
+# Needs: the .NET SDK, redis-server (with redis-cli), h2load (nghttp2-client, for the warm-up), python3, curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PAIRS=${PAIRS:-6}
-REQUESTS=${REQUESTS:-8000}
-RPS=${RPS:-200}
+PAIRS=${PAIRS:-60}
+BLOCK=${BLOCK:-1}
+GUARD=${GUARD:-0.1}
+SEED=${SEED:-1}
+RESAMPLES=${RESAMPLES:-400}
+RATE=${RATE:-800}
 WARMUP=${WARMUP:-40000}
 SHADOW_WORKER=${SHADOW_WORKER:-same}
+LOAD=${LOAD:-loadtest}
 SHADOW_NICE=${SHADOW_NICE:-0}
 case "$SHADOW_WORKER" in same|own) ;; *) echo "SHADOW_WORKER must be 'same' or 'own', not '$SHADOW_WORKER'" >&2; exit 2;; esac
-for tool in redis-server h2load python3 curl; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install redis-server nghttp2-client python3 curl)" >&2; exit 1; }
+case "$LOAD" in loadtest|h2load) ;; *) echo "LOAD must be 'loadtest' or 'h2load', not '$LOAD'" >&2; exit 2;; esac
+for tool in redis-server redis-cli h2load python3 curl; do
+  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install redis-server redis-tools nghttp2-client python3 curl)" >&2; exit 1; }
 done
 
 dotnet build src/MlopsGateway.Cli -c Release -nologo -v q -clp:ErrorsOnly
@@ -31,7 +43,7 @@ work=$(mktemp -d); pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
+  if [ -z "${KEEP_WORK:-}" ]; then rm -rf "$work"; else echo "kept $work" >&2; fi
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
@@ -49,15 +61,16 @@ if [ "$SHADOW_WORKER" = own ]; then
   mkdir -p "$work/v1/propensity" "$work/v2/propensity"
   cp -r "$work/all/propensity/1" "$work/v1/propensity/"; cp -r "$work/all/propensity/2" "$work/v2/propensity/"
   "$MLOPS" worker --models "$work/v1" --bind 127.0.0.1 --port "$primary_port" --metrics-port 0 --redis "$redis" >"$work/primary.log" 2>&1 &
-  pids+=($!); wait_port "$primary_port"
+  pids+=($!); primary_pid=$!; wait_port "$primary_port"
   nice -n "$SHADOW_NICE" "$MLOPS" worker --models "$work/v2" --bind 127.0.0.1 --port "$shadow_port" --metrics-port 0 --redis "$redis" >"$work/shadow.log" 2>&1 &
-  pids+=($!); wait_port "$shadow_port"
+  pids+=($!); shadow_pid=$!; wait_port "$shadow_port"
 else
   "$MLOPS" worker --models "$work/all" --bind 127.0.0.1 --port "$primary_port" --metrics-port 0 --redis "$redis" >"$work/primary.log" 2>&1 &
-  pids+=($!); wait_port "$primary_port"
+  pids+=($!); primary_pid=$!; wait_port "$primary_port"
 fi
-"$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 --port "$gateway_port" --metrics-port "$metrics_port" >"$work/gateway.log" 2>&1 &
-pids+=($!); wait_port "$gateway_port"
+"$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 --port "$gateway_port" --metrics-port "$metrics_port" ${GATEWAY_ARGS:-} >"$work/gateway.log" 2>&1 &
+pids+=($!); gateway_pid=$!; wait_port "$gateway_port"
+watched=("$primary_pid" "$gateway_pid"); [ "$SHADOW_WORKER" = own ] && watched+=("$shadow_pid")
 key=$("$MLOPS" keys create --redis "$redis" --name shadow-cost | sed -n 's/^Secret (shown once, store it now): //p')
 
 # One tiny ModelInfer (propensity, one row of five FP32 features, no version), as a gRPC frame.
@@ -67,34 +80,35 @@ load() { timeout 300 h2load -c 4 -m 16 -d "$work/request.bin" -H 'content-type: 
 route() { "$MLOPS" rollout "$@" --redis "$redis" --model propensity --by shadow-cost >/dev/null; sleep 0.5; }
 counter() { curl -s "http://127.0.0.1:$metrics_port/metrics" | awk -v name="$1" 'index($0, name "{") == 1 {s += $NF} END {print s + 0}'; }
 
-echo "shadow version on the $SHADOW_WORKER worker$([ "$SHADOW_WORKER" = own ] && echo " (nice $SHADOW_NICE)"); $PAIRS pairs of $REQUESTS requests at $((RPS * 4))/s"
+echo "shadow version on the $SHADOW_WORKER worker$([ "$SHADOW_WORKER" = own ] && echo " (nice $SHADOW_NICE)")${GATEWAY_ARGS:+, gateway $GATEWAY_ARGS}; $PAIRS pairs of ${BLOCK} s blocks, $RATE requests/s from $LOAD"
 sleep 2
 # Warm-up: the primary path at full speed, then the shadow path at the measured rate.
 route shadow --version 2 --percent 0 --stable 1
 load -n "$WARMUP"
+redis-cli -p "$redis_port" --raw HGET mlops:routes propensity >"$work/off.json"
 route shadow --version 2 --percent 100
-load -n "$REQUESTS" --rps "$RPS"
+redis-cli -p "$redis_port" --raw HGET mlops:routes propensity >"$work/on.json"
+load -n 8000 --rps $((RATE / 4))
+route shadow --version 2 --percent 0
 sleep 3
 sent0=$(counter mlops_gateway_shadow_sent_total); dropped0=$(counter mlops_gateway_shadow_dropped_total)
-for pair in $(seq 1 "$PAIRS"); do
-  order="off on"; [ $((pair % 2)) -eq 0 ] && order="on off"
-  for setting in $order; do
-    route shadow --version 2 --percent "$([ "$setting" = on ] && echo 100 || echo 0)"
-    load -n "$REQUESTS" --rps "$RPS" --log-file="$work/$setting-$pair.log"
-  done
-done
+# The load for a little longer than the blocks on both sides (requests outside the blocks are not
+# counted). LOAD=loadtest (the default): Poisson arrivals at RATE from the project's load tool, whose
+# --log-file stamps each request with when it was due, so a stall is charged to the block it happened
+# in. LOAD=h2load: h2load --rps, 4 clients at RATE/4 each; lighter on the shared cores, but each
+# client sends its requests in bursts at timer ticks (about 8 at once every 10 ms at 800/s), so its
+# tail measures those bursts queueing. (h2load's timing scripts fell behind at this rate here.)
+seconds=$(python3 -c "print(int(2 * $PAIRS * $BLOCK + 3))")
+if [ "$LOAD" = h2load ]; then
+  load -n $((RATE * seconds)) --rps $((RATE / 4)) --log-file="$work/requests.log" &
+else
+  "$MLOPS" loadtest --target "http://127.0.0.1:$gateway_port" --api-key "$key" --model propensity --rate "$RATE" --arrival poisson \
+    --seed "$SEED" --warmup 0 --duration "${seconds}s" --log-file "$work/requests.log" >"$work/loadtest.txt" 2>&1 &
+fi
+load_pid=$!
+sleep 1
+python3 perf/shadow_blocks.py toggle "$redis_port" propensity "$work/off.json" "$work/on.json" "$PAIRS" "$BLOCK" "$SEED" "$work/blocks.txt" "${watched[@]}"
+wait "$load_pid" || { cat "$work/loadtest.txt" >&2 2>/dev/null; echo "the load run failed" >&2; exit 1; }
 sleep 1.5
-echo "shadow copies during the measured runs: $(( $(counter mlops_gateway_shadow_sent_total) - sent0 )) answered, $(( $(counter mlops_gateway_shadow_dropped_total) - dropped0 )) dropped"
-python3 - "$work" "$PAIRS" <<'EOF'
-import sys
-sys.path.insert(0, "perf")
-from h2load_log import latencies, percentile
-work, pairs = sys.argv[1], int(sys.argv[2])
-result = {}
-for setting in ("off", "on"):
-    lat = latencies(*(f"{work}/{setting}-{p}.log" for p in range(1, pairs + 1)))
-    result[setting] = (percentile(lat, 50), percentile(lat, 99), len(lat))
-    print(f"shadow {setting:>3}: {len(lat)} requests, p50 {result[setting][0]} us, p99 {result[setting][1]} us")
-(off50, off99, _), (on50, on99, _) = result["off"], result["on"]
-print(f"shadow at 100% changes the caller's p50 by {100 * (on50 / off50 - 1):+.1f}% and p99 by {100 * (on99 / off99 - 1):+.1f}%")
-EOF
+echo "shadow copies during the run: $(( $(counter mlops_gateway_shadow_sent_total) - sent0 )) answered, $(( $(counter mlops_gateway_shadow_dropped_total) - dropped0 )) dropped"
+python3 perf/shadow_blocks.py report "$work/blocks.txt" "$work/requests.log" "$GUARD" "$RESAMPLES"

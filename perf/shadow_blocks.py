@@ -1,0 +1,137 @@
+"""Interleaved shadow on/off blocks for perf/shadow-cost.sh.
+
+  python3 perf/shadow_blocks.py toggle REDIS_PORT MODEL OFF_JSON ON_JSON PAIRS BLOCK_S SEED OUT PID...
+      Flips the model's route between two saved versions (HSET + PUBLISH, as `mlops rollout` does,
+      without starting a process per change), one block of BLOCK_S seconds each, the order within each
+      pair of blocks drawn at random (seeded) so that no periodic disturbance favours one setting.
+      Writes one line per block boundary: epoch seconds, setting (off, on, end: back to off), then the CPU ticks
+      (user + system) of each PID.
+
+  python3 perf/shadow_blocks.py report BLOCKS REQUEST_LOG GUARD_S RESAMPLES
+      Assigns each request (`mlops loadtest --log-file`, or h2load's) to the block its start falls in, skipping the first
+      GUARD_S of every block (the route reaching the gateway, the previous block's copies draining),
+      pools every request per setting, and prints p50/p99 per setting, CPU per request per process,
+      and the change with a 95% interval from resampling whole pairs of blocks; then the median over
+      pairs of each pair's own p99 change, which a few stalled blocks cannot decide alone.
+"""
+import bisect
+import os
+import random
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from h2load_log import percentile  # noqa: E402
+
+
+def resp(*args):
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a.encode() if isinstance(a, str) else a
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def cpu_ticks(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime, stime
+
+
+def toggle(port, model, off_json, on_json, pairs, block_s, seed, out, pids):
+    routes = {"off": open(off_json, "rb").read().strip(), "on": open(on_json, "rb").read().strip()}
+    rng = random.Random(seed)
+    order = []
+    for _ in range(pairs):
+        pair = ["off", "on"]
+        rng.shuffle(pair)
+        order += pair
+    sock = socket.create_connection(("127.0.0.1", port))
+    reader = sock.makefile("rb")
+    start = time.time() + 0.2
+    with open(out, "w") as f:
+        for i, setting in enumerate(order + ["end"]):
+            time.sleep(max(0.0, start + i * block_s - time.time()))
+            # After the last block the route goes back to no shadow, so copies are only sent in "on" blocks.
+            sock.sendall(resp("HSET", "mlops:routes", model, routes["on" if setting == "on" else "off"])
+                         + resp("PUBLISH", "mlops:routes:changed", model))
+            reader.readline(), reader.readline()
+            f.write(" ".join([f"{time.time():.6f}", setting] + [str(cpu_ticks(p)) for p in pids]) + "\n")
+            f.flush()
+
+
+def report(blocks_path, log_path, guard_s, resamples):
+    rows = [line.split() for line in open(blocks_path)]
+    starts = [float(r[0]) * 1e6 for r in rows]
+    settings = [r[1] for r in rows]
+    ticks = [[int(x) for x in r[2:]] for r in rows]
+    nblocks = len(rows) - 1
+    per_block = [[] for _ in range(nblocks)]
+    counted = [0] * nblocks
+    for line in open(log_path):
+        parts = line.split("\t")
+        if len(parts) < 3:
+            continue
+        t, status, lat = int(parts[0]), parts[1], int(parts[2])
+        i = bisect.bisect_right(starts, t) - 1
+        if i < 0 or i >= nblocks:
+            continue
+        counted[i] += 1
+        if status not in ("0", "200"):  # gRPC OK (mlops loadtest) or HTTP 200 (h2load)
+            print(f"request due at {t} us failed with status {status}", file=sys.stderr)
+        if t >= starts[i] + guard_s * 1e6:
+            per_block[i].append(lat)
+
+    def pooled(indices):
+        lat = sorted(x for i in indices for x in per_block[i])
+        return percentile(lat, 50), percentile(lat, 99), len(lat)
+
+    by = {s: [i for i in range(nblocks) if settings[i] == s] for s in ("off", "on")}
+    hz = os.sysconf("SC_CLK_TCK")
+    names = ["worker", "gateway", "shadow worker"][: len(ticks[0])]
+    result = {}
+    for s in ("off", "on"):
+        p50, p99, n = pooled(by[s])
+        reqs = sum(counted[i] for i in by[s])
+        cpu = [sum(ticks[i + 1][k] - ticks[i][k] for i in by[s]) / hz / reqs * 1e6 for k in range(len(names))]
+        result[s] = (p50, p99)
+        print(f"shadow {s:>3}: {len(by[s])} blocks, {n} requests measured, p50 {p50} us, p99 {p99} us; CPU per request: "
+              + ", ".join(f"{name} {c:.0f} us" for name, c in zip(names, cpu)))
+    pairs = [(by["off"][k], by["on"][k]) for k in range(min(len(by["off"]), len(by["on"])))]
+    rng = random.Random(1)
+    changes50, changes99 = [], []
+    for _ in range(resamples):
+        pick = [rng.choice(pairs) for _ in pairs]
+        off50, off99, _ = pooled([p[0] for p in pick])
+        on50, on99, _ = pooled([p[1] for p in pick])
+        changes50.append(100 * (on50 / off50 - 1))
+        changes99.append(100 * (on99 / off99 - 1))
+    changes50.sort()
+    changes99.sort()
+    lo, hi = int(0.025 * resamples), min(resamples - 1, int(0.975 * resamples))
+    for name, p, changes in (("p50", 0, changes50), ("p99", 1, changes99)):
+        print(f"shadow at 100% changes the caller's {name} by {100 * (result['on'][p] / result['off'][p] - 1):+.1f}% "
+              f"(95% interval {changes[lo]:+.1f}% to {changes[hi]:+.1f}%, {resamples} resamples of {len(pairs)} pairs of blocks)")
+    # The pooled p99 rests on the slowest 1% of all requests, which a few stalled blocks can supply
+    # alone; the median over pairs of each pair's own p99 change is what a typical second saw.
+    def median(xs):
+        xs = sorted(xs)
+        return (xs[(len(xs) - 1) // 2] + xs[len(xs) // 2]) / 2
+
+    def p99(i):
+        return percentile(sorted(per_block[i]), 99)
+
+    per_pair = [100 * (p99(on) / p99(off) - 1) for off, on in pairs]
+    medians = sorted(median([rng.choice(per_pair) for _ in per_pair]) for _ in range(resamples))
+    print(f"median over pairs of each pair's p99 change: {median(per_pair):+.1f}% (95% interval {medians[lo]:+.1f}% to {medians[hi]:+.1f}%)")
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "toggle":
+        a = sys.argv[2:]
+        toggle(int(a[0]), a[1], a[2], a[3], int(a[4]), float(a[5]), int(a[6]), a[7], [int(p) for p in a[8:]])
+    elif sys.argv[1] == "report":
+        a = sys.argv[2:]
+        report(a[0], a[1], float(a[2]), int(a[3]))
+    else:
+        sys.exit(__doc__)
