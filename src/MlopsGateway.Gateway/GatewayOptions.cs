@@ -61,9 +61,10 @@ public sealed class GatewayOptions
     public TimeSpan ShadowTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// How long a copy may wait for others bound for the same worker, so that they travel in one
-    /// write: at a few hundred copies a second, one wake-up per copy costs the gateway and the
-    /// worker several times the copy's own work. Zero sends each copy at once.
+    /// How long a copy may wait for others bound for the same worker, so that they go out back to
+    /// back: the worker then runs them as one batch and answers them in one flush. At a few hundred
+    /// copies a second, one wake-up per copy cost the worker more than twice the copy's own work.
+    /// Zero sends each copy at once.
     /// </summary>
     public TimeSpan ShadowGatherWindow { get; set; } = TimeSpan.FromMilliseconds(10);
 

@@ -26,7 +26,7 @@ internal static class GatewayCommand
         var maxRequest = new Option<long>("--max-request-bytes") { Description = "Largest request message accepted.", DefaultValueFactory = _ => 64L * 1024 * 1024 };
         var shadowGather = new Option<TimeSpan>("--shadow-gather")
         {
-            Description = "How long a shadow copy may wait for others bound for the same worker, to travel in one write (fewer wake-ups per copy on both sides); 0 sends each at once.",
+            Description = "How long a shadow copy may wait for others bound for the same worker, to go out together: the worker then runs them as one batch and answers them in one flush (less CPU per copy). 0 sends each at once.",
             DefaultValueFactory = _ => TimeSpan.FromMilliseconds(10),
             CustomParser = result =>
             {

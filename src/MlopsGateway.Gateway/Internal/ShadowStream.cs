@@ -14,8 +14,10 @@ namespace MlopsGateway.Gateway.Internal;
 /// frame instead of a request's headers, trailers and stream set-up, in the gateway and in the
 /// worker, and never shares a connection with callers' requests. Answers are matched to copies by
 /// request id. When the call breaks, every copy waiting on it fails and the next copy opens a new call.
-/// Copies queued within a gather window go out together: written back to back with only the last
-/// flushed, so that a few hundred copies a second cost a few hundred wake-ups fewer on both sides.
+/// Copies queued within a gather window go out back to back: one wake-up of the sending loop for all
+/// of them here, and at the worker they arrive together, run as one batch and are answered in one
+/// flush. (Grpc.Net.Client still flushes each message: it does not honour a stream writer's
+/// BufferHint, so each copy is still one socket write here.)
 /// </summary>
 internal sealed class ShadowStream : IDisposable
 {
@@ -23,7 +25,6 @@ internal sealed class ShadowStream : IDisposable
     private static readonly Method<byte[], byte[]> s_streamInfer =
         new(MethodType.DuplexStreaming, "inference.GRPCInferenceService", "ModelStreamInfer", s_bytes, s_bytes);
     private static readonly Metadata s_headers = new() { { GatewayHeaders.ShadowHeader, "1" } };
-    private static readonly WriteOptions s_buffered = new(WriteFlags.BufferHint);
 
     private readonly GrpcChannel _channel;
     // Unbounded here because ShadowDispatcher bounds the copies in flight across all streams and
@@ -125,8 +126,7 @@ internal sealed class ShadowStream : IDisposable
                 {
                     call = Open();
                 }
-                // Claim what is queued for this call first, so that the last write of the batch (the
-                // one that flushes) is known; a copy that expired meanwhile is skipped.
+                // Claim what is queued for this call; a copy that expired meanwhile is skipped.
                 batch.Clear();
                 while (_queue.Reader.TryRead(out var work))
                 {
@@ -139,7 +139,6 @@ internal sealed class ShadowStream : IDisposable
                 {
                     try
                     {
-                        call.Duplex.RequestStream.WriteOptions = i < batch.Count - 1 ? s_buffered : null;
                         await call.Duplex.RequestStream.WriteAsync(batch[i].Message, _stop.Token).ConfigureAwait(false);
                     }
                     catch (RpcException ex)
