@@ -135,11 +135,15 @@ internal sealed class ShadowStream : IDisposable
                         batch.Add(work);
                     }
                 }
-                for (var i = 0; i < batch.Count && !call.Closed; i++)
+                foreach (var work in batch)
                 {
+                    if (call.Closed)
+                    {
+                        break;
+                    }
                     try
                     {
-                        await call.Duplex.RequestStream.WriteAsync(batch[i].Message, _stop.Token).ConfigureAwait(false);
+                        await call.Duplex.RequestStream.WriteAsync(work.Message, _stop.Token).ConfigureAwait(false);
                     }
                     catch (RpcException ex)
                     {
