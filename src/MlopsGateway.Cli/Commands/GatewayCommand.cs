@@ -24,21 +24,20 @@ internal static class GatewayCommand
         };
         var sharedQuotas = new Option<bool>("--shared-quotas") { Description = "Count per-key quotas in Redis, shared by every gateway (one Redis call per limited request)." };
         var maxRequest = new Option<long>("--max-request-bytes") { Description = "Largest request message accepted.", DefaultValueFactory = _ => 64L * 1024 * 1024 };
-        var shadowGather = new Option<TimeSpan>("--shadow-gather")
+        var shadowGather = new Option<string>("--shadow-gather")
         {
             Description = "How long a shadow copy may wait for others bound for the same worker, to go out together: the worker then runs them as one batch and answers them in one flush (less CPU per copy). 0 sends each at once.",
-            DefaultValueFactory = _ => TimeSpan.FromMilliseconds(10),
-            CustomParser = result =>
-            {
-                var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
-                if (DurationText.TryParse(text, out var value))
-                {
-                    return value;
-                }
-                result.AddError($"--shadow-gather '{text}' is not a duration; write e.g. 10ms, 0.");
-                return default;
-            },
+            DefaultValueFactory = _ => "10ms",
+            HelpName = "duration",
         };
+        shadowGather.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string>();
+            if (!DurationText.TryParse(text, out _))
+            {
+                result.AddError($"--shadow-gather '{text}' is not a duration; write e.g. 10ms, 0.");
+            }
+        });
         var redis = ServerOptions.Redis();
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9100);
         var bind = ServerOptions.Bind("0.0.0.0");
@@ -63,7 +62,7 @@ internal static class GatewayCommand
                     o.JwtSigningKey = parse.GetValue(jwtKey) ?? Environment.GetEnvironmentVariable("MLOPS_JWT_SIGNING_KEY");
                     o.SharedQuotas = parse.GetValue(sharedQuotas);
                     o.MaxRequestBodySize = parse.GetValue(maxRequest);
-                    o.ShadowGatherWindow = parse.GetValue(shadowGather);
+                    o.ShadowGatherWindow = DurationText.TryParse(parse.GetValue(shadowGather), out var gather) ? gather : o.ShadowGatherWindow;
                 },
                 ConsoleLogging.For(parse.GetValue(verbose)),
                 ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)));
