@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Threading.Channels;
 using Grpc.Core;
 using Inference;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using MlopsGateway.Worker.Internal;
@@ -25,13 +26,16 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
     private readonly WorkerMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger<InferenceService> _logger;
+    private readonly CancellationToken _stopping;
 
-    public InferenceService(ModelRepository repository, WorkerMetrics metrics, TimeProvider time, ILogger<InferenceService> logger)
+    public InferenceService(
+        ModelRepository repository, WorkerMetrics metrics, TimeProvider time, ILogger<InferenceService> logger, IHostApplicationLifetime lifetime)
     {
         _repository = repository;
         _metrics = metrics;
         _time = time;
         _logger = logger;
+        _stopping = lifetime.ApplicationStopping;
     }
 
     public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
@@ -96,7 +100,9 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
     /// Triton's streaming inference: each request on the stream runs as a ModelInfer would (the same
     /// validation, batching, deadline and metrics), up to <see cref="StreamRequestsInFlight"/> of one
     /// stream at once. Answers are written as they finish, each carrying its request's id; a failed
-    /// request is answered with <c>error_message</c> and the stream goes on.
+    /// request is answered with <c>error_message</c> and the stream goes on. When the worker stops,
+    /// it reads no further requests, answers those it has and ends the call with OK: a gateway's
+    /// long-lived shadow stream must not hold the worker's shutdown for its whole grace period.
     /// </summary>
     public override async Task ModelStreamInfer(IAsyncStreamReader<ModelInferRequest> requestStream,
         IServerStreamWriter<ModelStreamInferResponse> responseStream, ServerCallContext context)
@@ -106,12 +112,20 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
         var writer = WriteAnswersAsync(answers.Reader, responseStream, context.CancellationToken);
         // Not disposed: a request still running when the call is cancelled releases it afterwards.
         var slots = new SemaphoreSlim(StreamRequestsInFlight);
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, _stopping);
         try
         {
-            while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+            try
             {
-                await slots.WaitAsync(context.CancellationToken).ConfigureAwait(false);
-                _ = AnswerAsync(requestStream.Current);
+                while (await requestStream.MoveNext(reading.Token).ConfigureAwait(false))
+                {
+                    await slots.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+                    _ = AnswerAsync(requestStream.Current);
+                }
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            {
+                // The worker is stopping: the requests read so far are still answered below.
             }
             for (var i = 0; i < StreamRequestsInFlight; i++)
             {
