@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway;
 using MlopsGateway.Registry;
@@ -67,14 +69,20 @@ internal static class UpCommand
                 o.ModelRepository = models;
                 o.WatchRepository = settings.Watch;
             }, logging,
-            ServerOptions.Endpoint(bind, settings.WorkerMetricsPort), w => w.AddRedisRegistration(redis.Connection, o =>
+            ServerOptions.Endpoint(bind, settings.WorkerMetricsPort), w =>
             {
-                // The gateway runs in this process: loopback reaches the worker whatever the bind address.
-                if (workerPort != 0)
+                w.AddRedisRegistration(redis.Connection, o =>
                 {
-                    o.AdvertiseAddress = $"http://127.0.0.1:{workerPort}";
-                }
-            }));
+                    // The gateway runs in this process: loopback reaches the worker whatever the bind address.
+                    if (workerPort != 0)
+                    {
+                        o.AdvertiseAddress = $"http://127.0.0.1:{workerPort}";
+                    }
+                });
+                // Ctrl-C stops the worker only once the gateway has stopped (below), not on its own: a
+                // worker gone first leaves the gateway probing a closed port while it stops.
+                w.Services.AddSingleton<IHostLifetime, StoppedByCaller>();
+            });
         await worker.StartAsync(cancellationToken).ConfigureAwait(false);
         var workerAddress = ServerOptions.Reachable(ServerEndpoints.GrpcAddress(worker));
 
@@ -131,5 +139,13 @@ internal static class UpCommand
         await worker.DisposeAsync().ConfigureAwait(false);
         await output.WriteLineAsync("Stopped.").ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>A host lifetime that leaves starting and stopping to whoever holds the host.</summary>
+    private sealed class StoppedByCaller : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
