@@ -76,7 +76,7 @@ key=$("$MLOPS" keys create --redis "$redis" --name shadow-cost | sed -n 's/^Secr
 # One tiny ModelInfer (propensity, one row of five FP32 features, no version), as a gRPC frame.
 python3 perf/propensity-request.py "$work/request.bin"
 url="http://127.0.0.1:$gateway_port/inference.GRPCInferenceService/ModelInfer"
-load() { timeout 300 h2load -c 4 -m 16 -d "$work/request.bin" -H 'content-type: application/grpc' -H 'te: trailers' -H "x-api-key: $key" "$@" "$url" >/dev/null 2>&1; }
+load() { timeout "${LOAD_TIMEOUT:-300}" h2load -c 4 -m 16 -d "$work/request.bin" -H 'content-type: application/grpc' -H 'te: trailers' -H "x-api-key: $key" "$@" "$url" >/dev/null 2>&1; }
 route() { "$MLOPS" rollout "$@" --redis "$redis" --model propensity --by shadow-cost >/dev/null; sleep 0.5; }
 counter() { curl -s "http://127.0.0.1:$metrics_port/metrics" | awk -v name="$1" 'index($0, name "{") == 1 {s += $NF} END {print s + 0}'; }
 
@@ -99,6 +99,7 @@ sent0=$(counter mlops_gateway_shadow_sent_total); dropped0=$(counter mlops_gatew
 # client sends its requests in bursts at timer ticks (about 8 at once every 10 ms at 800/s), so its
 # tail measures those bursts queueing. (h2load's timing scripts fell behind at this rate here.)
 seconds=$(python3 -c "print(int(2 * $PAIRS * $BLOCK + 3))")
+LOAD_TIMEOUT=$((seconds + 120))
 if [ "$LOAD" = h2load ]; then
   load -n $((RATE * seconds)) --rps $((RATE / 4)) --log-file="$work/requests.log" &
 else
@@ -108,7 +109,11 @@ fi
 load_pid=$!
 sleep 1
 python3 perf/shadow_blocks.py toggle "$redis_port" propensity "$work/off.json" "$work/on.json" "$PAIRS" "$BLOCK" "$SEED" "$work/blocks.txt" "${watched[@]}"
-wait "$load_pid" || { cat "$work/loadtest.txt" >&2 2>/dev/null; echo "the load run failed" >&2; exit 1; }
+if ! wait "$load_pid"; then
+  cat "$work/loadtest.txt" >&2 2>/dev/null || true
+  echo "the load run failed (exit code above, or h2load's; ${LOAD_TIMEOUT} s allowed)" >&2
+  exit 1
+fi
 sleep 1.5
 echo "shadow copies during the run: $(( $(counter mlops_gateway_shadow_sent_total) - sent0 )) answered, $(( $(counter mlops_gateway_shadow_dropped_total) - dropped0 )) dropped"
 python3 perf/shadow_blocks.py report "$work/blocks.txt" "$work/requests.log" "$GUARD" "$RESAMPLES"
