@@ -28,17 +28,7 @@ done
 dotnet build src/MlopsGateway.Cli -c Release -nologo -v q >/dev/null
 MLOPS="$PWD/src/MlopsGateway.Cli/bin/Release/net10.0/mlops"
 
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ -z "${KEEP_WORK:-}" ]; then rm -rf "$work"; else echo "kept $work" >&2; fi
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 did not open" >&2; return 1; }
+. perf/processes.sh
 
 redis_port=$(free_port); worker_port=$(free_port); gateway_port=$(free_port); nginx_port=$(free_port); metrics_port=$(free_port)
 redis="127.0.0.1:$redis_port"

@@ -18,6 +18,7 @@ import bisect
 import os
 import random
 import socket
+import statistics
 import sys
 import time
 
@@ -114,16 +115,12 @@ def report(blocks_path, log_path, guard_s, resamples):
               f"(95% interval {changes[lo]:+.1f}% to {changes[hi]:+.1f}%, {resamples} resamples of {len(pairs)} pairs of blocks)")
     # The pooled p99 rests on the slowest 1% of all requests, which a few stalled blocks can supply
     # alone; the median over pairs of each pair's own p99 change is what a typical second saw.
-    def median(xs):
-        xs = sorted(xs)
-        return (xs[(len(xs) - 1) // 2] + xs[len(xs) // 2]) / 2
-
     def p99(i):
         return percentile(sorted(per_block[i]), 99)
 
     per_pair = [100 * (p99(on) / p99(off) - 1) for off, on in pairs]
-    medians = sorted(median([rng.choice(per_pair) for _ in per_pair]) for _ in range(resamples))
-    print(f"median over pairs of each pair's p99 change: {median(per_pair):+.1f}% (95% interval {medians[lo]:+.1f}% to {medians[hi]:+.1f}%)")
+    medians = sorted(statistics.median([rng.choice(per_pair) for _ in per_pair]) for _ in range(resamples))
+    print(f"median over pairs of each pair's p99 change: {statistics.median(per_pair):+.1f}% (95% interval {medians[lo]:+.1f}% to {medians[hi]:+.1f}%)")
 
 
 if __name__ == "__main__":
