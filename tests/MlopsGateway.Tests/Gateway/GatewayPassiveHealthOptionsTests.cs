@@ -8,7 +8,8 @@ namespace MlopsGateway.Tests.Gateway;
 /// <summary>The gateway's passive health settings: validated, and the ones YARP's failure-rate policy reads.</summary>
 public class GatewayPassiveHealthOptionsTests
 {
-    private static ServiceProvider Services(Action<GatewayOptions> configure)
+    /// <summary>The gateway's services as <c>AddMlopsGateway</c> registers them, options not yet validated.</summary>
+    internal static ServiceProvider Services(Action<GatewayOptions> configure)
     {
         var services = new ServiceCollection();
         services.AddLogging();

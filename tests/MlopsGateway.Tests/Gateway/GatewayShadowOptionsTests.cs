@@ -12,14 +12,11 @@ public class GatewayShadowOptionsTests
     [InlineData(2_000, 2_000)]
     public void AddMlopsGateway_GatherWindowNegativeOrNotBelowTimeout_Refused(int gatherMs, int timeoutMs)
     {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddMlopsGateway(o =>
+        using var provider = GatewayPassiveHealthOptionsTests.Services(o =>
         {
             o.ShadowGatherWindow = TimeSpan.FromMilliseconds(gatherMs);
             o.ShadowTimeout = TimeSpan.FromMilliseconds(timeoutMs);
         });
-        using var provider = services.BuildServiceProvider();
 
         var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<GatewayOptions>>().Value);
 
@@ -30,10 +27,7 @@ public class GatewayShadowOptionsTests
     [Fact]
     public void AddMlopsGateway_Defaults_GatherShortAgainstTimeout()
     {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddMlopsGateway(_ => { });
-        using var provider = services.BuildServiceProvider();
+        using var provider = GatewayPassiveHealthOptionsTests.Services(_ => { });
 
         var options = provider.GetRequiredService<IOptions<GatewayOptions>>().Value;
 
