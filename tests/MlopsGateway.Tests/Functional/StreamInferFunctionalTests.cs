@@ -12,7 +12,8 @@ namespace MlopsGateway.Tests.Functional;
 /// <summary>Triton's ModelStreamInfer on a real worker, and the gateway's shadow streams that use it.</summary>
 public sealed class StreamInferFunctionalTests(StackFixture stack) : IClassFixture<StackFixture>
 {
-    private static ModelInferRequest Row(int i, string version = "1")
+    /// <summary>One propensity row carrying <paramref name="i"/> as its request id.</summary>
+    internal static ModelInferRequest Row(int i, string version = "1")
     {
         var request = TestRequests.Propensity("propensity", [[i % 7, 12.5f, i % 3, 14, 4]], version: version);
         request.Id = i.ToString(CultureInfo.InvariantCulture);

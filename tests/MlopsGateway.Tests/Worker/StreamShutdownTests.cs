@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Net;
 using Grpc.Core;
 using Inference;
+using MlopsGateway.Tests.Functional;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
 
@@ -24,9 +24,7 @@ public sealed class StreamShutdownTests
             using var call = client.ModelStreamInfer();
             for (var i = 0; i < 5; i++)
             {
-                var request = TestRequests.Propensity("propensity", [[i, 12.5f, 2, 14, 4]]);
-                request.Id = i.ToString(CultureInfo.InvariantCulture);
-                await call.RequestStream.WriteAsync(request);
+                await call.RequestStream.WriteAsync(StreamInferFunctionalTests.Row(i));
             }
             var ids = new List<string>();
             for (var i = 0; i < 5; i++)
