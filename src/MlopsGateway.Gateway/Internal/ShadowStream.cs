@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Threading.Channels;
 using Google.Protobuf;
 using Grpc.Core;
@@ -14,16 +15,18 @@ namespace MlopsGateway.Gateway.Internal;
 /// frame instead of a request's headers, trailers and stream set-up, in the gateway and in the
 /// worker, and never shares a connection with callers' requests. Answers are matched to copies by
 /// request id. When the call breaks, every copy waiting on it fails and the next copy opens a new call.
-/// Copies queued within a gather window go out back to back: one wake-up of the sending loop for all
-/// of them here, and at the worker they arrive together, run as one batch and are answered in one
-/// flush. (Grpc.Net.Client still flushes each message: it does not honour a stream writer's
-/// BufferHint, so each copy is still one socket write here.)
+/// Copies queued within a gather window go out together: those of one model version that differ only
+/// in their rows as one merged request (<see cref="ShadowBatch"/>), whose answer is split back per
+/// copy; the worker runs it as one batch. When a merged request fails, its copies go again one by
+/// one, so a copy the shadow refuses fails alone, and a version that cannot take merged rows is sent
+/// copies one by one for a while.
 /// </summary>
 internal sealed class ShadowStream : IDisposable
 {
     private static readonly Marshaller<byte[]> s_bytes = Marshallers.Create(static b => b, static b => b);
     private static readonly Method<byte[], byte[]> s_streamInfer =
         new(MethodType.DuplexStreaming, "inference.GRPCInferenceService", "ModelStreamInfer", s_bytes, s_bytes);
+    private static readonly TimeSpan s_unmergeableFor = TimeSpan.FromMinutes(1);
     private static readonly Metadata s_headers = new() { { GatewayHeaders.ShadowHeader, "1" } };
 
     private readonly GrpcChannel _channel;
@@ -33,7 +36,10 @@ internal sealed class ShadowStream : IDisposable
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
     private readonly Action<ShadowWork, ModelStreamInferResponse?, string?> _done;
     private readonly CancellationTokenSource _stop = new();
+    // Merge keys whose merged message failed, and until when (a Stopwatch timestamp) their copies go alone.
+    private readonly ConcurrentDictionary<ByteString, long> _unmergeable = new();
     private readonly TimeSpan _gather;
+    private long _merged;
     private long _lastUsed = Stopwatch.GetTimestamp();
 
     /// <param name="address">The worker, e.g. <c>http://127.0.0.1:5001</c>.</param>
@@ -59,7 +65,7 @@ internal sealed class ShadowStream : IDisposable
     }
 
     /// <summary>Copies queued or sent and not yet answered.</summary>
-    public int Waiting => _pending.Count;
+    public int Waiting => _pending.Values.Sum(p => p.Works.Length);
 
     /// <summary>When a copy was last queued here (a <see cref="Stopwatch"/> timestamp).</summary>
     public long LastUsed => Interlocked.Read(ref _lastUsed);
@@ -70,11 +76,7 @@ internal sealed class ShadowStream : IDisposable
         var now = Stopwatch.GetTimestamp();
         Interlocked.Exchange(ref _lastUsed, now);
         // Waiting from now, not from when it is sent, so a copy stuck behind a stalled send expires too.
-        _pending[work.Id] = new Pending(work, now, null);
-        if (!_queue.Writer.TryWrite(work) && _pending.TryRemove(work.Id, out _))
-        {
-            _done(work, null, "the gateway is stopping");
-        }
+        Queue(work, now);
     }
 
     /// <summary>
@@ -89,7 +91,7 @@ internal sealed class ShadowStream : IDisposable
         {
             if (pending.At < queuedBefore && _pending.TryRemove(id, out var expired))
             {
-                _done(expired.Work, null, reason);
+                Fail(expired, reason);
                 if (expired.Call is { } call)
                 {
                     (stalled ??= []).Add(call);
@@ -110,10 +112,20 @@ internal sealed class ShadowStream : IDisposable
         Expire(long.MaxValue, "the gateway is stopping");
     }
 
+    private void Queue(ShadowWork work, long at)
+    {
+        _pending[work.Id] = new Pending([work], at, null, null, null);
+        if (!_queue.Writer.TryWrite(work) && _pending.TryRemove(work.Id, out _))
+        {
+            _done(work, null, "the gateway is stopping");
+        }
+    }
+
     private async Task SendAsync()
     {
         Call? call = null;
-        var batch = new List<ShadowWork>();
+        var claimed = new List<Pending>();
+        var messages = new List<(string Id, byte[] Message)>();
         try
         {
             while (await _queue.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
@@ -126,16 +138,22 @@ internal sealed class ShadowStream : IDisposable
                 {
                     call = Open();
                 }
-                // Claim what is queued for this call; a copy that expired meanwhile is skipped.
-                batch.Clear();
+                // Claim what is queued; a copy that expired meanwhile is no longer pending and is skipped.
+                claimed.Clear();
                 while (_queue.Reader.TryRead(out var work))
                 {
-                    if (_pending.TryGetValue(work.Id, out var queued) && _pending.TryUpdate(work.Id, queued with { Call = call }, queued))
+                    if (_pending.TryRemove(work.Id, out var queued))
                     {
-                        batch.Add(work);
+                        claimed.Add(queued);
                     }
                 }
-                foreach (var work in batch)
+                messages.Clear();
+                foreach (var (id, pending, message) in Messages(claimed, call))
+                {
+                    _pending[id] = pending;
+                    messages.Add((id, message));
+                }
+                foreach (var (_, message) in messages)
                 {
                     if (call.Closed)
                     {
@@ -143,7 +161,7 @@ internal sealed class ShadowStream : IDisposable
                     }
                     try
                     {
-                        await call.Duplex.RequestStream.WriteAsync(work.Message, _stop.Token).ConfigureAwait(false);
+                        await call.Duplex.RequestStream.WriteAsync(message, _stop.Token).ConfigureAwait(false);
                     }
                     catch (RpcException ex)
                     {
@@ -158,12 +176,12 @@ internal sealed class ShadowStream : IDisposable
                 }
                 if (call.Closed)
                 {
-                    // The call closed while this batch was being sent: its receiver may have failed the others already.
-                    foreach (var work in batch)
+                    // The call closed while these were being sent: its receiver may have failed the others already.
+                    foreach (var (id, _) in messages)
                     {
-                        if (_pending.TryRemove(work.Id, out var late))
+                        if (_pending.TryRemove(id, out var late))
                         {
-                            _done(late.Work, null, call.Reason);
+                            Fail(late, call.Reason);
                         }
                     }
                 }
@@ -177,6 +195,72 @@ internal sealed class ShadowStream : IDisposable
             if (call is not null)
             {
                 Close(call, "the gateway is stopping");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The messages for claimed copies: copies of one model version that differ only in their rows
+    /// merged, up to <see cref="ShadowBatch.MaxRows"/> rows a message; the rest as they came.
+    /// </summary>
+    private IEnumerable<(string Id, Pending Pending, byte[] Message)> Messages(List<Pending> claimed, Call call)
+    {
+        Dictionary<ByteString, List<(Pending Pending, ModelInferRequest Request, long Rows)>>? groups = null;
+        foreach (var pending in claimed)
+        {
+            var work = pending.Works[0];
+            ModelInferRequest? request = null;
+            ByteString? key = null;
+            long rows = 0;
+            if (!work.Alone && claimed.Count > 1)
+            {
+                try
+                {
+                    request = ModelInferRequest.Parser.ParseFrom(work.Message);
+                    key = ShadowBatch.MergeKey(request, out rows);
+                }
+                catch (InvalidProtocolBufferException)
+                {
+                    // Sent alone: the worker names what is wrong with it.
+                }
+            }
+            if (key is null || rows > ShadowBatch.MaxRows
+                || (_unmergeable.TryGetValue(key, out var until) && Stopwatch.GetTimestamp() < until))
+            {
+                yield return (work.Id, pending with { Call = call }, work.Message);
+                continue;
+            }
+            groups ??= new Dictionary<ByteString, List<(Pending, ModelInferRequest, long)>>();
+            if (!groups.TryGetValue(key, out var group))
+            {
+                groups[key] = group = [];
+            }
+            group.Add((pending, request!, rows));
+        }
+        foreach (var (key, group) in groups ?? [])
+        {
+            for (var start = 0; start < group.Count;)
+            {
+                var end = start;
+                long rows = 0;
+                while (end < group.Count && rows + group[end].Rows <= ShadowBatch.MaxRows)
+                {
+                    rows += group[end++].Rows;
+                }
+                if (end - start == 1)
+                {
+                    var work = group[start].Pending.Works[0];
+                    yield return (work.Id, group[start].Pending with { Call = call }, work.Message);
+                }
+                else
+                {
+                    var part = group.GetRange(start, end - start);
+                    var id = "mlops-shadow-batch-" + (++_merged).ToString(CultureInfo.InvariantCulture);
+                    var pending = new Pending(
+                        [.. part.Select(p => p.Pending.Works[0])], part.Min(p => p.Pending.At), call, [.. part.Select(p => p.Rows)], key);
+                    yield return (id, pending, ShadowBatch.Merge([.. part.Select(p => p.Request)], id).ToByteArray());
+                }
+                start = end;
             }
         }
     }
@@ -200,7 +284,7 @@ internal sealed class ShadowStream : IDisposable
                 // An answer for an id no longer waiting came after its copy expired: nothing to record.
                 if (_pending.TryRemove(answer.InferResponse?.Id ?? "", out var pending))
                 {
-                    _done(pending.Work, answer, null);
+                    Answer(pending, answer);
                 }
             }
         }
@@ -210,6 +294,40 @@ internal sealed class ShadowStream : IDisposable
             reason = Reason(ex);
         }
         Close(call, reason);
+    }
+
+    private void Answer(Pending pending, ModelStreamInferResponse answer)
+    {
+        if (pending.Rows is null)
+        {
+            _done(pending.Works[0], answer, null);
+            return;
+        }
+        if (answer.ErrorMessage.Length == 0 && ShadowBatch.TrySplit(answer.InferResponse, pending.Rows, out var parts))
+        {
+            for (var i = 0; i < parts.Length; i++)
+            {
+                parts[i].Id = pending.Works[i].Id;
+                _done(pending.Works[i], new ModelStreamInferResponse { InferResponse = parts[i] }, null);
+            }
+            return;
+        }
+        // The version refused the merged rows (say, a fixed batch of one) or did not answer row by
+        // row, or one copy spoiled the rest: each copy goes again alone, so each gets its own answer,
+        // and copies like these are not merged for a while.
+        _unmergeable[pending.Key!] = Stopwatch.GetTimestamp() + (long)(s_unmergeableFor.TotalSeconds * Stopwatch.Frequency);
+        foreach (var work in pending.Works)
+        {
+            Queue(work with { Alone = true }, pending.At);
+        }
+    }
+
+    private void Fail(Pending pending, string reason)
+    {
+        foreach (var work in pending.Works)
+        {
+            _done(work, null, reason);
+        }
     }
 
     /// <summary>Marks the call closed and fails every copy still waiting on it.</summary>
@@ -229,7 +347,7 @@ internal sealed class ShadowStream : IDisposable
         {
             if (pending.Call == call && _pending.TryRemove(id, out var failed))
             {
-                _done(failed.Work, null, reason);
+                Fail(failed, reason);
             }
         }
     }
@@ -249,6 +367,9 @@ internal sealed class ShadowStream : IDisposable
         public string Reason { get; set; } = "";
     }
 
-    /// <summary>A copy waiting for its answer; <see cref="Call"/> is null until it is sent.</summary>
-    private sealed record Pending(ShadowWork Work, long At, Call? Call);
+    /// <summary>
+    /// A message waiting for its answer: one copy, or copies merged (with the rows of each and what
+    /// they share). <see cref="Call"/> is null until it is sent; <see cref="At"/> is when its first copy was queued.
+    /// </summary>
+    private sealed record Pending(ShadowWork[] Works, long At, Call? Call, long[]? Rows, ByteString? Key);
 }

@@ -7,4 +7,8 @@ namespace MlopsGateway.Gateway.Internal;
 /// <param name="Id">The request id the copy carries, unique in this gateway, to match the shadow's answer.</param>
 /// <param name="Message">The ModelInferRequest message (no gRPC frame header), naming <paramref name="Shadow"/> and carrying <paramref name="Id"/>.</param>
 /// <param name="PrimaryAnswer">The primary's gRPC response body (frame header included).</param>
-internal sealed record ShadowWork(string Model, string Primary, string Shadow, string Id, byte[] Message, ReadOnlyMemory<byte> PrimaryAnswer);
+internal sealed record ShadowWork(string Model, string Primary, string Shadow, string Id, byte[] Message, ReadOnlyMemory<byte> PrimaryAnswer)
+{
+    /// <summary>Sent as its own message, never merged with others: set when a merged message it was in failed.</summary>
+    public bool Alone { get; init; }
+}

@@ -140,7 +140,8 @@ public sealed class StreamInferFunctionalTests(StackFixture stack) : IClassFixtu
         Assert.Equal(0, stream.Waiting);
     }
 
-    private static ShadowWork Work(ModelInferRequest request, string id)
+    /// <summary>A shadow copy of <paramref name="request"/> carrying <paramref name="id"/>.</summary>
+    internal static ShadowWork Work(ModelInferRequest request, string id)
     {
         request.Id = id;
         return new ShadowWork(request.ModelName, "1", request.ModelVersion, id, request.ToByteArray(), ReadOnlyMemory<byte>.Empty);

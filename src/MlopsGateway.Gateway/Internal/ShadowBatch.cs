@@ -1,0 +1,199 @@
+using System.Buffers.Binary;
+using Google.Protobuf;
+using Google.Protobuf.Collections;
+using Inference;
+using MlopsGateway.Contracts;
+
+namespace MlopsGateway.Gateway.Internal;
+
+/// <summary>
+/// Merges shadow copies that differ only in their rows into one ModelInferRequest (the rows of each
+/// input concatenated along the first dimension), and splits the worker's answer back into one
+/// answer per copy. A window of copies then costs the gateway and the worker one message each way
+/// instead of one per copy: per message, not per row, is where a tiny model's copy spends its CPU.
+/// </summary>
+internal static class ShadowBatch
+{
+    /// <summary>Most rows merged into one message; the worker's default largest batch.</summary>
+    public const int MaxRows = 32;
+
+    /// <summary>
+    /// What copies must share to be merged: the request with its id, its contents and its inputs'
+    /// first dimension left out. Null when the request cannot be merged: no inputs, an input without
+    /// a first dimension, inputs that disagree on it, or contents neither all raw nor all typed.
+    /// </summary>
+    public static ByteString? MergeKey(ModelInferRequest request, out long rows)
+    {
+        rows = 0;
+        var raw = request.RawInputContents.Count;
+        if (request.Inputs.Count == 0 || (raw != 0 && raw != request.Inputs.Count))
+        {
+            return null;
+        }
+        var key = request.Clone();
+        key.Id = "";
+        for (var i = 0; i < raw; i++)
+        {
+            // Emptied, not removed: raw copies must not share a key with typed ones.
+            key.RawInputContents[i] = ByteString.Empty;
+        }
+        foreach (var input in key.Inputs)
+        {
+            if (input.Shape.Count == 0 || input.Shape[0] < 1 || (rows != 0 && input.Shape[0] != rows) || (raw == 0) == (input.Contents is null))
+            {
+                return null;
+            }
+            rows = input.Shape[0];
+            input.Shape[0] = 0;
+            input.Contents = null;
+        }
+        return key.ToByteString();
+    }
+
+    /// <summary>One request carrying every part's rows in order, with <paramref name="id"/> as its id.</summary>
+    public static ModelInferRequest Merge(IReadOnlyList<ModelInferRequest> parts, string id)
+    {
+        var merged = parts[0].Clone();
+        merged.Id = id;
+        for (var i = 0; i < merged.Inputs.Count; i++)
+        {
+            var input = merged.Inputs[i];
+            for (var p = 1; p < parts.Count; p++)
+            {
+                input.Shape[0] += parts[p].Inputs[i].Shape[0];
+                // Protobuf merges repeated fields by appending: the typed contents of each part, in order.
+                input.Contents?.MergeFrom(parts[p].Inputs[i].Contents);
+            }
+            if (merged.RawInputContents.Count > 0)
+            {
+                var bytes = new byte[parts.Sum(p => p.RawInputContents[i].Length)];
+                var at = 0;
+                foreach (var part in parts)
+                {
+                    part.RawInputContents[i].Span.CopyTo(bytes.AsSpan(at));
+                    at += part.RawInputContents[i].Length;
+                }
+                merged.RawInputContents[i] = UnsafeByteOperations.UnsafeWrap(bytes);
+            }
+        }
+        return merged;
+    }
+
+    /// <summary>
+    /// Splits the answer to a merged request into one answer per part, by <paramref name="rows"/>.
+    /// False when an output cannot be split by rows (its first dimension is not the merged rows, or
+    /// its contents do not match its shape): the model does not answer row by row.
+    /// </summary>
+    public static bool TrySplit(ModelInferResponse merged, IReadOnlyList<long> rows, out ModelInferResponse[] parts)
+    {
+        var total = rows.Sum();
+        parts = new ModelInferResponse[rows.Count];
+        for (var p = 0; p < parts.Length; p++)
+        {
+            parts[p] = new ModelInferResponse { ModelName = merged.ModelName, ModelVersion = merged.ModelVersion };
+        }
+        var raw = merged.RawOutputContents.Count > 0;
+        if (raw && merged.RawOutputContents.Count != merged.Outputs.Count)
+        {
+            return false;
+        }
+        for (var o = 0; o < merged.Outputs.Count; o++)
+        {
+            var output = merged.Outputs[o];
+            if (output.Shape.Count == 0 || output.Shape[0] != total)
+            {
+                return false;
+            }
+            long perRow = 1;
+            for (var d = 1; d < output.Shape.Count; d++)
+            {
+                perRow *= output.Shape[d];
+            }
+            var bounds = raw ? RawBounds(output.Datatype, merged.RawOutputContents[o].Span, rows, perRow) : null;
+            if (raw && bounds is null)
+            {
+                return false;
+            }
+            long row = 0;
+            for (var p = 0; p < parts.Length; p++)
+            {
+                var tensor = new ModelInferResponse.Types.InferOutputTensor { Name = output.Name, Datatype = output.Datatype };
+                tensor.Shape.Add(rows[p]);
+                tensor.Shape.Add(output.Shape.Skip(1));
+                tensor.Parameters.Add(output.Parameters);
+                if (raw)
+                {
+                    parts[p].RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(merged.RawOutputContents[o].Memory[bounds![p]..bounds[p + 1]]));
+                }
+                else if (output.Contents is { } contents)
+                {
+                    tensor.Contents = new InferTensorContents();
+                    if (!SliceAll(contents, tensor.Contents, (int)(row * perRow), (int)(rows[p] * perRow), (int)(total * perRow)))
+                    {
+                        return false;
+                    }
+                }
+                parts[p].Outputs.Add(tensor);
+                row += rows[p];
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Byte offsets where each part's rows start in a raw output, and its end; null when the bytes do not fit the shape.</summary>
+    private static int[]? RawBounds(string datatype, ReadOnlySpan<byte> bytes, IReadOnlyList<long> rows, long perRow)
+    {
+        var bounds = new int[rows.Count + 1];
+        var size = OutputValues.ElementSize(datatype);
+        var at = 0L;
+        for (var p = 0; p < rows.Count; p++)
+        {
+            bounds[p] = (int)at;
+            var elements = rows[p] * perRow;
+            if (size > 0)
+            {
+                at += elements * size;
+                continue;
+            }
+            // BYTES: each element is a 4-byte little-endian length and then that many bytes.
+            for (var e = 0; e < elements; e++)
+            {
+                if (at + 4 > bytes.Length)
+                {
+                    return null;
+                }
+                at += 4 + BinaryPrimitives.ReadUInt32LittleEndian(bytes[(int)at..]);
+            }
+        }
+        bounds[^1] = (int)at;
+        return at == bytes.Length ? bounds : null;
+    }
+
+    private static bool SliceAll(InferTensorContents from, InferTensorContents to, int start, int count, int total) =>
+        Slice(from.BoolContents, to.BoolContents, start, count, total)
+        && Slice(from.IntContents, to.IntContents, start, count, total)
+        && Slice(from.Int64Contents, to.Int64Contents, start, count, total)
+        && Slice(from.UintContents, to.UintContents, start, count, total)
+        && Slice(from.Uint64Contents, to.Uint64Contents, start, count, total)
+        && Slice(from.Fp32Contents, to.Fp32Contents, start, count, total)
+        && Slice(from.Fp64Contents, to.Fp64Contents, start, count, total)
+        && Slice(from.BytesContents, to.BytesContents, start, count, total);
+
+    /// <summary>Copies one part's values of a typed field; an empty field is left empty, one of the wrong length fails.</summary>
+    private static bool Slice<T>(RepeatedField<T> from, RepeatedField<T> to, int start, int count, int total)
+    {
+        if (from.Count == 0)
+        {
+            return true;
+        }
+        if (from.Count != total)
+        {
+            return false;
+        }
+        for (var i = start; i < start + count; i++)
+        {
+            to.Add(from[i]);
+        }
+        return true;
+    }
+}
