@@ -15,6 +15,7 @@
 #   PAIRS=60 BLOCK=1 GUARD=0.1 RATE=800 SEED=1 bash perf/shadow-cost.sh   # the defaults
 #   GATEWAY_ARGS="--shadow-gather 0" bash perf/shadow-cost.sh   # extra options for the gateway
 #   KEEP_WORK=1 bash perf/shadow-cost.sh                   # keep the logs (requests.log, blocks.txt)
+#   AA=1 bash perf/shadow-cost.sh                          # A/A: both settings shadow 0%, to see the method's noise
 #
 # Needs: the .NET SDK, redis-server (with redis-cli), h2load (nghttp2-client, for the warm-up), python3, curl.
 set -euo pipefail
@@ -72,6 +73,7 @@ load() { timeout "${LOAD_TIMEOUT:-300}" h2load -c 4 -m 16 -d "$work/request.bin"
 route() { "$MLOPS" rollout "$@" --redis "$redis" --model propensity --by shadow-cost >/dev/null; sleep 0.5; }
 counter() { curl -s "http://127.0.0.1:$metrics_port/metrics" | awk -v name="$1" 'index($0, name "{") == 1 {s += $NF} END {print s + 0}'; }
 
+[ "${AA:-0}" = 1 ] && echo "A/A run: the blocks marked 'on' below also have shadow at 0%"
 echo "shadow version on the $SHADOW_WORKER worker$([ "$SHADOW_WORKER" = own ] && echo " (nice $SHADOW_NICE)")${GATEWAY_ARGS:+, gateway $GATEWAY_ARGS}; $PAIRS pairs of ${BLOCK} s blocks, $RATE requests/s from $LOAD"
 sleep 2
 # Warm-up: the primary path at full speed, then the shadow path at the measured rate.
@@ -80,6 +82,8 @@ load -n "$WARMUP"
 redis-cli -p "$redis_port" --raw HGET mlops:routes propensity >"$work/off.json"
 route shadow --version 2 --percent 100
 redis-cli -p "$redis_port" --raw HGET mlops:routes propensity >"$work/on.json"
+# A/A: the "on" blocks get the same route as the "off" ones; any change reported is the method's noise.
+[ "${AA:-0}" = 1 ] && cp "$work/off.json" "$work/on.json"
 load -n 8000 --rps $((RATE / 4))
 route shadow --version 2 --percent 0
 sleep 3

@@ -61,12 +61,13 @@ public sealed class GatewayOptions
     public TimeSpan ShadowTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// How long a copy may wait for others bound for the same worker, so that they go out back to
-    /// back: the worker then runs them as one batch and answers them in one flush. At a few hundred
-    /// copies a second, one wake-up per copy cost the worker more than twice the copy's own work.
-    /// Zero sends each copy at once.
+    /// How long a copy may wait for others bound for the same worker, so that they go out together
+    /// (merged into one request where they differ only in their rows): the worker then runs them as
+    /// one batch and answers them in one message. The window ends early once a full message's worth
+    /// (32 rows) is waiting. At a few hundred copies a second, a message per copy cost the worker
+    /// several times the copy's own work. Zero sends each copy at once. Callers never wait for it.
     /// </summary>
-    public TimeSpan ShadowGatherWindow { get; set; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan ShadowGatherWindow { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
     /// Count per-key quotas in Redis, shared by every gateway (one Redis round trip per limited

@@ -40,13 +40,20 @@ internal sealed class ShadowStream : IDisposable
     private readonly ConcurrentDictionary<ByteString, long> _unmergeable = new();
     private readonly TimeSpan _gather;
     private long _merged;
+    // Completed when the queue holds a full message's worth of copies during a gather window.
+    private TaskCompletionSource? _windowFull;
+    // Copies in the queue (the single-reader channel cannot count them).
+    private int _queued;
     private long _lastUsed = Stopwatch.GetTimestamp();
 
     /// <param name="address">The worker, e.g. <c>http://127.0.0.1:5001</c>.</param>
     /// <param name="done">
     /// Called exactly once per copy: with the worker's answer, or with null and why there is none.
     /// </param>
-    /// <param name="gather">How long the first copy queued waits for others to go out with it; zero sends at once.</param>
+    /// <param name="gather">
+    /// How long the first copy queued waits for others to go out with it, less once <see cref="ShadowBatch.MaxRows"/>
+    /// copies are queued; zero sends at once.
+    /// </param>
     public ShadowStream(string address, Action<ShadowWork, ModelStreamInferResponse?, string?> done, TimeSpan gather = default)
     {
         _done = done;
@@ -119,6 +126,30 @@ internal sealed class ShadowStream : IDisposable
         {
             _done(work, null, "the gateway is stopping");
         }
+        else if (Interlocked.Increment(ref _queued) >= ShadowBatch.MaxRows)
+        {
+            // A full message's worth is waiting: the window ends now rather than hold copies longer.
+            Volatile.Read(ref _windowFull)?.TrySetResult();
+        }
+    }
+
+    /// <summary>Waits out the gather window, or less once a full message's worth of copies is queued.</summary>
+    private async Task GatherAsync()
+    {
+        var full = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _windowFull, full);
+        if (Volatile.Read(ref _queued) >= ShadowBatch.MaxRows)
+        {
+            return;
+        }
+        using var window = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        var elapsed = Task.Delay(_gather, window.Token);
+        if (await Task.WhenAny(elapsed, full.Task).ConfigureAwait(false) == full.Task)
+        {
+            // Frees the window's timer now rather than when it would have fired.
+            window.Cancel();
+        }
+        _stop.Token.ThrowIfCancellationRequested();
     }
 
     private async Task SendAsync()
@@ -132,7 +163,7 @@ internal sealed class ShadowStream : IDisposable
             {
                 if (_gather > TimeSpan.Zero)
                 {
-                    await Task.Delay(_gather, _stop.Token).ConfigureAwait(false);
+                    await GatherAsync().ConfigureAwait(false);
                 }
                 if (call is null || call.Closed)
                 {
@@ -142,6 +173,7 @@ internal sealed class ShadowStream : IDisposable
                 claimed.Clear();
                 while (_queue.Reader.TryRead(out var work))
                 {
+                    Interlocked.Decrement(ref _queued);
                     if (_pending.TryRemove(work.Id, out var queued))
                     {
                         claimed.Add(queued);

@@ -21,6 +21,6 @@ public class GatewayCommandTests
 
         Assert.Equal(0, exit);
         Assert.Contains("--shadow-gather <duration>", output);
-        Assert.Contains("[default: 10ms]", output);
+        Assert.Contains("[default: 50ms]", output);
     }
 }

@@ -93,6 +93,28 @@ public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ShadowStream_FullMessageQueued_SentBeforeTheWindowEnds()
+    {
+        // A window far longer than the test: only a full message's worth of copies can end it.
+        var (outcomes, stream) = Collect(TimeSpan.FromMinutes(5));
+        using (stream)
+        {
+            for (var i = 0; i < ShadowBatch.MaxRows - 1; i++)
+            {
+                stream.Enqueue(StreamInferFunctionalTests.Work(StreamInferFunctionalTests.Row(i, version: "2"), $"copy-{i}"));
+            }
+            await Task.Delay(300);
+            Assert.Empty(outcomes);
+
+            stream.Enqueue(StreamInferFunctionalTests.Work(StreamInferFunctionalTests.Row(99, version: "2"), "copy-last"));
+            await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == ShadowBatch.MaxRows));
+        }
+
+        Assert.All(outcomes.Values, o => Assert.Equal("", o.Answer!.ErrorMessage));
+        Assert.Equal([(double)ShadowBatch.MaxRows], _metrics.Values("mlops.worker.batch.size", ("model", "propensity"), ("version", "2")));
+    }
+
+    [Fact]
     public async Task ShadowStream_VersionTakingOneRowPerRun_MergeRefusedOnceThenEveryCopyAnsweredAlone()
     {
         var (outcomes, stream) = Collect(TimeSpan.FromMilliseconds(50));

@@ -31,7 +31,7 @@ public class GatewayShadowOptionsTests
 
         var options = provider.GetRequiredService<IOptions<GatewayOptions>>().Value;
 
-        Assert.Equal(TimeSpan.FromMilliseconds(10), options.ShadowGatherWindow);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), options.ShadowGatherWindow);
         Assert.True(options.ShadowGatherWindow * 100 <= options.ShadowTimeout);
     }
 }
