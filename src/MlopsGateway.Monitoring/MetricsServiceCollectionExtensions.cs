@@ -14,11 +14,16 @@ public static class MetricsServiceCollectionExtensions
     /// <summary>Path of the plain HTTP health endpoint (for probes that do not speak gRPC health).</summary>
     public const string HealthPath = "/healthz";
 
-    /// <summary>Collects <paramref name="meterNames"/> for Prometheus.</summary>
+    /// <summary>The runtime's own meter (.NET 9 and later): garbage collections and their pauses, thread pool, locks.</summary>
+    public const string RuntimeMeterName = "System.Runtime";
+
+    /// <summary>Collects <paramref name="meterNames"/>, and the runtime's meter, for Prometheus.</summary>
     public static IServiceCollection AddMlopsMetrics(this IServiceCollection services, params string[] meterNames)
     {
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(meterNames)
+            // A tail that grows with no more CPU is often collections pausing the process: their count and pause time show it.
+            .AddMeter(RuntimeMeterName)
             .AddPrometheusExporter(prometheus =>
             {
                 // No cache: load tools diff two scrapes taken moments apart, and a cached page would hide the change.

@@ -282,8 +282,10 @@ public sealed class GatewayFunctionalTests(StackFixture stack) : IClassFixture<S
         await Gateway.ModelMetadataAsync(new ModelMetadataRequest { Name = "propensity" }, StackFixture.WithKey("mlk_wrong-key-for-metrics"))
             .ResponseAsync.ContinueWith(_ => { }, TaskScheduler.Default);
 
+        GC.Collect();
         var gateway = await http.GetAsync(stack.GatewayMetricsAddress + "/metrics");
         var worker = await http.GetAsync(stack.WorkerMetricsAddress + "/healthz");
+        var workerPage = await http.GetStringAsync(stack.WorkerMetricsAddress + "/metrics");
 
         Assert.Equal(System.Net.HttpStatusCode.OK, gateway.StatusCode);
         Assert.StartsWith("text/plain", gateway.Content.Headers.ContentType?.MediaType);
@@ -291,6 +293,9 @@ public sealed class GatewayFunctionalTests(StackFixture stack) : IClassFixture<S
         // in this process come and go (see MetricsRecorder).
         Assert.Single(recorder.Values("mlops.gateway.auth.failures", ("status", "Unauthenticated")));
         Assert.Equal("Healthy", await worker.Content.ReadAsStringAsync());
+        // The runtime's meter is never disposed, so its series are on every page: collections by generation, and their pauses.
+        Assert.Contains("dotnet_gc_collections_total{", await gateway.Content.ReadAsStringAsync());
+        Assert.Contains("dotnet_gc_pause_time_seconds_total", workerPage);
     }
 
     [Fact]
