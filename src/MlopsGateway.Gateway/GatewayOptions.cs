@@ -63,8 +63,8 @@ public sealed class GatewayOptions
     /// <summary>
     /// How long a copy may wait for others bound for the same worker, so that they go out together
     /// (merged into one request where they differ only in their rows): the worker then runs them as
-    /// one batch and answers them in one message. The window ends early once a full message's worth
-    /// (32 rows) is waiting. At a few hundred copies a second, a message per copy cost the worker
+    /// one batch and answers them in one message. The window ends early once 32 copies wait (a full
+    /// message of one-row copies). At a few hundred copies a second, a message per copy cost the worker
     /// several times the copy's own work. Zero sends each copy at once. Callers never wait for it.
     /// </summary>
     public TimeSpan ShadowGatherWindow { get; set; } = TimeSpan.FromMilliseconds(50);

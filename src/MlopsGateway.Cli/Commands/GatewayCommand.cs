@@ -26,7 +26,7 @@ internal static class GatewayCommand
         var maxRequest = new Option<long>("--max-request-bytes") { Description = "Largest request message accepted.", DefaultValueFactory = _ => 64L * 1024 * 1024 };
         var shadowGather = new Option<string>("--shadow-gather")
         {
-            Description = "How long a shadow copy may wait for others bound for the same worker, to go out together as one request (less CPU per copy in the gateway and the worker); a window ends early once 32 rows wait. Callers never wait for it. 0 sends each at once.",
+            Description = "How long a shadow copy may wait for others bound for the same worker, to go out together as one request (less CPU per copy in the gateway and the worker); a window ends early once 32 copies wait. Callers never wait for it. 0 sends each at once.",
             DefaultValueFactory = _ => "50ms",
             HelpName = "duration",
         };

@@ -18,6 +18,12 @@ internal static class ShadowBatch
     public const int MaxRows = 32;
 
     /// <summary>
+    /// Most bytes of copies merged into one message (a copy larger than this goes alone): the
+    /// gateway's default largest shadow copy, far under a worker's default receive limit (64 MiB).
+    /// </summary>
+    public const int MaxBytes = 4 * 1024 * 1024;
+
+    /// <summary>
     /// What copies must share to be merged: the request with its id, its contents and its inputs'
     /// first dimension left out. Null when the request cannot be merged: no inputs, an input without
     /// a first dimension, inputs that disagree on it, or contents neither all raw nor all typed.

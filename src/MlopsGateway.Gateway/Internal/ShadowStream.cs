@@ -52,7 +52,7 @@ internal sealed class ShadowStream : IDisposable
     /// </param>
     /// <param name="gather">
     /// How long the first copy queued waits for others to go out with it, less once <see cref="ShadowBatch.MaxRows"/>
-    /// copies are queued; zero sends at once.
+    /// copies are queued (a full message of one-row copies); zero sends at once.
     /// </param>
     public ShadowStream(string address, Action<ShadowWork, ModelStreamInferResponse?, string?> done, TimeSpan gather = default)
     {
@@ -122,13 +122,17 @@ internal sealed class ShadowStream : IDisposable
     private void Queue(ShadowWork work, long at)
     {
         _pending[work.Id] = new Pending([work], at, null, null, null);
-        if (!_queue.Writer.TryWrite(work) && _pending.TryRemove(work.Id, out _))
+        if (!_queue.Writer.TryWrite(work))
         {
-            _done(work, null, "the gateway is stopping");
+            if (_pending.TryRemove(work.Id, out _))
+            {
+                _done(work, null, "the gateway is stopping");
+            }
+            return;
         }
-        else if (Interlocked.Increment(ref _queued) >= ShadowBatch.MaxRows)
+        if (Interlocked.Increment(ref _queued) >= ShadowBatch.MaxRows)
         {
-            // A full message's worth is waiting: the window ends now rather than hold copies longer.
+            // A full message's worth of one-row copies is waiting: the window ends now rather than hold them longer.
             Volatile.Read(ref _windowFull)?.TrySetResult();
         }
     }
@@ -233,7 +237,7 @@ internal sealed class ShadowStream : IDisposable
 
     /// <summary>
     /// The messages for claimed copies: copies of one model version that differ only in their rows
-    /// merged, up to <see cref="ShadowBatch.MaxRows"/> rows a message; the rest as they came.
+    /// merged, up to <see cref="ShadowBatch.MaxRows"/> rows and <see cref="ShadowBatch.MaxBytes"/> a message; the rest as they came.
     /// </summary>
     private IEnumerable<(string Id, Pending Pending, byte[] Message)> Messages(List<Pending> claimed, Call call)
     {
@@ -275,8 +279,11 @@ internal sealed class ShadowStream : IDisposable
             {
                 var end = start;
                 long rows = 0;
-                while (end < group.Count && rows + group[end].Rows <= ShadowBatch.MaxRows)
+                long bytes = 0;
+                while (end < group.Count && rows + group[end].Rows <= ShadowBatch.MaxRows
+                    && (end == start || bytes + group[end].Pending.Works[0].Message.Length <= ShadowBatch.MaxBytes))
                 {
+                    bytes += group[end].Pending.Works[0].Message.Length;
                     rows += group[end++].Rows;
                 }
                 if (end - start == 1)

@@ -15,6 +15,7 @@ namespace MlopsGateway.Tests.Functional;
 /// <summary>Shadow copies merged into one request for a real worker, and what happens when the worker refuses the merge.</summary>
 public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
 {
+    private const int WideRow = 200_000;
     private readonly string _repository = TestModels.NewRepository();
     private readonly LogCollector _logs = new();
     private WebApplication _worker = null!;
@@ -29,6 +30,12 @@ public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
             .Node("Add", ["x", "x"], ["y"])
             .Output("y", DataType.Float, 1, 3)
             .Save(Path.Combine(_repository, "fixed", "1", ModelRepository.ModelFileName));
+        // "wide": y = x with rows of 200,000 values (800 KB a row): a few copies fill a message's bytes before its rows.
+        new OnnxModelBuilder("wide")
+            .Input("x", DataType.Float, "batch", WideRow)
+            .Node("Identity", ["x"], ["y"])
+            .Output("y", DataType.Float, "batch", WideRow)
+            .Save(Path.Combine(_repository, "wide", "1", ModelRepository.ModelFileName));
         _worker = WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o => o.ModelRepository = _repository, _logs.Configure);
         await _worker.StartAsync();
         _metrics = new MetricsRecorder(_worker);
@@ -112,6 +119,31 @@ public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
 
         Assert.All(outcomes.Values, o => Assert.Equal("", o.Answer!.ErrorMessage));
         Assert.Equal([(double)ShadowBatch.MaxRows], _metrics.Values("mlops.worker.batch.size", ("model", "propensity"), ("version", "2")));
+    }
+
+    [Fact]
+    public async Task ShadowStream_CopiesOverAMessagesBytes_MergedUpToTheLimitEachAnswered()
+    {
+        var (outcomes, stream) = Collect(TimeSpan.FromMilliseconds(100));
+        using (stream)
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                var request = new ModelInferRequest { ModelName = "wide" };
+                TestRequests.AddInput(request, "x", "FP32", [1, WideRow], c => c.Fp32Contents.Add(Enumerable.Repeat((float)i, WideRow)));
+                stream.Enqueue(StreamInferFunctionalTests.Work(request, $"copy-{i}"));
+            }
+            await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == 12));
+        }
+
+        // About 800 KB a copy: five fit in 4 MiB, so 12 copies take three requests (5, 5 and 2).
+        Assert.Equal(3, Requests("wide", "OK"));
+        for (var i = 0; i < 12; i++)
+        {
+            var values = outcomes[$"copy-{i}"].Answer!.InferResponse.Outputs[0].Contents.Fp32Contents;
+            Assert.Equal(WideRow, values.Count);
+            Assert.All(values, v => Assert.Equal(i, v));
+        }
     }
 
     [Fact]
