@@ -110,10 +110,11 @@ internal static class ShadowBatch
             {
                 return false;
             }
+            var rowShape = output.Shape.Skip(1).ToArray();
             long perRow = 1;
-            for (var d = 1; d < output.Shape.Count; d++)
+            foreach (var dimension in rowShape)
             {
-                perRow *= output.Shape[d];
+                perRow *= dimension;
             }
             var bounds = raw ? RawBounds(output.Datatype, merged.RawOutputContents[o].Span, rows, perRow) : null;
             if (raw && bounds is null)
@@ -125,7 +126,7 @@ internal static class ShadowBatch
             {
                 var tensor = new ModelInferResponse.Types.InferOutputTensor { Name = output.Name, Datatype = output.Datatype };
                 tensor.Shape.Add(rows[p]);
-                tensor.Shape.Add(output.Shape.Skip(1));
+                tensor.Shape.Add(rowShape);
                 tensor.Parameters.Add(output.Parameters);
                 if (raw)
                 {
