@@ -76,13 +76,12 @@ public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
     [Fact]
     public async Task ShadowStream_CopiesWithinAWindow_OneRequestAtTheWorkerEachCopyItsOwnAnswer()
     {
-        var (outcomes, stream) = Collect(TimeSpan.FromMilliseconds(100));
+        // Built before the first is queued, so all twelve are queued within microseconds of the window opening.
+        var works = Enumerable.Range(0, 12).Select(i => StreamInferFunctionalTests.Work(StreamInferFunctionalTests.Row(i, version: "2"), $"copy-{i}")).ToList();
+        var (outcomes, stream) = Collect(TimeSpan.FromMilliseconds(500));
         using (stream)
         {
-            for (var i = 0; i < 12; i++)
-            {
-                stream.Enqueue(StreamInferFunctionalTests.Work(StreamInferFunctionalTests.Row(i, version: "2"), $"copy-{i}"));
-            }
+            works.ForEach(stream.Enqueue);
             await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == 12));
         }
 
@@ -124,15 +123,19 @@ public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
     [Fact]
     public async Task ShadowStream_CopiesOverAMessagesBytes_MergedUpToTheLimitEachAnswered()
     {
-        var (outcomes, stream) = Collect(TimeSpan.FromMilliseconds(100));
+        // Built before the first is queued: building and serialising 800 KB copies one by one took longer
+        // than the window on a slow machine, and the last copies fell into a second window.
+        var works = new List<ShadowWork>();
+        for (var i = 0; i < 12; i++)
+        {
+            var request = new ModelInferRequest { ModelName = "wide" };
+            TestRequests.AddInput(request, "x", "FP32", [1, WideRow], c => c.Fp32Contents.Add(Enumerable.Repeat((float)i, WideRow)));
+            works.Add(StreamInferFunctionalTests.Work(request, $"copy-{i}"));
+        }
+        var (outcomes, stream) = Collect(TimeSpan.FromMilliseconds(500));
         using (stream)
         {
-            for (var i = 0; i < 12; i++)
-            {
-                var request = new ModelInferRequest { ModelName = "wide" };
-                TestRequests.AddInput(request, "x", "FP32", [1, WideRow], c => c.Fp32Contents.Add(Enumerable.Repeat((float)i, WideRow)));
-                stream.Enqueue(StreamInferFunctionalTests.Work(request, $"copy-{i}"));
-            }
+            works.ForEach(stream.Enqueue);
             await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == 12));
         }
 
