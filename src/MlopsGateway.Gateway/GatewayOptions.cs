@@ -70,13 +70,6 @@ public sealed class GatewayOptions
     public TimeSpan ShadowGatherWindow { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
-    /// The CPU priority at which shadow answers are compared with the primary's and recorded, on a
-    /// thread of their own. Below the callers' by default, so that this work never holds a core a
-    /// caller's request wants.
-    /// </summary>
-    public ShadowPriority ShadowPriority { get; set; } = ShadowPriority.Idle;
-
-    /// <summary>
     /// Count per-key quotas in Redis, shared by every gateway (one Redis round trip per limited
     /// request), instead of in each gateway's memory. While Redis is down, requests are let through.
     /// </summary>

@@ -38,18 +38,13 @@ internal static class GatewayCommand
                 result.AddError($"--shadow-gather '{text}' is not a duration; write e.g. 10ms, 0.");
             }
         });
-        var shadowPriority = new Option<ShadowPriority>("--shadow-priority")
-        {
-            Description = "CPU priority at which shadow answers are compared with the primary's and recorded, on a thread of their own. Idle: only CPU nothing else wants (Linux SCHED_IDLE), so comparing never slows callers; Low: nice 19; Normal: as callers' requests.",
-            DefaultValueFactory = _ => ShadowPriority.Idle,
-        };
         var redis = ServerOptions.Redis();
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9100);
         var bind = ServerOptions.Bind("0.0.0.0");
         var verbose = ServerOptions.Verbose();
         var command = new Command("gateway", "Run the gateway alone: authenticates callers, routes by the models' routes in Redis and forwards OIP calls to the workers registered there.")
         {
-            port, workers, redis, metricsPort, bind, jwtKey, sharedQuotas, maxRequest, shadowGather, shadowPriority, verbose,
+            port, workers, redis, metricsPort, bind, jwtKey, sharedQuotas, maxRequest, shadowGather, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -68,7 +63,6 @@ internal static class GatewayCommand
                     o.SharedQuotas = parse.GetValue(sharedQuotas);
                     o.MaxRequestBodySize = parse.GetValue(maxRequest);
                     o.ShadowGatherWindow = DurationText.TryParse(parse.GetValue(shadowGather), out var gather) ? gather : o.ShadowGatherWindow;
-                    o.ShadowPriority = parse.GetValue(shadowPriority);
                 },
                 ConsoleLogging.For(parse.GetValue(verbose)),
                 ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)));

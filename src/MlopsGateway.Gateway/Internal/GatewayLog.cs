@@ -44,8 +44,4 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 2010, EventName = "ShadowFailed", Level = LogLevel.Debug,
         Message = "Shadow call for model '{Model}' version {Shadow} failed: {Reason}")]
     public static partial void ShadowFailed(ILogger logger, string model, string shadow, string reason);
-
-    [LoggerMessage(EventId = 2011, EventName = "ShadowPriority", Level = LogLevel.Information,
-        Message = "Shadow answers are compared on a thread of their own at {Granted} priority")]
-    public static partial void ShadowPriority(ILogger logger, string granted);
 }

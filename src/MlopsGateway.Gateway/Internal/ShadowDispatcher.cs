@@ -30,8 +30,6 @@ internal sealed class ShadowDispatcher : IDisposable
     private readonly ConcurrentDictionary<string, ShadowStream> _streams = new(StringComparer.Ordinal);
     private readonly Action<ShadowWork, ModelStreamInferResponse?, string?> _done;
     private readonly ITimer _sweep;
-    // Where answers are compared and recorded; null at ShadowPriority.Normal (the stream's own thread).
-    private readonly LowPriorityQueue? _background;
     private int _inFlight;
     private long _nextId;
 
@@ -45,17 +43,7 @@ internal sealed class ShadowDispatcher : IDisposable
         _options = options.Value;
         _random = random;
         _logger = logger;
-        if (_options.ShadowPriority == ShadowPriority.Normal)
-        {
-            _done = Done;
-        }
-        else
-        {
-            // Comparing the answers and recording them is the copies' largest cost here, and nothing waits for it.
-            var background = _background = new LowPriorityQueue("mlops-shadow", _options.ShadowPriority);
-            _done = (work, answer, failure) => background.Post(() => Done(work, answer, failure));
-            GatewayLog.ShadowPriority(_logger, background.Granted);
-        }
+        _done = Done;
         // Timeouts are found by sweeping rather than a timer per copy: a copy then costs no timer.
         var period = TimeSpan.FromTicks(Math.Clamp(_options.ShadowTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
         _sweep = TimeProvider.System.CreateTimer(_ => Sweep(), null, period, period);
@@ -123,7 +111,6 @@ internal sealed class ShadowDispatcher : IDisposable
             stream.Dispose();
         }
         _streams.Clear();
-        _background?.Dispose();
     }
 
     private void Sweep()

@@ -12,7 +12,6 @@ using MlopsGateway.Cli;
 using MlopsGateway.Gateway;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
-using MlopsGateway.Tests.Gateway;
 using MlopsGateway.Tests.Infrastructure;
 
 namespace MlopsGateway.Tests.Functional;
@@ -110,9 +109,6 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : IClassFixture
         Assert.All(metrics.Values("mlops.gateway.shadow.max_abs_diff", labels), diff => Assert.Equal(expected, diff, 6));
         Assert.Equal(20, metrics.Values("mlops.gateway.shadow.sent", [.. labels, ("status", "0")]).Sum());
         Assert.Equal(20, metrics.Values("mlops.gateway.shadow.top_class", labels).Sum());
-        // Compared on the gateway's low-priority thread, which created no thread of its priority.
-        Assert.Contains(stack.Logs.Entries, e => e.Message == "Shadow answers are compared on a thread of their own at SCHED_IDLE priority");
-        Assert.All(LowPriorityQueueTests.LowPriorityThreads(), name => Assert.Contains(name, new[] { "mlops-shadow", "test-shadow" }));
     }
 
     [Fact]
