@@ -21,14 +21,9 @@ CLIENTS=${CLIENTS:-4}
 STREAMS=${STREAMS:-16}
 RUN_TIMEOUT=${RUN_TIMEOUT:-120}
 
-for tool in redis-server nginx h2load python3; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install redis-server nginx nghttp2-client python3)" >&2; exit 1; }
-done
-
-dotnet build src/MlopsGateway.Cli -c Release -nologo -v q >/dev/null
-MLOPS="$PWD/src/MlopsGateway.Cli/bin/Release/net10.0/mlops"
-
 . perf/processes.sh
+require "apt-get install redis-server nginx nghttp2-client python3" redis-server nginx h2load python3
+build_mlops
 
 redis_port=$(free_port); worker_port=$(free_port); gateway_port=$(free_port); nginx_port=$(free_port); metrics_port=$(free_port)
 redis="127.0.0.1:$redis_port"

@@ -1,6 +1,7 @@
-# Sourced by perf/gateway-overhead.sh and perf/shadow-cost.sh: a scratch folder ($work), the
+# Sourced by perf/gateway-overhead.sh, perf/shadow-cost.sh and perf/profile-gateway.sh: a scratch folder ($work), the
 # processes a script starts (append their pids to $pids), stopped and the folder removed on exit
-# (KEEP_WORK=1 keeps the folder), and loopback port helpers.
+# (KEEP_WORK=1 keeps the folder), loopback port helpers, a check for the tools a script needs and
+# the Release build of the mlops CLI.
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -14,3 +15,16 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 # Waits up to 10 s for something to listen on loopback port $1.
 wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 did not open" >&2; return 1; }
+
+# require "HOW TO INSTALL" TOOL...: stops, saying what is missing and how to install it.
+require() {
+  local hint=$1 tool; shift
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "missing $tool ($hint)" >&2; exit 1; }
+  done
+}
+# Builds the mlops CLI in Release (printing only errors) and sets $MLOPS to it.
+build_mlops() {
+  dotnet build src/MlopsGateway.Cli -c Release -nologo -v q -clp:ErrorsOnly -clp:NoSummary
+  MLOPS="$PWD/src/MlopsGateway.Cli/bin/Release/net10.0/mlops"
+}

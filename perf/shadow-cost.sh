@@ -33,14 +33,10 @@ LOAD=${LOAD:-loadtest}
 SHADOW_NICE=${SHADOW_NICE:-0}
 case "$SHADOW_WORKER" in same|own) ;; *) echo "SHADOW_WORKER must be 'same' or 'own', not '$SHADOW_WORKER'" >&2; exit 2;; esac
 case "$LOAD" in loadtest|h2load) ;; *) echo "LOAD must be 'loadtest' or 'h2load', not '$LOAD'" >&2; exit 2;; esac
-for tool in redis-server redis-cli h2load python3 curl; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install redis-server redis-tools nghttp2-client python3 curl)" >&2; exit 1; }
-done
-
-dotnet build src/MlopsGateway.Cli -c Release -nologo -v q -clp:ErrorsOnly
-MLOPS="$PWD/src/MlopsGateway.Cli/bin/Release/net10.0/mlops"
 
 . perf/processes.sh
+require "apt-get install redis-server redis-tools nghttp2-client python3 curl" redis-server redis-cli h2load python3 curl
+build_mlops
 
 redis_port=$(free_port); primary_port=$(free_port); shadow_port=$(free_port); gateway_port=$(free_port); metrics_port=$(free_port)
 redis="127.0.0.1:$redis_port"
