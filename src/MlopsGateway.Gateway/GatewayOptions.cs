@@ -54,8 +54,11 @@ public sealed class GatewayOptions
     /// <summary>Shadow copies in flight at most; a copy beyond it is dropped and counted.</summary>
     public int MaxShadowConcurrency { get; set; } = 64;
 
-    /// <summary>Largest request (and primary answer) copied to a shadow, in bytes; larger ones are not shadowed.</summary>
-    public int MaxShadowMessageBytes { get; set; } = 4 * 1024 * 1024;
+    /// <summary>
+    /// Largest request (and primary answer) copied to a shadow, in bytes; larger ones are not shadowed.
+    /// By default the most bytes of copies merged into one message.
+    /// </summary>
+    public int MaxShadowMessageBytes { get; set; } = Internal.ShadowBatch.MaxBytes;
 
     /// <summary>Longest a shadow call may take before it is abandoned (and counted as failed).</summary>
     public TimeSpan ShadowTimeout { get; set; } = TimeSpan.FromSeconds(10);
