@@ -25,11 +25,8 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-120}
 require "apt-get install redis-server nginx nghttp2-client python3" redis-server nginx h2load python3
 build_mlops
 
-redis_port=$(free_port); worker_port=$(free_port); gateway_port=$(free_port); nginx_port=$(free_port); metrics_port=$(free_port)
-redis="127.0.0.1:$redis_port"
-
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
-pids+=($!); wait_port "$redis_port"
+worker_port=$(free_port); gateway_port=$(free_port); nginx_port=$(free_port); metrics_port=$(free_port)
+start_redis
 
 "$MLOPS" worker --models "$work/models" --write-samples --bind 127.0.0.1 --port "$worker_port" --metrics-port 0 --redis "$redis" >"$work/worker.log" 2>&1 &
 worker_pid=$!; pids+=($worker_pid); wait_port "$worker_port"
@@ -37,7 +34,7 @@ worker_pid=$!; pids+=($worker_pid); wait_port "$worker_port"
 env ${GATEWAY_ENV:-} "$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 --port "$gateway_port" --metrics-port "$metrics_port" >"$work/gateway.log" 2>&1 &
 gateway_pid=$!; pids+=($gateway_pid); wait_port "$gateway_port"
 
-key=$("$MLOPS" keys create --redis "$redis" --name perf | sed -n 's/^Secret (shown once, store it now): //p')
+key=$(create_key perf)
 
 mkdir -p "$work/nginx"
 cat >"$work/nginx/nginx.conf" <<EOF

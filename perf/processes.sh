@@ -1,7 +1,7 @@
-# Sourced by perf/gateway-overhead.sh, perf/shadow-cost.sh and perf/profile-gateway.sh: a scratch folder ($work), the
-# processes a script starts (append their pids to $pids), stopped and the folder removed on exit
-# (KEEP_WORK=1 keeps the folder), loopback port helpers, a check for the tools a script needs and
-# the Release build of the mlops CLI.
+# Sourced by perf/gateway-overhead.sh, perf/shadow-cost.sh and perf/profile-gateway.sh: a scratch
+# folder ($work); the processes a script starts (append their pids to $pids), stopped and the
+# folder removed on exit (KEEP_WORK=1 keeps the folder); loopback port helpers; a check for the
+# tools a script needs; the Release build of the mlops CLI; a Redis, and API keys in it.
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -27,4 +27,15 @@ require() {
 build_mlops() {
   dotnet build src/MlopsGateway.Cli -c Release -nologo -v q -clp:ErrorsOnly -clp:NoSummary
   MLOPS="$PWD/src/MlopsGateway.Cli/bin/Release/net10.0/mlops"
+}
+# Starts a Redis on a free loopback port, keeping no data; sets $redis_port and $redis (host:port).
+start_redis() {
+  redis_port=$(free_port)
+  redis="127.0.0.1:$redis_port"
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
+  pids+=($!); wait_port "$redis_port"
+}
+# create_key NAME: prints the secret of a new API key in $redis.
+create_key() {
+  "$MLOPS" keys create --redis "$redis" --name "$1" | sed -n 's/^Secret (shown once, store it now): //p'
 }

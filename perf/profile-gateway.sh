@@ -22,17 +22,15 @@ FREQUENCY=${FREQUENCY:-1999}
 require "apt-get install redis-server nghttp2-client linux-perf python3" redis-server h2load perf python3
 build_mlops
 
-redis_port=$(free_port); worker_port=$(free_port); gateway_port=$(free_port)
-redis="127.0.0.1:$redis_port"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
-pids+=($!); wait_port "$redis_port"
+worker_port=$(free_port); gateway_port=$(free_port)
+start_redis
 "$MLOPS" worker --models "$work/models" --write-samples --bind 127.0.0.1 --port "$worker_port" --metrics-port 0 --redis "$redis" >"$work/worker.log" 2>&1 &
 pids+=($!); wait_port "$worker_port"
 # The perf map names JIT-compiled code; without W^X the code is not behind a memfd perf cannot read.
 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 "$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 \
   --port "$gateway_port" --metrics-port 0 >"$work/gateway.log" 2>&1 &
 gateway_pid=$!; pids+=($gateway_pid); wait_port "$gateway_port"
-key=$("$MLOPS" keys create --redis "$redis" --name profile | sed -n 's/^Secret (shown once, store it now): //p')
+key=$(create_key profile)
 python3 perf/propensity-request.py "$work/request.bin"
 
 load() {

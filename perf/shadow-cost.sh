@@ -38,10 +38,8 @@ case "$LOAD" in loadtest|h2load) ;; *) echo "LOAD must be 'loadtest' or 'h2load'
 require "apt-get install redis-server redis-tools nghttp2-client python3 curl" redis-server redis-cli h2load python3 curl
 build_mlops
 
-redis_port=$(free_port); primary_port=$(free_port); shadow_port=$(free_port); gateway_port=$(free_port); metrics_port=$(free_port)
-redis="127.0.0.1:$redis_port"
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >/dev/null 2>&1 &
-pids+=($!); wait_port "$redis_port"
+primary_port=$(free_port); shadow_port=$(free_port); gateway_port=$(free_port); metrics_port=$(free_port)
+start_redis
 
 # The sample model's two versions; with SHADOW_WORKER=own, version 1 and version 2 on separate workers.
 "$MLOPS" worker --models "$work/all" --write-samples --bind 127.0.0.1 --port "$primary_port" --metrics-port 0 >/dev/null 2>&1 &
@@ -60,7 +58,7 @@ fi
 "$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 --port "$gateway_port" --metrics-port "$metrics_port" ${GATEWAY_ARGS:-} >"$work/gateway.log" 2>&1 &
 pids+=($!); gateway_pid=$!; wait_port "$gateway_port"
 watched=("$primary_pid" "$gateway_pid"); [ "$SHADOW_WORKER" = own ] && watched+=("$shadow_pid")
-key=$("$MLOPS" keys create --redis "$redis" --name shadow-cost | sed -n 's/^Secret (shown once, store it now): //p')
+key=$(create_key shadow-cost)
 
 # One tiny ModelInfer (propensity, one row of five FP32 features, no version), as a gRPC frame.
 python3 perf/propensity-request.py "$work/request.bin"
