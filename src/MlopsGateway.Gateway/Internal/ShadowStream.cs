@@ -18,8 +18,9 @@ namespace MlopsGateway.Gateway.Internal;
 /// Copies queued within a gather window go out together: those of one model version that differ only
 /// in their rows as one merged request (<see cref="ShadowBatch"/>), whose answer is split back per
 /// copy; the worker runs it as one batch. When a merged request fails, its copies go again one by
-/// one, so a copy the shadow refuses fails alone, and a version that cannot take merged rows is sent
-/// copies one by one for a while.
+/// one, so a copy the shadow refuses fails alone. Copies like them are then sent one by one for a
+/// while only when the merging was at fault: every copy alone was answered, or the version does not
+/// answer row by row. One malformed copy does not stop the merging of the others.
 /// </summary>
 internal sealed class ShadowStream : IDisposable
 {
@@ -339,7 +340,10 @@ internal sealed class ShadowStream : IDisposable
     {
         if (pending.Rows is null)
         {
-            _done(pending.Works[0], answer, null);
+            var work = pending.Works[0];
+            // Before the copy's outcome is reported, so whoever sees the last outcome also sees the verdict.
+            work.Retry?.Report(answer.ErrorMessage.Length == 0);
+            _done(work, answer, null);
             return;
         }
         if (answer.ErrorMessage.Length == 0 && ShadowBatch.TrySplit(answer.InferResponse, pending.Rows, out var parts))
@@ -351,20 +355,35 @@ internal sealed class ShadowStream : IDisposable
             }
             return;
         }
-        // The version refused the merged rows (say, a fixed batch of one) or did not answer row by
-        // row, or one copy spoiled the rest: each copy goes again alone, so each gets its own answer,
-        // and copies like these are not merged for a while.
-        _unmergeable[pending.Key!] = Stopwatch.GetTimestamp() + (long)(s_unmergeableFor.TotalSeconds * Stopwatch.Frequency);
+        // The version refused the merged rows (say, a fixed batch of one), or one copy spoiled the
+        // rest, or the version answered but not row by row: each copy goes again alone, so each gets
+        // its own answer. Answered but not splittable says the merging is at fault at once; a refusal
+        // says so only if every copy alone is then answered.
+        MergeRetry? retry = null;
+        if (answer.ErrorMessage.Length == 0)
+        {
+            StopMerging(pending.Key!);
+        }
+        else
+        {
+            retry = new MergeRetry(this, pending.Key!, pending.Works.Length);
+        }
         foreach (var work in pending.Works)
         {
-            Queue(work with { Alone = true }, pending.At);
+            Queue(work with { Alone = true, Retry = retry }, pending.At);
         }
     }
+
+    /// <summary>Copies with this merge key go alone for a while.</summary>
+    private void StopMerging(ByteString key) =>
+        _unmergeable[key] = Stopwatch.GetTimestamp() + (long)(s_unmergeableFor.TotalSeconds * Stopwatch.Frequency);
 
     private void Fail(Pending pending, string reason)
     {
         foreach (var work in pending.Works)
         {
+            // No answer says nothing about the merging: counted as not answered, so merging goes on.
+            work.Retry?.Report(answered: false);
             _done(work, null, reason);
         }
     }
@@ -394,6 +413,30 @@ internal sealed class ShadowStream : IDisposable
     private static string Reason(Exception ex) => ex is RpcException rpc
         ? $"{rpc.StatusCode}: {rpc.Status.Detail}"
         : $"{ex.GetType().Name}: {ex.Message}";
+
+    /// <summary>
+    /// The copies of one refused merged message, sent again alone. When the last is answered or
+    /// failed: if every one was answered, the merging was at fault and copies like them stop being
+    /// merged for a while; if any was refused, that copy was.
+    /// </summary>
+    internal sealed class MergeRetry(ShadowStream stream, ByteString key, int copies)
+    {
+        private int _left = copies;
+        private int _refused;
+
+        /// <summary>Records one copy's outcome alone.</summary>
+        public void Report(bool answered)
+        {
+            if (!answered)
+            {
+                Interlocked.Increment(ref _refused);
+            }
+            if (Interlocked.Decrement(ref _left) == 0 && Volatile.Read(ref _refused) == 0)
+            {
+                stream.StopMerging(key);
+            }
+        }
+    }
 
     private sealed class Call(AsyncDuplexStreamingCall<byte[], byte[]> duplex)
     {

@@ -11,4 +11,10 @@ internal sealed record ShadowWork(string Model, string Primary, string Shadow, s
 {
     /// <summary>Sent as its own message, never merged with others: set when a merged message it was in failed.</summary>
     public bool Alone { get; init; }
+
+    /// <summary>
+    /// The copies sent again alone after the merged message they were in was refused; their answers
+    /// tell whether the merging or one of the copies was at fault. Null otherwise.
+    /// </summary>
+    public ShadowStream.MergeRetry? Retry { get; init; }
 }

@@ -208,6 +208,38 @@ public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task ShadowStream_OneMalformedCopyAmongMerged_LaterCopiesStillMerged()
+    {
+        var (outcomes, stream) = Collect(TimeSpan.FromMilliseconds(100));
+        using (stream)
+        {
+            var first = Enumerable.Range(0, 6).Select(i =>
+            {
+                var row = StreamInferFunctionalTests.Row(i, version: "2");
+                if (i == 3)
+                {
+                    row.Inputs[0].Contents.Fp32Contents.RemoveAt(4);   // shape [1, 5], four values
+                }
+                return StreamInferFunctionalTests.Work(row, $"first-{i}");
+            }).ToList();
+            first.ForEach(stream.Enqueue);
+            await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == 6));
+
+            // The same shape as before, all well formed: the one bad copy must not have stopped merging.
+            var second = Enumerable.Range(0, 6).Select(i => StreamInferFunctionalTests.Work(StreamInferFunctionalTests.Row(10 + i, version: "2"), $"second-{i}")).ToList();
+            second.ForEach(stream.Enqueue);
+            await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == 12));
+        }
+
+        Assert.StartsWith("InvalidArgument: ", outcomes["first-3"].Answer!.ErrorMessage);
+        Assert.All(outcomes.Where(o => o.Key != "first-3").Select(o => o.Value), o => Assert.Equal("", o.Answer!.ErrorMessage));
+        // The merged six that failed, then the five good ones alone (the bad one alone failed), then the second six as one.
+        Assert.Equal(6, Requests("propensity", "OK"));
+        Assert.Equal(2, Requests("propensity", "InvalidArgument"));
+        Assert.Contains(6.0, _metrics.Values("mlops.worker.batch.size", ("model", "propensity"), ("version", "2")));
+    }
+
     private (ConcurrentDictionary<string, (ModelStreamInferResponse? Answer, string? Failure)> Outcomes, ShadowStream Stream) Collect(TimeSpan gather)
     {
         var outcomes = new ConcurrentDictionary<string, (ModelStreamInferResponse?, string?)>();
