@@ -36,24 +36,49 @@ internal static class ShadowBatch
         {
             return null;
         }
-        var key = request.Clone();
-        key.Id = "";
-        for (var i = 0; i < raw; i++)
-        {
-            // Emptied, not removed: raw copies must not share a key with typed ones.
-            key.RawInputContents[i] = ByteString.Empty;
-        }
-        foreach (var input in key.Inputs)
+        foreach (var input in request.Inputs)
         {
             if (input.Shape.Count == 0 || input.Shape[0] < 1 || (rows != 0 && input.Shape[0] != rows) || (raw == 0) == (input.Contents is null))
             {
+                rows = 0;
                 return null;
             }
             rows = input.Shape[0];
-            input.Shape[0] = 0;
-            input.Contents = null;
         }
-        return key.ToByteString();
+        // The request itself with the left-out fields blanked while it is serialised, then put back:
+        // a copy of it would cost the gateway as much again for every shadow copy.
+        var id = request.Id;
+        var rawContents = raw == 0 ? [] : request.RawInputContents.ToArray();
+        var contents = new InferTensorContents?[request.Inputs.Count];
+        request.Id = "";
+        for (var i = 0; i < raw; i++)
+        {
+            // Emptied, not removed: raw copies must not share a key with typed ones.
+            request.RawInputContents[i] = ByteString.Empty;
+        }
+        for (var i = 0; i < request.Inputs.Count; i++)
+        {
+            contents[i] = request.Inputs[i].Contents;
+            request.Inputs[i].Shape[0] = 0;
+            request.Inputs[i].Contents = null;
+        }
+        try
+        {
+            return request.ToByteString();
+        }
+        finally
+        {
+            request.Id = id;
+            for (var i = 0; i < raw; i++)
+            {
+                request.RawInputContents[i] = rawContents[i];
+            }
+            for (var i = 0; i < request.Inputs.Count; i++)
+            {
+                request.Inputs[i].Shape[0] = rows;
+                request.Inputs[i].Contents = contents[i];
+            }
+        }
     }
 
     /// <summary>One request carrying every part's rows in order, with <paramref name="id"/> as its id.</summary>

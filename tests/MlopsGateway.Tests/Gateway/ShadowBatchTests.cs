@@ -29,6 +29,19 @@ public class ShadowBatchTests
         Assert.Equal((1, 3), (rowsA, rowsB));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void MergeKey_Request_LeftAsItWas(bool raw)
+    {
+        // The key is made by blanking fields of the request itself and putting them back.
+        var request = Rows(2, 5f, raw, id: "copy-7");
+        var before = request.Clone();
+
+        Assert.NotNull(ShadowBatch.MergeKey(request, out _));
+        Assert.Equal(before, request);
+    }
+
     [Fact]
     public void MergeKey_OtherVersionRawContentsOrRowWidth_DifferentKeys()
     {
