@@ -51,8 +51,21 @@ public sealed class GatewayOptions
     /// </summary>
     public TimeSpan PassiveHealthReactivationPeriod { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Shadow copies in flight at most; a copy beyond it is dropped and counted.</summary>
-    public int MaxShadowConcurrency { get; set; } = 64;
+    /// <summary>
+    /// Shadow copies in flight at most (queued in a gather window, sent, or waiting for their
+    /// comparison); a copy beyond it is dropped and counted as <c>saturated</c>. Large enough that a
+    /// cold shadow path (its connection opening, its code compiling) does not drop copies at a few
+    /// hundred a second; memory is bounded by <see cref="MaxShadowBytesInFlight"/>.
+    /// </summary>
+    public int MaxShadowConcurrency { get; set; } = 1024;
+
+    /// <summary>
+    /// Bytes of shadow copies held at most: each copy's request and the primary's answer it is
+    /// compared with. A copy that arrives while this much is held is dropped and counted as
+    /// <c>saturated</c>. The total may pass it by a copy (at most twice <see cref="MaxShadowMessageBytes"/>)
+    /// for each copy that arrives at the same moment.
+    /// </summary>
+    public long MaxShadowBytesInFlight { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
     /// Largest request (and primary answer) copied to a shadow, in bytes; larger ones are not shadowed.

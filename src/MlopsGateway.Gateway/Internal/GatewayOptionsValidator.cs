@@ -53,6 +53,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             errors.Add($"MaxShadowConcurrency: must be at least 1, not {options.MaxShadowConcurrency}.");
         }
+        if (options.MaxShadowBytesInFlight < 1)
+        {
+            errors.Add($"MaxShadowBytesInFlight: must be at least 1, not {options.MaxShadowBytesInFlight}.");
+        }
         if (options.MaxShadowMessageBytes < 1)
         {
             errors.Add($"MaxShadowMessageBytes: must be at least 1, not {options.MaxShadowMessageBytes}.");

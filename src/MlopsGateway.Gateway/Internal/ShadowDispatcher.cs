@@ -11,8 +11,9 @@ namespace MlopsGateway.Gateway.Internal;
 
 /// <summary>
 /// Sends copies of sampled requests to their shadow version off the caller's path, at most
-/// <see cref="GatewayOptions.MaxShadowConcurrency"/> at once (a copy beyond that is dropped and
-/// counted rather than queued, so a slow shadow never builds up memory), and records how the
+/// <see cref="GatewayOptions.MaxShadowConcurrency"/> copies and about
+/// <see cref="GatewayOptions.MaxShadowBytesInFlight"/> bytes at once (a copy beyond that is dropped
+/// and counted rather than queued, so a slow shadow never builds up memory), and records how the
 /// shadow's answer differs from the primary's. Copies travel on one <see cref="ShadowStream"/> per
 /// worker. Nothing here can reach the caller.
 /// </summary>
@@ -31,6 +32,7 @@ internal sealed class ShadowDispatcher : IDisposable
     private readonly Action<ShadowWork, ModelStreamInferResponse?, string?> _done;
     private readonly ITimer _sweep;
     private int _inFlight;
+    private long _bytesInFlight;
     private long _nextId;
 
     public ShadowDispatcher(
@@ -55,7 +57,7 @@ internal sealed class ShadowDispatcher : IDisposable
     /// <summary>Whether a copy could start now; when not, it is counted as dropped.</summary>
     public bool HasRoom(string model)
     {
-        if (Volatile.Read(ref _inFlight) < _options.MaxShadowConcurrency)
+        if (Volatile.Read(ref _inFlight) < _options.MaxShadowConcurrency && Interlocked.Read(ref _bytesInFlight) < _options.MaxShadowBytesInFlight)
         {
             return true;
         }
@@ -74,6 +76,11 @@ internal sealed class ShadowDispatcher : IDisposable
     /// <param name="primaryAnswer">The primary's gRPC response body (frame header included).</param>
     public void Dispatch(string model, string primary, string shadow, ReadOnlySpan<byte> rest, ReadOnlyMemory<byte> primaryAnswer)
     {
+        if (Interlocked.Read(ref _bytesInFlight) >= _options.MaxShadowBytesInFlight)
+        {
+            _metrics.ShadowDropped(model, "saturated");
+            return;
+        }
         if (Interlocked.Increment(ref _inFlight) > _options.MaxShadowConcurrency)
         {
             Interlocked.Decrement(ref _inFlight);
@@ -92,6 +99,7 @@ internal sealed class ShadowDispatcher : IDisposable
         var address = destinations[(int)(_random.NextDouble() * destinations.Count)].Model.Config.Address;
         var id = "mlops-shadow-" + Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
         var work = new ShadowWork(model, primary, shadow, id, GrpcRequestPeek.WriteMessage(model, shadow, rest, id), primaryAnswer);
+        Interlocked.Add(ref _bytesInFlight, Held(work));
         if (!_streams.TryGetValue(address, out var stream))
         {
             // Under a lock: GetOrAdd alone may build a second stream for the address and drop it undisposed.
@@ -155,9 +163,13 @@ internal sealed class ShadowDispatcher : IDisposable
         }
         finally
         {
+            Interlocked.Add(ref _bytesInFlight, -Held(work));
             Interlocked.Decrement(ref _inFlight);
         }
     }
+
+    /// <summary>The bytes a copy holds while in flight: its message and the primary's answer.</summary>
+    private static long Held(ShadowWork work) => work.Message.Length + (long)work.PrimaryAnswer.Length;
 
     /// <summary>The numeric gRPC status of a stream error, which the worker writes as <c>NotFound: ...</c>.</summary>
     internal static string StatusOf(string errorMessage)

@@ -111,6 +111,44 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : IClassFixture
         Assert.Equal(20, metrics.Values("mlops.gateway.shadow.top_class", labels).Sum());
     }
 
+    [Theory]
+    [InlineData("copies")]
+    [InlineData("bytes")]
+    public async Task ModelInfer_ShadowAtItsLimit_FurtherCopiesDroppedAndCountedCallersAnswered(string limit)
+    {
+        await stack.SetRouteAsync(new RouteRecord("", "1", Shadow: "2", ShadowPercent: 100));
+        await using var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, o =>
+        {
+            // The first copy waits out a long gather window, holding all the room there is.
+            o.ShadowGatherWindow = TimeSpan.FromSeconds(2);
+            if (limit == "copies")
+            {
+                o.MaxShadowConcurrency = 1;
+            }
+            else
+            {
+                o.MaxShadowBytesInFlight = 1;
+            }
+        }, stack.Logs.Configure);
+        using var metrics = new MetricsRecorder(gateway);
+        await gateway.StartAsync();
+        await StackFixture.WaitForDestinationAsync(gateway, stack.WorkerAddress);
+        var snapshots = gateway.Services.GetRequiredService<SnapshotCache>();
+        await Wait.UntilAsync(() => Task.FromResult(snapshots.Current.Keys.Find(stack.Key) is not null
+            && snapshots.Current.Routes.TryGetValue(stack.Model, out var route) && route.ShadowPercent == 100));
+        var client = StackFixture.Client(ServerEndpoints.GrpcAddress(gateway));
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal("1", (await client.ModelInferAsync(Request(), Key)).ModelVersion);
+        }
+
+        Assert.Equal(4, metrics.Values("mlops.gateway.shadow.dropped", ("model", stack.Model), ("reason", "saturated")).Sum());
+        (string, string)[] sent = [("model", stack.Model), ("primary", "1"), ("shadow", "2"), ("status", "0")];
+        await Wait.UntilAsync(() => Task.FromResult(metrics.Values("mlops.gateway.shadow.sent", sent).Sum() == 1));
+        await gateway.StopAsync();
+    }
+
     [Fact]
     public async Task ModelInfer_OverQuota_ResourceExhaustedWithRetryHint()
     {

@@ -24,6 +24,18 @@ public class GatewayShadowOptionsTests
         Assert.StartsWith("ShadowGatherWindow: must be at least 0 and shorter than ShadowTimeout", failure, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void AddMlopsGateway_BytesInFlightBelowOne_Refused(long bytes)
+    {
+        using var provider = GatewayPassiveHealthOptionsTests.Services(o => o.MaxShadowBytesInFlight = bytes);
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<GatewayOptions>>().Value);
+
+        Assert.Equal($"MaxShadowBytesInFlight: must be at least 1, not {bytes}.", Assert.Single(ex.Failures));
+    }
+
     [Fact]
     public void AddMlopsGateway_Defaults_GatherShortAgainstTimeout()
     {
