@@ -35,7 +35,7 @@ internal sealed class ForwardedBodyStream : Stream
     public bool Started { get; private set; }
 
     /// <summary>The bytes after the replaced start, when captured whole; null otherwise.</summary>
-    public ReadOnlyMemory<byte>? Captured => _capture is { } capture && !CaptureOverflowed ? capture.WrittenMemory : null;
+    public ReadOnlyMemory<byte>? Captured => _capture is { } capture && !CaptureOverflowed ? capture.WrittenMemory : default(ReadOnlyMemory<byte>?);
 
     private bool CaptureOverflowed { get; set; }
 

@@ -12,7 +12,8 @@ internal sealed class ResponseCaptureStream(Stream inner, int limit) : Stream
     private bool _overflowed;
 
     /// <summary>The answer's bytes when captured whole; null when it was larger than the limit.</summary>
-    public ReadOnlyMemory<byte>? Captured => _overflowed ? null : _copy.WrittenMemory;
+    // Typed: a bare null would become an empty ReadOnlyMemory (through its conversion from byte[]), not "none".
+    public ReadOnlyMemory<byte>? Captured => _overflowed ? default(ReadOnlyMemory<byte>?) : _copy.WrittenMemory;
 
     public override bool CanRead => false;
 

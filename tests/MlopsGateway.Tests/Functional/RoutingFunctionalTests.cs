@@ -7,6 +7,7 @@ using Inference;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using System.Net;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Cli;
 using MlopsGateway.Gateway;
@@ -24,6 +25,17 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : IClassFixture
     private Metadata Key => StackFixture.WithKey(stack.Key);
 
     private ModelInferRequest Request(string version = "") => TestRequests.Propensity(stack.Model, [TestRequests.Row], version: version);
+
+    /// <summary>Starts a gateway of the test's own and waits until it routes the model with shadow at 100%; returns a client of it.</summary>
+    private async Task<GRPCInferenceService.GRPCInferenceServiceClient> StartWithShadowAsync(WebApplication gateway)
+    {
+        await gateway.StartAsync();
+        await StackFixture.WaitForDestinationAsync(gateway, stack.WorkerAddress);
+        var snapshots = gateway.Services.GetRequiredService<SnapshotCache>();
+        await Wait.UntilAsync(() => Task.FromResult(snapshots.Current.Keys.Find(stack.Key) is not null
+            && snapshots.Current.Routes.TryGetValue(stack.Model, out var route) && route.ShadowPercent == 100));
+        return StackFixture.Client(ServerEndpoints.GrpcAddress(gateway));
+    }
 
     [Fact]
     public async Task ChangeAsync_TwoGateways_BothHoldTheNewRouteWithinOneSecond()
@@ -131,12 +143,7 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : IClassFixture
             }
         }, stack.Logs.Configure);
         using var metrics = new MetricsRecorder(gateway);
-        await gateway.StartAsync();
-        await StackFixture.WaitForDestinationAsync(gateway, stack.WorkerAddress);
-        var snapshots = gateway.Services.GetRequiredService<SnapshotCache>();
-        await Wait.UntilAsync(() => Task.FromResult(snapshots.Current.Keys.Find(stack.Key) is not null
-            && snapshots.Current.Routes.TryGetValue(stack.Model, out var route) && route.ShadowPercent == 100));
-        var client = StackFixture.Client(ServerEndpoints.GrpcAddress(gateway));
+        var client = await StartWithShadowAsync(gateway);
 
         for (var i = 0; i < 5; i++)
         {
@@ -146,6 +153,29 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : IClassFixture
         Assert.Equal(4, metrics.Values("mlops.gateway.shadow.dropped", ("model", stack.Model), ("reason", "saturated")).Sum());
         (string, string)[] sent = [("model", stack.Model), ("primary", "1"), ("shadow", "2"), ("status", "0")];
         await Wait.UntilAsync(() => Task.FromResult(metrics.Values("mlops.gateway.shadow.sent", sent).Sum() == 1));
+        await gateway.StopAsync();
+    }
+
+    [Fact]
+    public async Task ModelInfer_ShadowPrimaryAnswerOverCopyLimit_CopyDroppedAsTooLargeCallerAnswered()
+    {
+        await stack.SetRouteAsync(new RouteRecord("", "1"));
+        // A limit the request fits and the primary's answer (its gRPC frame) does not.
+        var requestBytes = Request().CalculateSize();
+        var answerBytes = (await GatewayA.ModelInferAsync(Request(), Key)).CalculateSize() + GrpcRequestPeek.HeaderLength;
+        Assert.True(answerBytes > requestBytes, $"the answer ({answerBytes} bytes) must be larger than the request ({requestBytes}) for this test");
+        await stack.SetRouteAsync(new RouteRecord("", "1", Shadow: "2", ShadowPercent: 100));
+        await using var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, o => o.MaxShadowMessageBytes = requestBytes,
+            stack.Logs.Configure);
+        using var metrics = new MetricsRecorder(gateway);
+        var client = await StartWithShadowAsync(gateway);
+
+        var answer = await client.ModelInferAsync(Request(), Key);
+
+        Assert.Equal("1", answer.ModelVersion);
+        await Wait.UntilAsync(() => Task.FromResult(
+            metrics.Values("mlops.gateway.shadow.dropped", ("model", stack.Model), ("reason", "too_large")).Sum() == 1));
+        Assert.Equal(0, metrics.Values("mlops.gateway.shadow.sent", ("model", stack.Model)).Sum());
         await gateway.StopAsync();
     }
 
