@@ -125,10 +125,12 @@ public sealed partial class OipForwarder
         context.ReassignProxyRequest(cluster);
 
         var body = PrepareBody(context, model, prefix, ref decision);
-        var capture = decision.ShadowVersion is null ? null : new ResponseCaptureStream(context.Response.Body, _options.MaxShadowMessageBytes);
+        var capture = decision.ShadowVersion is null
+            ? null
+            : new ResponseCaptureFeature(context.Features.GetRequiredFeature<IHttpResponseBodyFeature>(), _options.MaxShadowMessageBytes);
         if (capture is not null)
         {
-            context.Response.Body = capture;
+            context.Features.Set<IHttpResponseBodyFeature>(capture);
         }
 
         await next().ConfigureAwait(false);
@@ -264,15 +266,21 @@ public sealed partial class OipForwarder
 
     private static string For(string model) => model.Length == 0 ? "" : $"for model '{model}' ";
 
-    private void QueueShadow(HttpResponse response, string model, RouteDecision decision, RequestPrefix prefix, ForwardedBodyStream body, ResponseCaptureStream capture)
+    private void QueueShadow(HttpResponse response, string model, RouteDecision decision, RequestPrefix prefix, ForwardedBodyStream body, ResponseCaptureFeature capture)
     {
-        if (body.Captured is not { } rest || capture.Captured is not { } answer)
+        if (body.Captured is not { } rest || capture.Capture.Captured is not { } answer)
         {
             _metrics.ShadowDropped(model, "too_large");
             return;
         }
         var primary = decision.Version.Length > 0 ? decision.Version : prefix.Version;
-        // Sent once the caller's answer is out (trailers included), so the copy never delays it.
+        if (capture.Completed)
+        {
+            // The forwarder completes every gRPC answer (trailers included) before it returns: the caller has it.
+            _shadow.Dispatch(model, primary, decision.ShadowVersion!, rest.Span, answer);
+            return;
+        }
+        // Not completed yet: sent once the caller's answer is out, so the copy never delays it.
         response.OnCompleted(static state =>
         {
             var (shadow, work) = ((ShadowDispatcher, (string Model, string Primary, string Shadow, ReadOnlyMemory<byte> Fields, ReadOnlyMemory<byte> Answer)))state;
