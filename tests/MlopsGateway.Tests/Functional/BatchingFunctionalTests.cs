@@ -1,8 +1,10 @@
 using System.Globalization;
+using System.Text.Json.Nodes;
 using Grpc.Core;
 using Inference;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.Extensions.DependencyInjection;
+using MlopsGateway.Monitoring;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
 
@@ -28,6 +30,15 @@ public sealed class BatchingFunctionalTests(StackFixture stack) : IClassFixture<
             .ToArray();
         var client = StackFixture.Client(stack.GatewayAddress);
         var headers = StackFixture.WithKey(stack.AllModelsKey);
+        // A queue delay: requests arriving within 2 ms of each other run together. Without one the
+        // batcher runs what is queued as soon as it is free, so whether these requests are merged
+        // depends on whether the worker keeps up with their arrival (once in CI it ran all 500 alone).
+        var configPath = Path.Combine(stack.Repository, "propensity", "1", ModelConfig.FileName);
+        var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        config["max_queue_delay_us"] = 2_000;
+        File.WriteAllText(configPath, config.ToJsonString());
+        await StackFixture.Client(ServerEndpoints.GrpcAddress(stack.Worker))
+            .RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "propensity" });
         Assert.True(stack.Worker.Services.GetRequiredService<ModelRepository>().TryResolve("propensity", "1", out var version1));
         var (runsBefore, rowsBefore) = (version1!.Batcher.Runs, version1.Batcher.RowsRun);
 
