@@ -142,7 +142,12 @@ public sealed partial class OipForwarder
         var status = Record(context, method, model, decision, started);
         if (capture is not null && status == "OK")
         {
-            QueueShadow(context.Response, model, decision, prefix, body, capture);
+            if (!capture.Completed)
+            {
+                // YARP completes every gRPC answer itself; should one not be, the copy still waits for it.
+                await context.Response.CompleteAsync().ConfigureAwait(false);
+            }
+            QueueShadow(model, decision, prefix, body, capture);
         }
         else if (capture is not null)
         {
@@ -266,7 +271,8 @@ public sealed partial class OipForwarder
 
     private static string For(string model) => model.Length == 0 ? "" : $"for model '{model}' ";
 
-    private void QueueShadow(HttpResponse response, string model, RouteDecision decision, RequestPrefix prefix, ForwardedBodyStream body, ResponseCaptureFeature capture)
+    /// <summary>Hands a copy to the shadow once the caller has the primary's whole answer, trailers included.</summary>
+    private void QueueShadow(string model, RouteDecision decision, RequestPrefix prefix, ForwardedBodyStream body, ResponseCaptureFeature capture)
     {
         if (body.Captured is not { } rest || capture.Capture.Captured is not { } answer)
         {
@@ -274,19 +280,7 @@ public sealed partial class OipForwarder
             return;
         }
         var primary = decision.Version.Length > 0 ? decision.Version : prefix.Version;
-        if (capture.Completed)
-        {
-            // The forwarder completes every gRPC answer (trailers included) before it returns: the caller has it.
-            _shadow.Dispatch(model, primary, decision.ShadowVersion!, rest.Span, answer);
-            return;
-        }
-        // Not completed yet: sent once the caller's answer is out, so the copy never delays it.
-        response.OnCompleted(static state =>
-        {
-            var (shadow, work) = ((ShadowDispatcher, (string Model, string Primary, string Shadow, ReadOnlyMemory<byte> Fields, ReadOnlyMemory<byte> Answer)))state;
-            shadow.Dispatch(work.Model, work.Primary, work.Shadow, work.Fields.Span, work.Answer);
-            return Task.CompletedTask;
-        }, (_shadow, (model, primary, decision.ShadowVersion!, rest, answer)));
+        _shadow.Dispatch(model, primary, decision.ShadowVersion!, rest.Span, answer);
     }
 
     private string Record(HttpContext context, string method, string model, RouteDecision decision, long started)

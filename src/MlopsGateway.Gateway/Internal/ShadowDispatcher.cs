@@ -76,11 +76,11 @@ internal sealed class ShadowDispatcher : IDisposable
     /// <param name="primaryAnswer">The primary's gRPC response body (frame header included).</param>
     public void Dispatch(string model, string primary, string shadow, ReadOnlySpan<byte> rest, ReadOnlyMemory<byte> primaryAnswer)
     {
-        if (Interlocked.Read(ref _bytesInFlight) >= _options.MaxShadowBytesInFlight)
+        if (!HasRoom(model))
         {
-            _metrics.ShadowDropped(model, "saturated");
             return;
         }
+        // Checked again as it is claimed: copies dispatched at the same moment may have taken the last room.
         if (Interlocked.Increment(ref _inFlight) > _options.MaxShadowConcurrency)
         {
             Interlocked.Decrement(ref _inFlight);
