@@ -6,7 +6,9 @@
 # guard at the start of each block; every request of a setting is pooled into one p50/p99, and a
 # 95% interval comes from resampling whole pairs of blocks. Short interleaved blocks spread this
 # shared machine's stalls over both settings alike, where back-to-back runs of several seconds
-# each let one stall decide a run's p99. Loopback only; the run is bounded in request count.
+# each let one stall decide a run's p99. The servers' garbage collections are timed as well (their
+# /metrics, every 0.25 s), to tell how many blocks of each setting a collection fell in. Loopback
+# only; the run is bounded in request count.
 #
 #   bash perf/shadow-cost.sh                                # shadow version on the primary's worker
 #   SHADOW_WORKER=own bash perf/shadow-cost.sh              # shadow version on a worker of its own
@@ -14,7 +16,7 @@
 #   LOAD=h2load bash perf/shadow-cost.sh                   # h2load --rps instead of the load tool (see below)
 #   PAIRS=60 BLOCK=1 GUARD=0.1 RATE=800 SEED=1 bash perf/shadow-cost.sh   # the defaults
 #   GATEWAY_ARGS="--shadow-gather 0" bash perf/shadow-cost.sh   # extra options for the gateway
-#   KEEP_WORK=1 bash perf/shadow-cost.sh                   # keep the logs (requests.log, blocks.txt)
+#   KEEP_WORK=1 bash perf/shadow-cost.sh                   # keep the logs (requests.log, blocks.txt, gc.txt)
 #   AA=1 bash perf/shadow-cost.sh                          # A/A: both settings shadow 0%, to see the method's noise
 #
 # Needs: the .NET SDK, redis-server (with redis-cli), h2load (nghttp2-client, for the warm-up), python3, curl.
@@ -39,6 +41,7 @@ require "apt-get install redis-server redis-tools nghttp2-client python3 curl" r
 build_mlops
 
 primary_port=$(free_port); shadow_port=$(free_port); gateway_port=$(free_port); metrics_port=$(free_port)
+primary_metrics=$(free_port); shadow_metrics=$(free_port)
 start_redis
 
 # The sample model's two versions; with SHADOW_WORKER=own, version 1 and version 2 on separate workers.
@@ -47,17 +50,20 @@ samples=$!; wait_port "$primary_port"; kill "$samples"; wait "$samples" 2>/dev/n
 if [ "$SHADOW_WORKER" = own ]; then
   mkdir -p "$work/v1/propensity" "$work/v2/propensity"
   cp -r "$work/all/propensity/1" "$work/v1/propensity/"; cp -r "$work/all/propensity/2" "$work/v2/propensity/"
-  "$MLOPS" worker --models "$work/v1" --bind 127.0.0.1 --port "$primary_port" --metrics-port 0 --redis "$redis" >"$work/primary.log" 2>&1 &
+  "$MLOPS" worker --models "$work/v1" --bind 127.0.0.1 --port "$primary_port" --metrics-port "$primary_metrics" --redis "$redis" >"$work/primary.log" 2>&1 &
   pids+=($!); primary_pid=$!; wait_port "$primary_port"
-  nice -n "$SHADOW_NICE" "$MLOPS" worker --models "$work/v2" --bind 127.0.0.1 --port "$shadow_port" --metrics-port 0 --redis "$redis" >"$work/shadow.log" 2>&1 &
+  nice -n "$SHADOW_NICE" "$MLOPS" worker --models "$work/v2" --bind 127.0.0.1 --port "$shadow_port" --metrics-port "$shadow_metrics" --redis "$redis" >"$work/shadow.log" 2>&1 &
   pids+=($!); shadow_pid=$!; wait_port "$shadow_port"
 else
-  "$MLOPS" worker --models "$work/all" --bind 127.0.0.1 --port "$primary_port" --metrics-port 0 --redis "$redis" >"$work/primary.log" 2>&1 &
+  "$MLOPS" worker --models "$work/all" --bind 127.0.0.1 --port "$primary_port" --metrics-port "$primary_metrics" --redis "$redis" >"$work/primary.log" 2>&1 &
   pids+=($!); primary_pid=$!; wait_port "$primary_port"
 fi
 "$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 --port "$gateway_port" --metrics-port "$metrics_port" ${GATEWAY_ARGS:-} >"$work/gateway.log" 2>&1 &
 pids+=($!); gateway_pid=$!; wait_port "$gateway_port"
 watched=("$primary_pid" "$gateway_pid"); [ "$SHADOW_WORKER" = own ] && watched+=("$shadow_pid")
+# Whose collections to time: the same processes, read from their /metrics.
+gc_names=(worker gateway); gc_urls=("http://127.0.0.1:$primary_metrics/metrics" "http://127.0.0.1:$metrics_port/metrics")
+[ "$SHADOW_WORKER" = own ] && gc_names+=(shadow-worker) && gc_urls+=("http://127.0.0.1:$shadow_metrics/metrics")
 key=$(create_key shadow-cost)
 
 # One tiny ModelInfer (propensity, one row of five FP32 features, no version), as a gRPC frame.
@@ -97,6 +103,8 @@ else
     --seed "$SEED" --warmup 0 --duration "${seconds}s" --log-file "$work/requests.log" >"$work/loadtest.txt" 2>&1 &
 fi
 load_pid=$!
+python3 perf/shadow_blocks.py gcpoll "$work/gc.txt" "${gc_urls[@]}" &
+pids+=($!); gc_pid=$!
 sleep 1
 python3 perf/shadow_blocks.py toggle "$redis_port" propensity "$work/off.json" "$work/on.json" "$PAIRS" "$BLOCK" "$SEED" "$work/blocks.txt" "${watched[@]}"
 if ! wait "$load_pid"; then
@@ -104,6 +112,7 @@ if ! wait "$load_pid"; then
   echo "the load run failed (exit code above, or h2load's; ${LOAD_TIMEOUT} s allowed)" >&2
   exit 1
 fi
+kill "$gc_pid" 2>/dev/null || true
 sleep 1.5
 echo "shadow copies during the run: $(( $(counter mlops_gateway_shadow_sent_total) - sent0 )) answered, $(( $(counter mlops_gateway_shadow_dropped_total) - dropped0 )) dropped"
-python3 perf/shadow_blocks.py report "$work/blocks.txt" "$work/requests.log" "$GUARD" "$RESAMPLES"
+python3 perf/shadow_blocks.py report "$work/blocks.txt" "$work/requests.log" "$GUARD" "$RESAMPLES" "$work/gc.txt" "${gc_names[@]}"

@@ -7,12 +7,19 @@
       Writes one line per block boundary: epoch seconds, setting (off, on, end: back to off), then the CPU ticks
       (user + system) of each PID.
 
-  python3 perf/shadow_blocks.py report BLOCKS REQUEST_LOG GUARD_S RESAMPLES
+  python3 perf/shadow_blocks.py gcpoll OUT URL...
+      Reads each server's collections and pause time so far (the runtime's meter on its /metrics) every
+      0.25 s until stopped. Writes one line per read: epoch seconds, then per URL the collections and
+      the pause seconds.
+
+  python3 perf/shadow_blocks.py report BLOCKS REQUEST_LOG GUARD_S RESAMPLES [GC_FILE NAME...]
       Assigns each request (`mlops loadtest --log-file`, or h2load's) to the block its start falls in, skipping the first
       GUARD_S of every block (the route reaching the gateway, the previous block's copies draining),
       pools every request per setting, and prints p50/p99 per setting, CPU per request per process,
       and the change with a 95% interval from resampling whole pairs of blocks; then the median over
-      pairs of each pair's own p99 change, which a few stalled blocks cannot decide alone.
+      pairs of each pair's own p99 change, which a few stalled blocks cannot decide alone. With a
+      GC_FILE from gcpoll (one NAME per URL polled), also how many blocks of each setting a collection
+      of each server fell in, and the median over the pairs that none fell in.
 """
 import bisect
 import os
@@ -21,6 +28,7 @@ import socket
 import statistics
 import sys
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from h2load_log import percentile  # noqa: E402
@@ -61,7 +69,49 @@ def toggle(port, model, off_json, on_json, pairs, block_s, seed, out, pids):
             f.flush()
 
 
-def report(blocks_path, log_path, guard_s, resamples):
+def gc_totals(url):
+    """The collections and pause seconds so far, from the runtime's meter in Prometheus text."""
+    collections = pause = 0.0
+    for line in urllib.request.urlopen(url, timeout=2).read().decode().splitlines():
+        if line.startswith("dotnet_gc_collections_total{"):
+            collections += float(line.split()[-1])
+        elif line.startswith("dotnet_gc_pause_time_seconds_total{"):
+            pause += float(line.split()[-1])
+    return collections, pause
+
+
+def gcpoll(out, urls):
+    with open(out, "w") as f:
+        while True:
+            t = time.time()
+            try:
+                totals = [gc_totals(url) for url in urls]
+            except OSError:
+                totals = None  # a server busy past the timeout: the next read covers it
+            if totals:
+                f.write(" ".join([f"{t:.6f}"] + [f"{c:.0f} {p:.6f}" for c, p in totals]) + "\n")
+                f.flush()
+            time.sleep(max(0.0, t + 0.25 - time.time()))
+
+
+def collections(gc_path, names, starts):
+    """Per server name: the blocks a collection may have fallen in (any block overlapping the two
+    reads between which the count rose), and the pauses in ms."""
+    reads = [[float(x) for x in line.split()] for line in open(gc_path) if line.strip()]
+    hits, pauses = {}, {}
+    for k, name in enumerate(names):
+        hit, ms = set(), []
+        for a, b in zip(reads, reads[1:]):
+            if b[1 + 2 * k] > a[1 + 2 * k]:
+                ms.append(1000 * (b[2 + 2 * k] - a[2 + 2 * k]))
+                first = max(0, bisect.bisect_right(starts, a[0]) - 1)
+                last = bisect.bisect_right(starts, b[0]) - 1
+                hit.update(range(first, last + 1))
+        hits[name], pauses[name] = hit, ms
+    return hits, pauses
+
+
+def report(blocks_path, log_path, guard_s, resamples, gc_path=None, gc_names=()):
     rows = [line.split() for line in open(blocks_path)]
     starts = [float(r[0]) * 1e6 for r in rows]
     settings = [r[1] for r in rows]
@@ -121,14 +171,28 @@ def report(blocks_path, log_path, guard_s, resamples):
     per_pair = [100 * (p99(on) / p99(off) - 1) for off, on in pairs]
     medians = sorted(statistics.median([rng.choice(per_pair) for _ in per_pair]) for _ in range(resamples))
     print(f"median over pairs of each pair's p99 change: {statistics.median(per_pair):+.1f}% (95% interval {medians[lo]:+.1f}% to {medians[hi]:+.1f}%)")
+    if gc_path is None:
+        return
+    hits, pauses = collections(gc_path, gc_names, [t / 1e6 for t in starts])
+    for name in gc_names:
+        ms = sorted(pauses[name])
+        pause = f"pause median {statistics.median(ms):.1f} ms, longest {ms[-1]:.1f} ms" if ms else "none"
+        print(f"collections in the {name}: {len(ms)} ({pause}); blocks they fell in: "
+              f"off {sum(i in hits[name] for i in by['off'])}, on {sum(i in hits[name] for i in by['on'])}")
+    spoiled = set().union(*hits.values())
+    clean = [100 * (p99(on) / p99(off) - 1) for off, on in pairs if off not in spoiled and on not in spoiled]
+    if clean:
+        print(f"median over the {len(clean)} pairs with no collection in either block: {statistics.median(clean):+.1f}%")
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "toggle":
         a = sys.argv[2:]
         toggle(int(a[0]), a[1], a[2], a[3], int(a[4]), float(a[5]), int(a[6]), a[7], [int(p) for p in a[8:]])
+    elif sys.argv[1] == "gcpoll":
+        gcpoll(sys.argv[2], sys.argv[3:])
     elif sys.argv[1] == "report":
         a = sys.argv[2:]
-        report(a[0], a[1], float(a[2]), int(a[3]))
+        report(a[0], a[1], float(a[2]), int(a[3]), a[4] if len(a) > 4 else None, a[5:])
     else:
         sys.exit(__doc__)
