@@ -180,7 +180,7 @@ def report(blocks_path, log_path, guard_s, resamples, gc_path=None, gc_names=())
         print(f"collections in the {name}: {len(ms)} ({pause}); blocks they fell in: "
               f"off {sum(i in hits[name] for i in by['off'])}, on {sum(i in hits[name] for i in by['on'])}")
     spoiled = set().union(*hits.values())
-    clean = [100 * (p99(on) / p99(off) - 1) for off, on in pairs if off not in spoiled and on not in spoiled]
+    clean = [change for (off, on), change in zip(pairs, per_pair) if off not in spoiled and on not in spoiled]
     if clean:
         print(f"median over the {len(clean)} pairs with no collection in either block: {statistics.median(clean):+.1f}%")
 
