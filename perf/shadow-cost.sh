@@ -18,6 +18,9 @@
 #   GATEWAY_ARGS="--shadow-gather 0" bash perf/shadow-cost.sh   # extra options for the gateway
 #   KEEP_WORK=1 bash perf/shadow-cost.sh                   # keep the logs (requests.log, blocks.txt, gc.txt)
 #   AA=1 bash perf/shadow-cost.sh                          # A/A: both settings shadow 0%, to see the method's noise
+#   SERVER_ENV="DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0" bash perf/shadow-cost.sh   # environment for the servers only
+#   PHASES=6 PHASE_S=8 bash perf/shadow-cost.sh            # no latency: what a copy adds to each server's CPU and
+#                                                          # context switches per request, in 6 pairs of 8 s phases
 #
 # Needs: the .NET SDK, redis-server (with redis-cli), h2load (nghttp2-client, for the warm-up), python3, curl.
 set -euo pipefail
@@ -33,8 +36,11 @@ WARMUP=${WARMUP:-40000}
 SHADOW_WORKER=${SHADOW_WORKER:-same}
 LOAD=${LOAD:-loadtest}
 SHADOW_NICE=${SHADOW_NICE:-0}
+PHASES=${PHASES:-0}
+PHASE_S=${PHASE_S:-8}
 case "$SHADOW_WORKER" in same|own) ;; *) echo "SHADOW_WORKER must be 'same' or 'own', not '$SHADOW_WORKER'" >&2; exit 2;; esac
 case "$LOAD" in loadtest|h2load) ;; *) echo "LOAD must be 'loadtest' or 'h2load', not '$LOAD'" >&2; exit 2;; esac
+[ "$PHASES" -gt 0 ] && [ "$LOAD" != loadtest ] && { echo "PHASES runs with the load tool only (LOAD=loadtest)" >&2; exit 2; }
 
 . perf/processes.sh
 require "apt-get install redis-server redis-tools nghttp2-client python3 curl" redis-server redis-cli h2load python3 curl
@@ -50,15 +56,15 @@ samples=$!; wait_port "$primary_port"; kill "$samples"; wait "$samples" 2>/dev/n
 if [ "$SHADOW_WORKER" = own ]; then
   mkdir -p "$work/v1/propensity" "$work/v2/propensity"
   cp -r "$work/all/propensity/1" "$work/v1/propensity/"; cp -r "$work/all/propensity/2" "$work/v2/propensity/"
-  "$MLOPS" worker --models "$work/v1" --bind 127.0.0.1 --port "$primary_port" --metrics-port "$primary_metrics" --redis "$redis" >"$work/primary.log" 2>&1 &
+  env ${SERVER_ENV:-} "$MLOPS" worker --models "$work/v1" --bind 127.0.0.1 --port "$primary_port" --metrics-port "$primary_metrics" --redis "$redis" >"$work/primary.log" 2>&1 &
   pids+=($!); primary_pid=$!; wait_port "$primary_port"
-  nice -n "$SHADOW_NICE" "$MLOPS" worker --models "$work/v2" --bind 127.0.0.1 --port "$shadow_port" --metrics-port "$shadow_metrics" --redis "$redis" >"$work/shadow.log" 2>&1 &
+  nice -n "$SHADOW_NICE" env ${SERVER_ENV:-} "$MLOPS" worker --models "$work/v2" --bind 127.0.0.1 --port "$shadow_port" --metrics-port "$shadow_metrics" --redis "$redis" >"$work/shadow.log" 2>&1 &
   pids+=($!); shadow_pid=$!; wait_port "$shadow_port"
 else
-  "$MLOPS" worker --models "$work/all" --bind 127.0.0.1 --port "$primary_port" --metrics-port "$primary_metrics" --redis "$redis" >"$work/primary.log" 2>&1 &
+  env ${SERVER_ENV:-} "$MLOPS" worker --models "$work/all" --bind 127.0.0.1 --port "$primary_port" --metrics-port "$primary_metrics" --redis "$redis" >"$work/primary.log" 2>&1 &
   pids+=($!); primary_pid=$!; wait_port "$primary_port"
 fi
-"$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 --port "$gateway_port" --metrics-port "$metrics_port" ${GATEWAY_ARGS:-} >"$work/gateway.log" 2>&1 &
+env ${SERVER_ENV:-} "$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 --port "$gateway_port" --metrics-port "$metrics_port" ${GATEWAY_ARGS:-} >"$work/gateway.log" 2>&1 &
 pids+=($!); gateway_pid=$!; wait_port "$gateway_port"
 watched=("$primary_pid" "$gateway_pid"); [ "$SHADOW_WORKER" = own ] && watched+=("$shadow_pid")
 # Whose collections to time: the same processes, read from their /metrics.
@@ -74,7 +80,8 @@ route() { "$MLOPS" rollout "$@" --redis "$redis" --model propensity --by shadow-
 counter() { curl -s "http://127.0.0.1:$metrics_port/metrics" | awk -v name="$1" 'index($0, name "{") == 1 {s += $NF} END {print s + 0}'; }
 
 [ "${AA:-0}" = 1 ] && echo "A/A run: the blocks marked 'on' below also have shadow at 0%"
-echo "shadow version on the $SHADOW_WORKER worker$([ "$SHADOW_WORKER" = own ] && echo " (nice $SHADOW_NICE)")${GATEWAY_ARGS:+, gateway $GATEWAY_ARGS}; $PAIRS pairs of ${BLOCK} s blocks, $RATE requests/s from $LOAD"
+if [ "$PHASES" -gt 0 ]; then plan="$PHASES pairs of ${PHASE_S} s phases"; else plan="$PAIRS pairs of ${BLOCK} s blocks"; fi
+echo "shadow version on the $SHADOW_WORKER worker$([ "$SHADOW_WORKER" = own ] && echo " (nice $SHADOW_NICE)")${GATEWAY_ARGS:+, gateway $GATEWAY_ARGS}${SERVER_ENV:+, servers with $SERVER_ENV}; $plan, $RATE requests/s from $LOAD"
 sleep 2
 # Warm-up: the primary path at full speed, then the shadow path at the measured rate.
 route shadow --version 2 --percent 0 --stable 1
@@ -88,6 +95,19 @@ load -n 8000 --rps $((RATE / 4))
 route shadow --version 2 --percent 0
 sleep 3
 sent0=$(counter mlops_gateway_shadow_sent_total); dropped0=$(counter mlops_gateway_shadow_dropped_total)
+if [ "$PHASES" -gt 0 ]; then
+  # Phases of PHASE_S seconds, each after 1 s to settle; the load runs a little longer on both sides.
+  seconds=$(python3 -c "print(int(2 * $PHASES * ($PHASE_S + 1.2) + 8))")
+  "$MLOPS" loadtest --target "http://127.0.0.1:$gateway_port" --api-key "$key" --model propensity --rate "$RATE" --arrival poisson \
+    --seed "$SEED" --warmup 0 --duration "${seconds}s" >"$work/loadtest.txt" 2>&1 &
+  load_pid=$!
+  sleep 3
+  python3 perf/shadow_blocks.py phases "$redis_port" propensity "$work/off.json" "$work/on.json" "$PHASES" "$PHASE_S" "$SEED" \
+    "http://127.0.0.1:$metrics_port/metrics" "${gc_names[@]}" -- "${watched[@]}"
+  wait "$load_pid" || { cat "$work/loadtest.txt" >&2; echo "the load run failed" >&2; exit 1; }
+  echo "shadow copies during the run: $(( $(counter mlops_gateway_shadow_sent_total) - sent0 )) answered, $(( $(counter mlops_gateway_shadow_dropped_total) - dropped0 )) dropped"
+  exit 0
+fi
 # The load for a little longer than the blocks on both sides (requests outside the blocks are not
 # counted). LOAD=loadtest (the default): Poisson arrivals at RATE from the project's load tool, whose
 # --log-file stamps each request with when it was due, so a stall is charged to the block it happened

@@ -7,6 +7,15 @@
       Writes one line per block boundary: epoch seconds, setting (off, on, end: back to off), then the CPU ticks
       (user + system) of each PID.
 
+  python3 perf/shadow_blocks.py phases REDIS_PORT MODEL OFF_JSON ON_JSON PAIRS PHASE_S SEED METRICS_URL NAME... -- PID...
+      Sets the route "off" and "on" in turn (the order within each pair drawn at random, seeded), each
+      for a phase of PHASE_S seconds after 1 s to settle, and reads each process's CPU time and its
+      threads' voluntary and involuntary context switches (/proc) and the gateway's requests so far
+      (mlops_gateway_requests_total at METRICS_URL) at both ends of each phase. Prints them per
+      request per phase, then what a copy adds: on minus off per pair, the mean over pairs with its
+      standard error. Steadier than CPU per request from blocks, because each phase is longer; the
+      callers' latency is not measured.
+
   python3 perf/shadow_blocks.py gcpoll OUT URL...
       Reads each server's collections and pause time so far (the runtime's meter on its /metrics) every
       0.25 s until stopped. Writes one line per read: epoch seconds, then per URL the collections and
@@ -47,26 +56,94 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])  # utime, stime
 
 
-def toggle(port, model, off_json, on_json, pairs, block_s, seed, out, pids):
+def route_setter(port, model, off_json, on_json):
+    """A function that writes the saved "off" or "on" route to Redis and publishes the change."""
     routes = {"off": open(off_json, "rb").read().strip(), "on": open(on_json, "rb").read().strip()}
+    sock = socket.create_connection(("127.0.0.1", port))
+    reader = sock.makefile("rb")
+
+    def set_route(setting):
+        sock.sendall(resp("HSET", "mlops:routes", model, routes[setting]) + resp("PUBLISH", "mlops:routes:changed", model))
+        reader.readline(), reader.readline()
+    return set_route
+
+
+def pair_order(pairs, seed):
     rng = random.Random(seed)
     order = []
     for _ in range(pairs):
         pair = ["off", "on"]
         rng.shuffle(pair)
         order += pair
-    sock = socket.create_connection(("127.0.0.1", port))
-    reader = sock.makefile("rb")
+    return order
+
+
+def toggle(port, model, off_json, on_json, pairs, block_s, seed, out, pids):
+    set_route = route_setter(port, model, off_json, on_json)
+    order = pair_order(pairs, seed)
     start = time.time() + 0.2
     with open(out, "w") as f:
         for i, setting in enumerate(order + ["end"]):
             time.sleep(max(0.0, start + i * block_s - time.time()))
             # After the last block the route goes back to no shadow, so copies are only sent in "on" blocks.
-            sock.sendall(resp("HSET", "mlops:routes", model, routes["on" if setting == "on" else "off"])
-                         + resp("PUBLISH", "mlops:routes:changed", model))
-            reader.readline(), reader.readline()
+            set_route("on" if setting == "on" else "off")
             f.write(" ".join([f"{time.time():.6f}", setting] + [str(cpu_ticks(p)) for p in pids]) + "\n")
             f.flush()
+
+
+def switches(pid):
+    """Voluntary and involuntary context switches so far, summed over the process's threads now alive."""
+    voluntary = involuntary = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            for line in open(f"/proc/{pid}/task/{task}/status"):
+                if line.startswith("voluntary_ctxt_switches"):
+                    voluntary += int(line.split()[1])
+                elif line.startswith("nonvoluntary_ctxt_switches"):
+                    involuntary += int(line.split()[1])
+        except OSError:
+            pass  # the thread ended between the listing and the read
+    return voluntary, involuntary
+
+
+def requests_so_far(metrics_url):
+    total = 0.0
+    for line in urllib.request.urlopen(metrics_url, timeout=2).read().decode().splitlines():
+        if line.startswith("mlops_gateway_requests_total{"):
+            total += float(line.split()[-1])
+    return total
+
+
+def phases(port, model, off_json, on_json, pairs, phase_s, seed, metrics_url, names, pids):
+    set_route = route_setter(port, model, off_json, on_json)
+    hz = os.sysconf("SC_CLK_TCK")
+    measures = [f"{name} {what}" for name in names for what in ("CPU us", "voluntary", "involuntary")]
+
+    def read():
+        return [requests_so_far(metrics_url)] + [x for p in pids for x in (cpu_ticks(p) / hz * 1e6, *switches(p))]
+
+    order = pair_order(pairs, seed)
+    per_pair = []
+    for k in range(pairs):
+        row = {}
+        for setting in order[2 * k: 2 * k + 2]:
+            set_route(setting)
+            time.sleep(1.0)  # the route reaching the gateway, the other setting's copies draining
+            before = read()
+            time.sleep(phase_s)
+            after = read()
+            served = after[0] - before[0]
+            row[setting] = [(b - a) / served for a, b in zip(before[1:], after[1:])]
+            print(f"pair {k + 1:>3} {setting:>3}: {served:.0f} requests; per request "
+                  + ", ".join(f"{m} {v:.2f}" for m, v in zip(measures, row[setting])), flush=True)
+        per_pair.append(row)
+    set_route("off")
+    print(f"per copy (on minus off, mean over {pairs} pairs, with its standard error), against shadow off:")
+    for i, measure in enumerate(measures):
+        changes = [r["on"][i] - r["off"][i] for r in per_pair]
+        error = statistics.stdev(changes) / len(changes) ** 0.5 if len(changes) > 1 else float("nan")
+        print(f"  {measure:>28}: {statistics.mean(r['off'][i] for r in per_pair):9.2f} per request, "
+              f"{statistics.mean(changes):+8.2f} per copy (standard error {error:.2f})")
 
 
 def gc_totals(url):
@@ -191,6 +268,10 @@ if __name__ == "__main__":
         toggle(int(a[0]), a[1], a[2], a[3], int(a[4]), float(a[5]), int(a[6]), a[7], [int(p) for p in a[8:]])
     elif sys.argv[1] == "gcpoll":
         gcpoll(sys.argv[2], sys.argv[3:])
+    elif sys.argv[1] == "phases":
+        a = sys.argv[2:]
+        split = a.index("--")
+        phases(int(a[0]), a[1], a[2], a[3], int(a[4]), float(a[5]), int(a[6]), a[7], a[8:split], [int(p) for p in a[split + 1:]])
     elif sys.argv[1] == "report":
         a = sys.argv[2:]
         report(a[0], a[1], float(a[2]), int(a[3]), a[4] if len(a) > 4 else None, a[5:])
