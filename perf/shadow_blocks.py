@@ -14,7 +14,8 @@
       (mlops_gateway_requests_total at METRICS_URL) at both ends of each phase. Prints them per
       request per phase, then what a copy adds: on minus off per pair, the mean over pairs with its
       standard error. Steadier than CPU per request from blocks, because each phase is longer; the
-      callers' latency is not measured.
+      callers' latency is not measured. A thread that ends within a phase takes its switches with it,
+      so such a phase reads low (even below zero): look for it in the per-phase lines.
 
   python3 perf/shadow_blocks.py gcpoll OUT URL...
       Reads each server's collections and pause time so far (the runtime's meter on its /metrics) every
@@ -92,7 +93,8 @@ def toggle(port, model, off_json, on_json, pairs, block_s, seed, out, pids):
 
 
 def switches(pid):
-    """Voluntary and involuntary context switches so far, summed over the process's threads now alive."""
+    """Voluntary and involuntary context switches so far, summed over the process's threads now alive
+    (Linux keeps an ended thread's count only for the process itself to read)."""
     voluntary = involuntary = 0
     for task in os.listdir(f"/proc/{pid}/task"):
         try:
