@@ -78,6 +78,12 @@ url="http://127.0.0.1:$gateway_port/inference.GRPCInferenceService/ModelInfer"
 load() { timeout "${LOAD_TIMEOUT:-300}" h2load -c 4 -m 16 -d "$work/request.bin" -H 'content-type: application/grpc' -H 'te: trailers' -H "x-api-key: $key" "$@" "$url" >/dev/null 2>&1; }
 route() { "$MLOPS" rollout "$@" --redis "$redis" --model propensity --by shadow-cost >/dev/null; sleep 0.5; }
 counter() { curl -s "http://127.0.0.1:$metrics_port/metrics" | awk -v name="$1" 'index($0, name "{") == 1 {s += $NF} END {print s + 0}'; }
+copies() { echo "shadow copies during the run: $(( $(counter mlops_gateway_shadow_sent_total) - sent0 )) answered, $(( $(counter mlops_gateway_shadow_dropped_total) - dropped0 )) dropped"; }
+# poisson_load SECONDS [ARG...]: the project's load tool, Poisson arrivals at RATE through the gateway.
+poisson_load() {
+  "$MLOPS" loadtest --target "http://127.0.0.1:$gateway_port" --api-key "$key" --model propensity --rate "$RATE" --arrival poisson \
+    --seed "$SEED" --warmup 0 --duration "${1}s" "${@:2}" >"$work/loadtest.txt" 2>&1
+}
 
 [ "${AA:-0}" = 1 ] && echo "A/A run: the blocks marked 'on' below also have shadow at 0%"
 if [ "$PHASES" -gt 0 ]; then plan="$PHASES pairs of ${PHASE_S} s phases"; else plan="$PAIRS pairs of ${BLOCK} s blocks"; fi
@@ -98,14 +104,13 @@ sent0=$(counter mlops_gateway_shadow_sent_total); dropped0=$(counter mlops_gatew
 if [ "$PHASES" -gt 0 ]; then
   # Phases of PHASE_S seconds, each after 1 s to settle; the load runs a little longer on both sides.
   seconds=$(python3 -c "print(int(2 * $PHASES * ($PHASE_S + 1.2) + 8))")
-  "$MLOPS" loadtest --target "http://127.0.0.1:$gateway_port" --api-key "$key" --model propensity --rate "$RATE" --arrival poisson \
-    --seed "$SEED" --warmup 0 --duration "${seconds}s" >"$work/loadtest.txt" 2>&1 &
+  poisson_load "$seconds" &
   load_pid=$!
   sleep 3
   python3 perf/shadow_blocks.py phases "$redis_port" propensity "$work/off.json" "$work/on.json" "$PHASES" "$PHASE_S" "$SEED" \
     "http://127.0.0.1:$metrics_port/metrics" "${gc_names[@]}" -- "${watched[@]}"
   wait "$load_pid" || { cat "$work/loadtest.txt" >&2; echo "the load run failed" >&2; exit 1; }
-  echo "shadow copies during the run: $(( $(counter mlops_gateway_shadow_sent_total) - sent0 )) answered, $(( $(counter mlops_gateway_shadow_dropped_total) - dropped0 )) dropped"
+  copies
   exit 0
 fi
 # The load for a little longer than the blocks on both sides (requests outside the blocks are not
@@ -119,8 +124,7 @@ LOAD_TIMEOUT=$((seconds + 120))
 if [ "$LOAD" = h2load ]; then
   load -n $((RATE * seconds)) --rps $((RATE / 4)) --log-file="$work/requests.log" &
 else
-  "$MLOPS" loadtest --target "http://127.0.0.1:$gateway_port" --api-key "$key" --model propensity --rate "$RATE" --arrival poisson \
-    --seed "$SEED" --warmup 0 --duration "${seconds}s" --log-file "$work/requests.log" >"$work/loadtest.txt" 2>&1 &
+  poisson_load "$seconds" --log-file "$work/requests.log" &
 fi
 load_pid=$!
 python3 perf/shadow_blocks.py gcpoll "$work/gc.txt" "${gc_urls[@]}" &
@@ -134,5 +138,5 @@ if ! wait "$load_pid"; then
 fi
 kill "$gc_pid" 2>/dev/null || true
 sleep 1.5
-echo "shadow copies during the run: $(( $(counter mlops_gateway_shadow_sent_total) - sent0 )) answered, $(( $(counter mlops_gateway_shadow_dropped_total) - dropped0 )) dropped"
+copies
 python3 perf/shadow_blocks.py report "$work/blocks.txt" "$work/requests.log" "$GUARD" "$RESAMPLES" "$work/gc.txt" "${gc_names[@]}"

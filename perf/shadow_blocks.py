@@ -108,12 +108,14 @@ def switches(pid):
     return voluntary, involuntary
 
 
-def requests_so_far(metrics_url):
-    total = 0.0
-    for line in urllib.request.urlopen(metrics_url, timeout=2).read().decode().splitlines():
-        if line.startswith("mlops_gateway_requests_total{"):
-            total += float(line.split()[-1])
-    return total
+def metric_sums(url, *names):
+    """Each named metric so far, summed over its labelled series, from one read of a server's /metrics."""
+    sums = dict.fromkeys(names, 0.0)
+    for line in urllib.request.urlopen(url, timeout=2).read().decode().splitlines():
+        name = line.split("{", 1)[0]
+        if name in sums:
+            sums[name] += float(line.split()[-1])
+    return [sums[name] for name in names]
 
 
 def phases(port, model, off_json, on_json, pairs, phase_s, seed, metrics_url, names, pids):
@@ -122,7 +124,8 @@ def phases(port, model, off_json, on_json, pairs, phase_s, seed, metrics_url, na
     measures = [f"{name} {what}" for name in names for what in ("CPU us", "voluntary", "involuntary")]
 
     def read():
-        return [requests_so_far(metrics_url)] + [x for p in pids for x in (cpu_ticks(p) / hz * 1e6, *switches(p))]
+        return metric_sums(metrics_url, "mlops_gateway_requests_total") + [
+            x for p in pids for x in (cpu_ticks(p) / hz * 1e6, *switches(p))]
 
     order = pair_order(pairs, seed)
     per_pair = []
@@ -148,23 +151,13 @@ def phases(port, model, off_json, on_json, pairs, phase_s, seed, metrics_url, na
               f"{statistics.mean(changes):+8.2f} per copy (standard error {error:.2f})")
 
 
-def gc_totals(url):
-    """The collections and pause seconds so far, from the runtime's meter in Prometheus text."""
-    collections = pause = 0.0
-    for line in urllib.request.urlopen(url, timeout=2).read().decode().splitlines():
-        if line.startswith("dotnet_gc_collections_total{"):
-            collections += float(line.split()[-1])
-        elif line.startswith("dotnet_gc_pause_time_seconds_total{"):
-            pause += float(line.split()[-1])
-    return collections, pause
-
-
 def gcpoll(out, urls):
     with open(out, "w") as f:
         while True:
             t = time.time()
             try:
-                totals = [gc_totals(url) for url in urls]
+                # The runtime's meter: collections and pause seconds so far.
+                totals = [metric_sums(url, "dotnet_gc_collections_total", "dotnet_gc_pause_time_seconds_total") for url in urls]
             except OSError:
                 totals = None  # a server busy past the timeout: the next read covers it
             if totals:
