@@ -14,6 +14,8 @@
 #   SHADOW_WORKER=own bash perf/shadow-cost.sh              # shadow version on a worker of its own
 #   SHADOW_WORKER=own SHADOW_NICE=19 bash perf/shadow-cost.sh   # ... at the lowest CPU priority
 #   LOAD=h2load bash perf/shadow-cost.sh                   # h2load --rps instead of the load tool (see below)
+#   LOAD=h2load RATE=0 bash perf/shadow-cost.sh            # h2load closed loop (-c 4 -m 16 at full speed), the
+#                                                          # load of the issue's CPU target
 #   PAIRS=60 BLOCK=1 GUARD=0.1 RATE=800 SEED=1 bash perf/shadow-cost.sh   # the defaults
 #   GATEWAY_ARGS="--shadow-gather 0" bash perf/shadow-cost.sh   # extra options for the gateway
 #   KEEP_WORK=1 bash perf/shadow-cost.sh                   # keep the logs (requests.log, blocks.txt, gc.txt)
@@ -40,6 +42,7 @@ PHASES=${PHASES:-0}
 PHASE_S=${PHASE_S:-8}
 case "$SHADOW_WORKER" in same|own) ;; *) echo "SHADOW_WORKER must be 'same' or 'own', not '$SHADOW_WORKER'" >&2; exit 2;; esac
 case "$LOAD" in loadtest|h2load) ;; *) echo "LOAD must be 'loadtest' or 'h2load', not '$LOAD'" >&2; exit 2;; esac
+[ "$RATE" = 0 ] && [ "$LOAD" != h2load ] && { echo "RATE=0 (closed loop) needs LOAD=h2load" >&2; exit 2; }
 [ "$PHASES" -gt 0 ] && [ "$LOAD" != loadtest ] && { echo "PHASES runs with the load tool only (LOAD=loadtest)" >&2; exit 2; }
 
 . perf/processes.sh
@@ -87,7 +90,8 @@ poisson_load() {
 
 [ "${AA:-0}" = 1 ] && echo "A/A run: the blocks marked 'on' below also have shadow at 0%"
 if [ "$PHASES" -gt 0 ]; then plan="$PHASES pairs of ${PHASE_S} s phases"; else plan="$PAIRS pairs of ${BLOCK} s blocks"; fi
-echo "shadow version on the $SHADOW_WORKER worker$([ "$SHADOW_WORKER" = own ] && echo " (nice $SHADOW_NICE)")${GATEWAY_ARGS:+, gateway $GATEWAY_ARGS}${SERVER_ENV:+, servers with $SERVER_ENV}; $plan, $RATE requests/s from $LOAD"
+if [ "$RATE" = 0 ]; then pace="a closed loop"; else pace="$RATE requests/s"; fi
+echo "shadow version on the $SHADOW_WORKER worker$([ "$SHADOW_WORKER" = own ] && echo " (nice $SHADOW_NICE)")${GATEWAY_ARGS:+, gateway $GATEWAY_ARGS}${SERVER_ENV:+, servers with $SERVER_ENV}; $plan, $pace from $LOAD"
 sleep 2
 # Warm-up: the primary path at full speed, then the shadow path at the measured rate.
 route shadow --version 2 --percent 0 --stable 1
@@ -97,7 +101,7 @@ route shadow --version 2 --percent 100
 redis-cli -p "$redis_port" --raw HGET mlops:routes propensity >"$work/on.json"
 # A/A: the "on" blocks get the same route as the "off" ones; any change reported is the method's noise.
 [ "${AA:-0}" = 1 ] && cp "$work/off.json" "$work/on.json"
-load -n 8000 --rps $((RATE / 4))
+if [ "$RATE" = 0 ]; then load -n 8000; else load -n 8000 --rps $((RATE / 4)); fi
 route shadow --version 2 --percent 0
 sleep 3
 sent0=$(counter mlops_gateway_shadow_sent_total); dropped0=$(counter mlops_gateway_shadow_dropped_total)
@@ -119,9 +123,13 @@ fi
 # in. LOAD=h2load: h2load --rps, 4 clients at RATE/4 each; lighter on the shared cores, but each
 # client sends its requests in bursts at timer ticks (about 8 at once every 10 ms at 800/s), so its
 # tail measures those bursts queueing. (h2load's timing scripts fell behind at this rate here.)
+# LOAD=h2load RATE=0: h2load's 64 streams at full speed for the whole run (-D); the p99 then moves
+# with the CPU each request costs, as the machine is saturated.
 seconds=$(python3 -c "print(int(2 * $PAIRS * $BLOCK + 3))")
 LOAD_TIMEOUT=$((seconds + 120))
-if [ "$LOAD" = h2load ]; then
+if [ "$LOAD" = h2load ] && [ "$RATE" = 0 ]; then
+  load -D "$seconds" --log-file="$work/requests.log" &
+elif [ "$LOAD" = h2load ]; then
   load -n $((RATE * seconds)) --rps $((RATE / 4)) --log-file="$work/requests.log" &
 else
   poisson_load "$seconds" --log-file "$work/requests.log" &
