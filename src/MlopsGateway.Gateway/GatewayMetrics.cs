@@ -41,7 +41,7 @@ public sealed class GatewayMetrics : IDisposable
         _shadowSent = _meter.CreateCounter<long>("mlops.gateway.shadow.sent", "{request}",
             "Copies sent to a shadow version, by model, primary version, shadow version and the shadow's gRPC status code.");
         _shadowDropped = _meter.CreateCounter<long>("mlops.gateway.shadow.dropped", "{request}",
-            "Sampled copies not sent, by model and reason (saturated, too_large, no_worker, primary_failed).");
+            "Sampled copies not sent, by model and reason (busy, saturated, too_large, no_worker, primary_failed).");
         _shadowDiff = _meter.CreateHistogram("mlops.gateway.shadow.max_abs_diff", "1",
             "Largest absolute difference between a primary's and its shadow's output values, per compared request.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_diffBuckets });

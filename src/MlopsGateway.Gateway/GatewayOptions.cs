@@ -86,6 +86,15 @@ public sealed class GatewayOptions
     public TimeSpan ShadowGatherWindow { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
+    /// Percent of the CPU (the container's limit, or the machine's cores) above which shadow copies
+    /// yield to callers: while the CPU stays above it, the share of sampled copies sent halves every
+    /// 250 ms, and the rest are dropped and counted as <c>busy</c>; once it is at or below, the share
+    /// climbs back to all of them within about 2 s. A saturated gateway then spends its CPU on callers,
+    /// not copies. 100 never yields.
+    /// </summary>
+    public double ShadowCpuLimit { get; set; } = 90;
+
+    /// <summary>
     /// Count per-key quotas in Redis, shared by every gateway (one Redis round trip per limited
     /// request), instead of in each gateway's memory. While Redis is down, requests are let through.
     /// </summary>

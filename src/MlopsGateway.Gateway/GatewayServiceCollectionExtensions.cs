@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.ResourceMonitoring;
 using Microsoft.Extensions.Options;
 using MlopsGateway.Gateway.Internal;
 using MlopsGateway.Monitoring;
@@ -44,6 +45,21 @@ public static class GatewayServiceCollectionExtensions
             JwtAuthenticator.AddTo(services);
         }
         services.AddSingleton<ShadowDispatcher>();
+        if (configured.ShadowCpuLimit >= 100 || !(OperatingSystem.IsLinux() || OperatingSystem.IsWindows()))
+        {
+            // ResourceMonitoring measures Linux (cgroups) and Windows (job objects) only.
+            services.AddSingleton(sp => ShadowThrottle.Never(sp.GetRequiredService<RandomSource>()));
+        }
+        else
+        {
+            services.AddSingleton<ShadowThrottle>();
+            services.AddResourceMonitoring();
+            // The instruments measure the CPU afresh at most this often (5 s by default), so each 250 ms
+            // reading gets a new figure. Marked obsolete with the pull API, yet it still sets the instruments' refresh.
+#pragma warning disable EXTOBS0001
+            services.Configure<ResourceMonitoringOptions>(o => o.CpuConsumptionRefreshInterval = ShadowThrottle.Period - TimeSpan.FromMilliseconds(50));
+#pragma warning restore EXTOBS0001
+        }
         services.AddSingleton<GatewayMetrics>();
         services.AddSingleton(sp => new OipForwarder(
             sp.GetRequiredService<SnapshotCache>(), sp.GetRequiredService<WorkerProxyConfigProvider>(), sp.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>(),

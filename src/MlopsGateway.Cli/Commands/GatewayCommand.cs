@@ -38,13 +38,27 @@ internal static class GatewayCommand
                 result.AddError($"--shadow-gather '{text}' is not a duration; write e.g. 10ms, 0.");
             }
         });
+        var shadowCpuLimit = new Option<double>("--shadow-cpu-limit")
+        {
+            Description = "Percent of the CPU (the container's limit, or the machine's cores) above which shadow copies yield to callers: the share sent halves every 250 ms while the CPU stays above it, the rest counted as dropped 'busy', and climbs back once it is not. 100 never yields.",
+            DefaultValueFactory = _ => 90,
+            HelpName = "percent",
+        };
+        shadowCpuLimit.Validators.Add(result =>
+        {
+            var limit = result.GetValueOrDefault<double>();
+            if (!(limit > 0 && limit <= 100))
+            {
+                result.AddError($"--shadow-cpu-limit must be above 0 and at most 100 (percent), not {limit}.");
+            }
+        });
         var redis = ServerOptions.Redis();
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9100);
         var bind = ServerOptions.Bind("0.0.0.0");
         var verbose = ServerOptions.Verbose();
         var command = new Command("gateway", "Run the gateway alone: authenticates callers, routes by the models' routes in Redis and forwards OIP calls to the workers registered there.")
         {
-            port, workers, redis, metricsPort, bind, jwtKey, sharedQuotas, maxRequest, shadowGather, verbose,
+            port, workers, redis, metricsPort, bind, jwtKey, sharedQuotas, maxRequest, shadowGather, shadowCpuLimit, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -62,6 +76,7 @@ internal static class GatewayCommand
                     o.JwtSigningKey = parse.GetValue(jwtKey) ?? Environment.GetEnvironmentVariable("MLOPS_JWT_SIGNING_KEY");
                     o.SharedQuotas = parse.GetValue(sharedQuotas);
                     o.MaxRequestBodySize = parse.GetValue(maxRequest);
+                    o.ShadowCpuLimit = parse.GetValue(shadowCpuLimit);
                     o.ShadowGatherWindow = DurationText.TryParse(parse.GetValue(shadowGather), out var gather) ? gather : o.ShadowGatherWindow;
                 },
                 ConsoleLogging.For(parse.GetValue(verbose)),

@@ -44,4 +44,12 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 2010, EventName = "ShadowFailed", Level = LogLevel.Debug,
         Message = "Shadow call for model '{Model}' version {Shadow} failed: {Reason}")]
     public static partial void ShadowFailed(ILogger logger, string model, string shadow, string reason);
+
+    [LoggerMessage(EventId = 2011, EventName = "ShadowYielding", Level = LogLevel.Information,
+        Message = "Shadow copies yield to callers: the CPU was {Busy:0}% busy, above the {Limit:0}% limit; sampled copies are sent in part and the rest counted as dropped 'busy' until it falls")]
+    public static partial void ShadowYielding(ILogger logger, double busy, double limit);
+
+    [LoggerMessage(EventId = 2012, EventName = "ShadowResumed", Level = LogLevel.Information,
+        Message = "Shadow copies resumed in full: the CPU was {Busy:0}% busy, at or below the {Limit:0}% limit")]
+    public static partial void ShadowResumed(ILogger logger, double busy, double limit);
 }

@@ -45,6 +45,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             errors.Add($"ShadowGatherWindow: must be at least 0 and shorter than ShadowTimeout ({options.ShadowTimeout}), not {options.ShadowGatherWindow}.");
         }
+        if (!(options.ShadowCpuLimit > 0 && options.ShadowCpuLimit <= 100))
+        {
+            errors.Add($"ShadowCpuLimit: must be above 0 and at most 100 (percent; 100 never yields), not {options.ShadowCpuLimit}.");
+        }
         if (options.WorkerGracePeriod < TimeSpan.Zero)
         {
             errors.Add($"WorkerGracePeriod: must not be negative, not {options.WorkerGracePeriod}.");

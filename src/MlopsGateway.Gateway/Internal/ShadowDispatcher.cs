@@ -27,6 +27,7 @@ internal sealed class ShadowDispatcher : IDisposable
     private readonly GatewayMetrics _metrics;
     private readonly GatewayOptions _options;
     private readonly RandomSource _random;
+    private readonly ShadowThrottle _throttle;
     private readonly ILogger<ShadowDispatcher> _logger;
     private readonly ConcurrentDictionary<string, ShadowStream> _streams = new(StringComparer.Ordinal);
     private readonly Action<ShadowWork, ModelStreamInferResponse?, string?> _done;
@@ -37,8 +38,9 @@ internal sealed class ShadowDispatcher : IDisposable
 
     public ShadowDispatcher(
         IProxyStateLookup proxyState, WorkerProxyConfigProvider config, GatewayMetrics metrics, IOptions<GatewayOptions> options,
-        RandomSource random, ILogger<ShadowDispatcher> logger)
+        RandomSource random, ShadowThrottle throttle, ILogger<ShadowDispatcher> logger)
     {
+        _throttle = throttle;
         _proxyState = proxyState;
         _config = config;
         _metrics = metrics;
@@ -57,6 +59,11 @@ internal sealed class ShadowDispatcher : IDisposable
     /// <summary>Whether a copy could start now; when not, it is counted as dropped.</summary>
     public bool HasRoom(string model)
     {
+        if (!_throttle.Admit())
+        {
+            _metrics.ShadowDropped(model, "busy");
+            return false;
+        }
         if (Volatile.Read(ref _inFlight) < _options.MaxShadowConcurrency && Interlocked.Read(ref _bytesInFlight) < _options.MaxShadowBytesInFlight)
         {
             return true;

@@ -14,13 +14,26 @@ public class GatewayCommandTests
         Assert.Contains("--shadow-gather 'soon' is not a duration; write e.g. 10ms, 0.", error);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("120")]
+    public async Task Invoke_ShadowCpuLimitOutOfRange_RefusedNamingTheOption(string limit)
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("gateway", "--shadow-cpu-limit", limit, "--port", "0", "--metrics-port", "0");
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"--shadow-cpu-limit must be above 0 and at most 100 (percent), not {limit}.", error);
+    }
+
     [Fact]
-    public async Task Help_ShadowGather_DefaultShownAsADuration()
+    public async Task Help_ShadowOptions_DefaultsShownWithTheirUnits()
     {
         var (exit, output, _) = await CliRunner.RunAsync("gateway", "--help");
 
         Assert.Equal(0, exit);
         Assert.Contains("--shadow-gather <duration>", output);
         Assert.Contains("[default: 50ms]", output);
+        Assert.Contains("--shadow-cpu-limit <percent>", output);
+        Assert.Contains("[default: 90]", output);
     }
 }

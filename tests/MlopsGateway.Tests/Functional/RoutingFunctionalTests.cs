@@ -133,6 +133,7 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : IClassFixture
         {
             // The first copy waits out a long gather window, holding all the room there is.
             o.ShadowGatherWindow = TimeSpan.FromSeconds(2);
+            o.ShadowCpuLimit = 100;
             if (limit == "copies")
             {
                 o.MaxShadowConcurrency = 1;
@@ -157,6 +158,34 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : IClassFixture
     }
 
     [Fact]
+    public async Task ModelInfer_ShadowCpuAboveItsLimit_CopiesYieldCountedAsBusyCallersAnswered()
+    {
+        await stack.SetRouteAsync(new RouteRecord("", "1", Shadow: "2", ShadowPercent: 100));
+        // Any CPU use at all is over this limit, so the gateway's own readings make the copies yield.
+        await using var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, o => o.ShadowCpuLimit = 0.0001,
+            stack.Logs.Configure);
+        using var metrics = new MetricsRecorder(gateway);
+        var client = await StartWithShadowAsync(gateway);
+        (string, string)[] busy = [("model", stack.Model), ("reason", "busy")];
+        (string, string)[] sent = [("model", stack.Model), ("primary", "1"), ("shadow", "2")];
+
+        var answered = 0;
+        await Wait.UntilAsync(async () =>
+        {
+            Assert.Equal("1", (await client.ModelInferAsync(Request(), Key)).ModelVersion);
+            answered++;
+            return metrics.Values("mlops.gateway.shadow.dropped", busy).Sum() >= 20;
+        }, seconds: 30);
+
+        // Every sampled copy is either sent (and answered) or counted as busy: none lost.
+        await Wait.UntilAsync(() => Task.FromResult(
+            metrics.Values("mlops.gateway.shadow.sent", sent).Sum() + metrics.Values("mlops.gateway.shadow.dropped", busy).Sum() == answered));
+        Assert.Equal(0, metrics.Values("mlops.gateway.shadow.dropped", ("model", stack.Model), ("reason", "saturated")).Sum());
+        Assert.Contains(stack.Logs.Entries, e => e.Event.Name == "ShadowYielding" && e.Message.Contains("above the 0% limit", StringComparison.Ordinal));
+        await gateway.StopAsync();
+    }
+
+    [Fact]
     public async Task ModelInfer_ShadowPrimaryAnswerOverCopyLimit_CopyDroppedAsTooLargeCallerAnswered()
     {
         await stack.SetRouteAsync(new RouteRecord("", "1"));
@@ -165,8 +194,11 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : IClassFixture
         var answerBytes = (await GatewayA.ModelInferAsync(Request(), Key)).CalculateSize() + GrpcRequestPeek.HeaderLength;
         Assert.True(answerBytes > requestBytes, $"the answer ({answerBytes} bytes) must be larger than the request ({requestBytes}) for this test");
         await stack.SetRouteAsync(new RouteRecord("", "1", Shadow: "2", ShadowPercent: 100));
-        await using var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, o => o.MaxShadowMessageBytes = requestBytes,
-            stack.Logs.Configure);
+        await using var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, o =>
+        {
+            o.MaxShadowMessageBytes = requestBytes;
+            o.ShadowCpuLimit = 100;
+        }, stack.Logs.Configure);
         using var metrics = new MetricsRecorder(gateway);
         var client = await StartWithShadowAsync(gateway);
 

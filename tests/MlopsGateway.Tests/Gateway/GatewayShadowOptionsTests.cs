@@ -36,6 +36,20 @@ public class GatewayShadowOptionsTests
         Assert.Equal($"MaxShadowBytesInFlight: must be at least 1, not {bytes}.", Assert.Single(ex.Failures));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    [InlineData(100.5)]
+    [InlineData(double.NaN)]
+    public void AddMlopsGateway_CpuLimitOutOfRange_Refused(double limit)
+    {
+        using var provider = GatewayPassiveHealthOptionsTests.Services(o => o.ShadowCpuLimit = limit);
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<GatewayOptions>>().Value);
+
+        Assert.StartsWith("ShadowCpuLimit: must be above 0 and at most 100 (percent; 100 never yields)", Assert.Single(ex.Failures), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AddMlopsGateway_Defaults_GatherShortAgainstTimeout()
     {

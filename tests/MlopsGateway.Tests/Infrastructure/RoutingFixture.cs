@@ -63,10 +63,16 @@ public sealed class RoutingFixture : IAsyncLifetime
         GatewayA = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o =>
         {
             o.RandomSeed = 11;
+            // Shadow tests count every copy: copies never yield to a CPU busy with the other tests.
+            o.ShadowCpuLimit = 100;
             o.JwtSigningKey = JwtKey;
             o.MaxRequestBodySize = MaxRequestBytes;
         }, Logs.Configure);
-        GatewayB = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o => o.RandomSeed = 12, Logs.Configure);
+        GatewayB = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o =>
+        {
+            o.RandomSeed = 12;
+            o.ShadowCpuLimit = 100;
+        }, Logs.Configure);
         await Task.WhenAll(GatewayA.StartAsync(), GatewayB.StartAsync());
         GatewayAAddress = ServerEndpoints.GrpcAddress(GatewayA);
         GatewayBAddress = ServerEndpoints.GrpcAddress(GatewayB);

@@ -1,0 +1,143 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace MlopsGateway.Gateway.Internal;
+
+/// <summary>
+/// Lets shadow copies use only the CPU that callers leave. Every <see cref="Period"/> it reads how
+/// busy the CPU was: ResourceMonitoring's <c>container.cpu.limit.utilization</c>, all processes of the
+/// container against its CPU limit, or of the machine against its cores where there is no limit. Above
+/// <see cref="GatewayOptions.ShadowCpuLimit"/> the share of sampled copies admitted halves; at or
+/// below it the share climbs back by <see cref="Step"/>. A copy not admitted is dropped and counted
+/// as <c>busy</c> before anything is captured, so it costs the caller nothing. A saturated gateway
+/// (say, closed-loop callers at full speed) thus stops shadowing within about two seconds, and
+/// resumes within about two once the CPU has room; below the limit every sampled copy goes out.
+/// Yielding is logged at most once a minute, each time with the resumption that follows it.
+/// </summary>
+internal sealed class ShadowThrottle : IDisposable
+{
+    /// <summary>How often the CPU is read and the share adjusted.</summary>
+    internal static readonly TimeSpan Period = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How much the share climbs per period while the CPU is at or under the limit.</summary>
+    internal const double Step = 0.125;
+
+    // Below this after halving, the share is 0: a trickle of copies would still cost a capture each.
+    private const double MinShare = 1.0 / 64;
+
+    // A CPU hovering at the limit would log each yield; after one is logged, the next waits this long.
+    private static readonly TimeSpan s_logEvery = TimeSpan.FromMinutes(1);
+
+    private readonly Func<double?> _cpu;
+    private readonly double _limit;
+    private readonly RandomSource _random;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly CpuReader? _reader;
+    private readonly ITimer? _timer;
+    private double _share = 1;
+    private long? _yieldLogged;
+    private bool _resumePending;
+
+    /// <summary>Reads the CPU through this host's <paramref name="meters"/>, every <see cref="Period"/>.</summary>
+    public ShadowThrottle(IMeterFactory meters, IOptions<GatewayOptions> options, RandomSource random, ILogger<ShadowThrottle> logger)
+        : this(new CpuReader(meters), options.Value.ShadowCpuLimit, random, logger)
+    {
+        _timer = _time.CreateTimer(_ => Tick(), null, Period, Period);
+    }
+
+    /// <summary>For tests: <paramref name="cpu"/> gives the percent busy (null: unknown); nothing ticks by itself.</summary>
+    internal ShadowThrottle(Func<double?> cpu, double limit, RandomSource random, ILogger logger, TimeProvider? time = null)
+    {
+        _cpu = cpu;
+        _limit = limit;
+        _random = random;
+        _logger = logger;
+        _time = time ?? TimeProvider.System;
+    }
+
+    private ShadowThrottle(CpuReader reader, double limit, RandomSource random, ILogger logger)
+        : this(reader.Read, limit, random, logger) =>
+        _reader = reader;
+
+    /// <summary>A throttle that admits every copy (a limit of 100%): nothing is read.</summary>
+    public static ShadowThrottle Never(RandomSource random) => new(static () => null, 100, random, NullLogger.Instance);
+
+    /// <summary>The share of sampled copies admitted now, from 0 to 1.</summary>
+    public double Share => Volatile.Read(ref _share);
+
+    /// <summary>Whether a sampled copy may go out now.</summary>
+    public bool Admit()
+    {
+        var share = Share;
+        return share >= 1 || (share > 0 && _random.NextDouble() < share);
+    }
+
+    /// <summary>Reads the CPU once and adjusts the share; called by one timer, never at once.</summary>
+    internal void Tick()
+    {
+        if (_cpu() is not { } busy)
+        {
+            return;
+        }
+        var before = Share;
+        var share = busy > _limit ? (before / 2 < MinShare ? 0 : before / 2) : Math.Min(1, before + Step);
+        Volatile.Write(ref _share, share);
+        if (before >= 1 && share < 1 && (_yieldLogged is not { } logged || _time.GetElapsedTime(logged) >= s_logEvery))
+        {
+            GatewayLog.ShadowYielding(_logger, busy, _limit);
+            _yieldLogged = _time.GetTimestamp();
+            _resumePending = true;
+        }
+        else if (before < 1 && share >= 1 && _resumePending)
+        {
+            GatewayLog.ShadowResumed(_logger, busy, _limit);
+            _resumePending = false;
+        }
+    }
+
+    public void Dispose()
+    {
+        _timer?.Dispose();
+        _reader?.Dispose();
+    }
+
+    /// <summary>
+    /// Observes ResourceMonitoring's CPU gauge on demand: only the one published through
+    /// <c>meters</c>, the host's own, since a process may run several hosts (tests do).
+    /// </summary>
+    private sealed class CpuReader : IDisposable
+    {
+        private const string Meter = "Microsoft.Extensions.Diagnostics.ResourceMonitoring";
+        private const string Instrument = "container.cpu.limit.utilization";
+
+        private readonly MeterListener _listener = new();
+        private double? _last;
+
+        public CpuReader(IMeterFactory meters)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == Meter && instrument.Name == Instrument && ReferenceEquals(instrument.Meter.Scope, meters))
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            // The gauge is a share in [0, 1].
+            _listener.SetMeasurementEventCallback<double>((_, value, _, _) => _last = value * 100);
+            _listener.Start();
+        }
+
+        /// <summary>Percent busy since the last reading; null while the gauge is not published (an unsupported platform).</summary>
+        public double? Read()
+        {
+            _last = null;
+            _listener.RecordObservableInstruments();
+            return _last;
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
+}
