@@ -75,7 +75,10 @@ internal sealed class ShadowThrottle : IDisposable
         return share >= 1 || (share > 0 && _random.NextDouble() < share);
     }
 
-    /// <summary>Reads the CPU once and adjusts the share; called by one timer, never at once.</summary>
+    /// <summary>
+    /// Reads the CPU once and adjusts the share. One timer calls it; should a late tick overlap the
+    /// next, one of their two adjustments may be lost, nothing worse.
+    /// </summary>
     internal void Tick()
     {
         if (_cpu() is not { } busy)
