@@ -52,4 +52,8 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 2012, EventName = "ShadowResumed", Level = LogLevel.Information,
         Message = "Shadow copies resumed in full: the CPU was {Busy:0}% busy, at or below the {Limit:0}% limit")]
     public static partial void ShadowResumed(ILogger logger, double busy, double limit);
+
+    [LoggerMessage(EventId = 2013, EventName = "ShadowCpuUnread", Level = LogLevel.Warning,
+        Message = "Shadow copies cannot yield to callers here: no CPU reading came for 2 s (ResourceMonitoring's container.cpu.limit.utilization); every sampled copy is sent even above the {Limit:0}% limit")]
+    public static partial void ShadowCpuUnread(ILogger logger, double limit);
 }

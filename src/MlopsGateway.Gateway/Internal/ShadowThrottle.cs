@@ -14,7 +14,8 @@ namespace MlopsGateway.Gateway.Internal;
 /// as <c>busy</c> before anything is captured, so it costs the caller nothing. A saturated gateway
 /// (say, closed-loop callers at full speed) thus stops shadowing within about two seconds, and
 /// resumes within about two once the CPU has room; below the limit every sampled copy goes out.
-/// Yielding is logged at most once a minute, each time with the resumption that follows it.
+/// Yielding is logged at most once a minute, each time with the resumption that follows it; no
+/// reading for 2 s (a platform ResourceMonitoring does not measure) is logged once as a warning.
 /// </summary>
 internal sealed class ShadowThrottle : IDisposable
 {
@@ -30,6 +31,9 @@ internal sealed class ShadowThrottle : IDisposable
     // A CPU hovering at the limit would log each yield; after one is logged, the next waits this long.
     private static readonly TimeSpan s_logEvery = TimeSpan.FromMinutes(1);
 
+    // Readings missed in a row before the gateway says that copies cannot yield here (the first may come late).
+    private const int UnreadTicks = 8;
+
     private readonly Func<double?> _cpu;
     private readonly double _limit;
     private readonly RandomSource _random;
@@ -40,6 +44,7 @@ internal sealed class ShadowThrottle : IDisposable
     private double _share = 1;
     private long? _yieldLogged;
     private bool _resumePending;
+    private int _unread;
 
     /// <summary>Reads the CPU through this host's <paramref name="meters"/>, every <see cref="Period"/>.</summary>
     public ShadowThrottle(IMeterFactory meters, IOptions<GatewayOptions> options, RandomSource random, ILogger<ShadowThrottle> logger)
@@ -83,8 +88,13 @@ internal sealed class ShadowThrottle : IDisposable
     {
         if (_cpu() is not { } busy)
         {
+            if (++_unread == UnreadTicks)
+            {
+                GatewayLog.ShadowCpuUnread(_logger, _limit);
+            }
             return;
         }
+        _unread = 0;
         var before = Share;
         var share = busy > _limit ? (before / 2 < MinShare ? 0 : before / 2) : Math.Min(1, before + Step);
         Volatile.Write(ref _share, share);

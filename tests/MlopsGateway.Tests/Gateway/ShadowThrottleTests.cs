@@ -114,6 +114,22 @@ public class ShadowThrottleTests
     }
 
     [Fact]
+    public void Tick_NoReadingFor2Seconds_WarnedOnceSharesKept()
+    {
+        var throttle = Throttle(new Queue<double?>([null, null, null, null, null, null, null, null, null, null, null, null]));
+
+        for (var i = 0; i < 12; i++)
+        {
+            throttle.Tick();
+        }
+
+        var entry = Assert.Single(_logs.Entries);
+        Assert.Equal(("ShadowCpuUnread", LogLevel.Warning), (entry.Event.Name, entry.Level));
+        Assert.Contains("every sampled copy is sent even above the 90% limit", entry.Message, StringComparison.Ordinal);
+        Assert.Equal(1, throttle.Share);
+    }
+
+    [Fact]
     public void Never_AdmitsEveryCopy()
     {
         var throttle = ShadowThrottle.Never(RandomSource.Seeded(1));
