@@ -40,12 +40,12 @@ internal sealed class ShadowDispatcher : IDisposable
         IProxyStateLookup proxyState, WorkerProxyConfigProvider config, GatewayMetrics metrics, IOptions<GatewayOptions> options,
         RandomSource random, ShadowThrottle throttle, ILogger<ShadowDispatcher> logger)
     {
-        _throttle = throttle;
         _proxyState = proxyState;
         _config = config;
         _metrics = metrics;
         _options = options.Value;
         _random = random;
+        _throttle = throttle;
         _logger = logger;
         _done = Done;
         // Timeouts are found by sweeping rather than a timer per copy: a copy then costs no timer.
