@@ -199,7 +199,7 @@ public sealed partial class OipForwarder
         var rewrite = decision.Kind is RouteKind.Stable or RouteKind.Canary && prefix.Version != decision.Version;
         var restLength = prefix.MessageLength - (prefix.FieldsEnd - GrpcRequestPeek.HeaderLength);
         if (decision.ShadowVersion is not null
-            && (prefix.MessageLength > _options.MaxShadowMessageBytes || !_shadow.HasRoom(model)))
+            && (prefix.MessageLength > _options.MaxShadowMessageBytes || !_shadow.Admits(model)))
         {
             if (prefix.MessageLength > _options.MaxShadowMessageBytes)
             {

@@ -56,14 +56,24 @@ internal sealed class ShadowDispatcher : IDisposable
     /// <summary>Copies in flight now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>Whether a copy could start now; when not, it is counted as dropped.</summary>
-    public bool HasRoom(string model)
+    /// <summary>
+    /// Whether a sampled request is to be copied, asked once per request before its answer is
+    /// captured: the throttle admits it (the CPU has room) and a copy could start now. When not, it
+    /// is counted as dropped.
+    /// </summary>
+    public bool Admits(string model)
     {
         if (!_throttle.Admit())
         {
             _metrics.ShadowDropped(model, "busy");
             return false;
         }
+        return HasRoom(model);
+    }
+
+    /// <summary>Whether a copy could start now; when not, it is counted as dropped.</summary>
+    private bool HasRoom(string model)
+    {
         if (Volatile.Read(ref _inFlight) < _options.MaxShadowConcurrency && Interlocked.Read(ref _bytesInFlight) < _options.MaxShadowBytesInFlight)
         {
             return true;
