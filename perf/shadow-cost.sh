@@ -90,7 +90,8 @@ poisson_load() {
 
 [ "${AA:-0}" = 1 ] && echo "A/A run: the blocks marked 'on' below also have shadow at 0%"
 if [ "$PHASES" -gt 0 ]; then plan="$PHASES pairs of ${PHASE_S} s phases"; else plan="$PAIRS pairs of ${BLOCK} s blocks"; fi
-if [ "$RATE" = 0 ]; then pace="a closed loop"; else pace="$RATE requests/s"; fi
+# h2load's pacing at the measured rate: none in the closed loop, else 4 clients at RATE/4 each.
+if [ "$RATE" = 0 ]; then pace="a closed loop"; h2load_pace=(); else pace="$RATE requests/s"; h2load_pace=(--rps $((RATE / 4))); fi
 echo "shadow version on the $SHADOW_WORKER worker$([ "$SHADOW_WORKER" = own ] && echo " (nice $SHADOW_NICE)")${GATEWAY_ARGS:+, gateway $GATEWAY_ARGS}${SERVER_ENV:+, servers with $SERVER_ENV}; $plan, $pace from $LOAD"
 sleep 2
 # Warm-up: the primary path at full speed, then the shadow path at the measured rate.
@@ -101,7 +102,7 @@ route shadow --version 2 --percent 100
 redis-cli -p "$redis_port" --raw HGET mlops:routes propensity >"$work/on.json"
 # A/A: the "on" blocks get the same route as the "off" ones; any change reported is the method's noise.
 [ "${AA:-0}" = 1 ] && cp "$work/off.json" "$work/on.json"
-if [ "$RATE" = 0 ]; then load -n 8000; else load -n 8000 --rps $((RATE / 4)); fi
+load -n 8000 "${h2load_pace[@]}"
 route shadow --version 2 --percent 0
 sleep 3
 sent0=$(counter mlops_gateway_shadow_sent_total); dropped0=$(counter mlops_gateway_shadow_dropped_total)
@@ -130,7 +131,7 @@ LOAD_TIMEOUT=$((seconds + 120))
 if [ "$LOAD" = h2load ] && [ "$RATE" = 0 ]; then
   load -D "$seconds" --log-file="$work/requests.log" &
 elif [ "$LOAD" = h2load ]; then
-  load -n $((RATE * seconds)) --rps $((RATE / 4)) --log-file="$work/requests.log" &
+  load -n $((RATE * seconds)) "${h2load_pace[@]}" --log-file="$work/requests.log" &
 else
   poisson_load "$seconds" --log-file "$work/requests.log" &
 fi
