@@ -7,16 +7,21 @@ namespace MlopsGateway.Cli;
 public static class MlopsCommand
 {
     /// <summary>Every role and tool as a subcommand.</summary>
-    public static RootCommand Create() => new("mlops: a gRPC inference gateway for ONNX models (Open Inference Protocol v2).")
+    public static RootCommand Create()
     {
-        UpCommand.Create(),
-        GatewayCommand.Create(),
-        WorkerCommand.Create(),
-        PredictCommand.Create(),
-        KeysCommand.Create(),
-        ModelsCommand.Create(),
-        RolloutCommand.Create(),
-        WorkersCommand.Create(),
-        LoadTestCommand.Create(),
-    };
+        var root = new RootCommand("mlops: a gRPC inference gateway for ONNX models (Open Inference Protocol v2).")
+        {
+            UpCommand.Create(),
+            GatewayCommand.Create(),
+            WorkerCommand.Create(),
+            PredictCommand.Create(),
+            KeysCommand.Create(),
+            ModelsCommand.Create(),
+            RolloutCommand.Create(),
+            WorkersCommand.Create(),
+            LoadTestCommand.Create(),
+        };
+        SettingsRefusal.Apply(root);
+        return root;
+    }
 }

@@ -26,6 +26,19 @@ public class GatewayCommandTests
     }
 
     [Fact]
+    public async Task Invoke_SettingTheGatewayValidatorRefuses_EveryFailureOnItsOwnLineWithoutAStackTrace()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync(
+            "gateway", "--max-request-bytes", "0", "--worker", "ftp://10.0.0.5:5001", "--port", "0", "--metrics-port", "0");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("mlops gateway: not started; fix these settings:", error);
+        Assert.Contains("  Workers (--worker): 'ftp://10.0.0.5:5001' is not an http:// or https:// address.", error);
+        Assert.Contains("  MaxRequestBodySize (--max-request-bytes): must be positive, not 0.", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
     public async Task Help_ShadowOptions_DefaultsShownWithTheirUnits()
     {
         var (exit, output, _) = await CliRunner.RunAsync("gateway", "--help");
