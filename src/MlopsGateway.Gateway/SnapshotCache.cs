@@ -11,14 +11,20 @@ namespace MlopsGateway.Gateway;
 /// Holds the gateway's <see cref="GatewaySnapshot"/>. Everything is read whole from Redis at start,
 /// again whenever a change channel (keys, routes, workers) fires or the connection is restored, and
 /// on a timer as a safety net for missed messages; each read replaces the snapshot atomically.
-/// While Redis is down the last snapshot keeps serving (logged once); it resyncs by itself.
+/// While Redis is down the last snapshot keeps serving (logged once); it resyncs by itself. When
+/// Redis comes back without its data (<see cref="RedisKeys.Dataset"/> gone), the keys and routes of
+/// the last snapshot are written back before it is read again, so callers are not refused.
 /// </summary>
 public sealed class SnapshotCache : BackgroundService
 {
+    // Who restored routes, in their audit entries.
+    private static readonly string s_restoredBy = $"gateway on {Environment.MachineName} (Redis lost its data)";
+
     private readonly IConnectionMultiplexer _redis;
     private readonly ApiKeyStore _keys;
     private readonly RouteStore _routes;
     private readonly WorkerStore _workers;
+    private readonly DatasetMarker _marker;
     private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<SnapshotCache> _logger;
@@ -29,6 +35,8 @@ public sealed class SnapshotCache : BackgroundService
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _departed = new(StringComparer.Ordinal);
     private volatile GatewaySnapshot _current = GatewaySnapshot.Empty;
     private bool _redisDown;
+    // The id naming the data in Redis when last read (RedisKeys.Dataset); null until keys or routes exist.
+    private string? _dataset;
 
     public SnapshotCache(IConnectionMultiplexer redis, IOptions<GatewayOptions> options, ILogger<SnapshotCache> logger, TimeProvider? time = null)
     {
@@ -36,6 +44,7 @@ public sealed class SnapshotCache : BackgroundService
         _keys = new ApiKeyStore(redis);
         _routes = new RouteStore(redis);
         _workers = new WorkerStore(redis);
+        _marker = new DatasetMarker(redis);
         _options = options.Value;
         _logger = logger;
         _time = time ?? TimeProvider.System;
@@ -59,13 +68,29 @@ public sealed class SnapshotCache : BackgroundService
         await _reloadLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            var keys = _keys.ListAsync();
-            var routes = _routes.ListAsync();
-            var workers = _workers.ListAsync();
-            await Task.WhenAll(keys, routes, workers).ConfigureAwait(false);
+            var (keys, routes, workers, dataset) = await ReadAsync().ConfigureAwait(false);
+            if (dataset is null && _dataset is { } known && (_current.Keys.Count > 0 || _current.Routes.Count > 0))
+            {
+                // The id this gateway saw is gone, which no revocation or clearing does: Redis lost its
+                // data. Callers keep the last snapshot while what it holds is written back.
+                var restoredKeys = await _keys.RestoreAsync(_current.Keys.Records).ConfigureAwait(false);
+                var restoredRoutes = await _routes.RestoreAsync(_current.Routes.Values, s_restoredBy).ConfigureAwait(false);
+                dataset = await _marker.EnsureAsync(known).ConfigureAwait(false);
+                if (restoredKeys + restoredRoutes.Count > 0)
+                {
+                    // Not when another gateway wrote everything back first.
+                    GatewayLog.RedisDataRestored(_logger, restoredKeys, restoredRoutes.Count);
+                }
+                (keys, routes, workers, _) = await ReadAsync().ConfigureAwait(false);
+            }
+            else if (dataset is null && (keys.Count > 0 || routes.Count > 0))
+            {
+                dataset = await _marker.EnsureAsync(Guid.NewGuid().ToString("N")).ConfigureAwait(false);
+            }
+            _dataset = dataset;
 
             var now = _time.GetUtcNow();
-            var snapshot = new GatewaySnapshot(new ApiKeyTable(keys.Result), routes.Result, MergeWorkers(workers.Result, now), now);
+            var snapshot = new GatewaySnapshot(new ApiKeyTable(keys), routes, MergeWorkers(workers, now), now);
             var previous = _current;
             _current = snapshot;
             if (_redisDown)
@@ -97,6 +122,16 @@ public sealed class SnapshotCache : BackgroundService
         {
             _reloadLock.Release();
         }
+    }
+
+    private async Task<(IReadOnlyList<ApiKeyRecord> Keys, IReadOnlyList<RouteRecord> Routes, IReadOnlyList<WorkerRecord> Workers, string? Dataset)> ReadAsync()
+    {
+        var keys = _keys.ListAsync();
+        var routes = _routes.ListAsync();
+        var workers = _workers.ListAsync();
+        var dataset = _marker.ReadAsync();
+        await Task.WhenAll(keys, routes, workers, dataset).ConfigureAwait(false);
+        return (keys.Result, routes.Result, workers.Result, dataset.Result);
     }
 
     public override async Task StartAsync(CancellationToken cancellationToken)

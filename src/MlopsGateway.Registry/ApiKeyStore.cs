@@ -98,6 +98,23 @@ public sealed class ApiKeyStore
         return removed;
     }
 
+    /// <summary>
+    /// Writes back <paramref name="records"/> that Redis no longer holds (after it lost its data), never
+    /// replacing a record it holds; returns how many were written.
+    /// </summary>
+    public async Task<int> RestoreAsync(IEnumerable<ApiKeyRecord> records)
+    {
+        var db = _redis.GetDatabase();
+        var written = await Task.WhenAll(records.Select(r =>
+            db.HashSetAsync(RedisKeys.ApiKeys, r.Hash, JsonSerializer.Serialize(r), When.NotExists))).ConfigureAwait(false);
+        var count = written.Count(w => w);
+        if (count > 0)
+        {
+            await PublishChangeAsync("restored").ConfigureAwait(false);
+        }
+        return count;
+    }
+
     private Task PublishChangeAsync(string id) =>
         _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.ApiKeysChanged), id);
 }

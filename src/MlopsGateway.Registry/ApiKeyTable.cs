@@ -44,6 +44,9 @@ public sealed class ApiKeyTable
     /// <summary>Number of keys.</summary>
     public int Count => _byHash.Count;
 
+    /// <summary>Every key record.</summary>
+    public IReadOnlyCollection<ApiKeyRecord> Records => _byHash.Values;
+
     /// <summary>The record whose secret is <paramref name="secret"/>, or null.</summary>
     public ApiKeyRecord? Find(ReadOnlySpan<char> secret)
     {

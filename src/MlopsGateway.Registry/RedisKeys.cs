@@ -21,6 +21,13 @@ public static class RedisKeys
     /// </summary>
     public const string RoutesAudit = "mlops:routes:audit";
 
+    /// <summary>
+    /// String: an id naming the data held here (keys and routes). A gateway sets it once it sees keys or
+    /// routes; when it is gone later, Redis lost its data (a restart without persistence, say) rather
+    /// than anyone revoking or clearing them, and gateways write back the keys and routes they hold.
+    /// </summary>
+    public const string Dataset = "mlops:dataset";
+
     /// <summary>Set of registered worker ids; each id's record lives at <see cref="Worker"/> with a TTL.</summary>
     public const string Workers = "mlops:workers";
 

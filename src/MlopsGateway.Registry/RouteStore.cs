@@ -98,6 +98,27 @@ public sealed class RouteStore
         }
     }
 
+    /// <summary>
+    /// Writes back <paramref name="routes"/> of models that Redis holds no route for (after it lost its
+    /// data), never replacing a route it holds. Each one written is audited as a change from no route,
+    /// by <paramref name="by"/>, and announced. Returns the routes written.
+    /// </summary>
+    public async Task<IReadOnlyList<RouteRecord>> RestoreAsync(IEnumerable<RouteRecord> routes, string by)
+    {
+        var db = _redis.GetDatabase();
+        var restored = new List<RouteRecord>();
+        foreach (var route in routes)
+        {
+            if (await db.HashSetAsync(RedisKeys.Routes, route.Model, JsonSerializer.Serialize(route), When.NotExists).ConfigureAwait(false))
+            {
+                restored.Add(route);
+                await AppendAuditAsync(new RouteChange(route.Model, by, _time.GetUtcNow(), null, route)).ConfigureAwait(false);
+                await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.RoutesChanged), route.Model).ConfigureAwait(false);
+            }
+        }
+        return restored;
+    }
+
     /// <summary>The latest <paramref name="count"/> changes, newest first, of <paramref name="model"/> (or of every model when null).</summary>
     public async Task<IReadOnlyList<RouteChange>> HistoryAsync(string? model, int count = 20)
     {

@@ -56,4 +56,8 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 2013, EventName = "ShadowCpuUnread", Level = LogLevel.Warning,
         Message = "Shadow copies cannot yield to callers here: no CPU reading came for 2 s (ResourceMonitoring's container.cpu.limit.utilization); every sampled copy is sent even above the {Limit:0}% limit")]
     public static partial void ShadowCpuUnread(ILogger logger, double limit);
+
+    [LoggerMessage(EventId = 2014, EventName = "RedisDataRestored", Level = LogLevel.Warning,
+        Message = "Redis came back without its data (restarted without persistence?): wrote back {Keys} API keys and {Routes} routes from this gateway's last snapshot. Workers register again by themselves; the route history before the loss and shared quota counts are gone")]
+    public static partial void RedisDataRestored(ILogger logger, int keys, int routes);
 }

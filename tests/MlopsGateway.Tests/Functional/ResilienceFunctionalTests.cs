@@ -27,22 +27,25 @@ public sealed class ResilienceFunctionalTests
         return repository;
     }
 
-    private static async Task<WebApplication> StartGatewayAsync(IConnectionMultiplexer redis, LogCollector logs)
+    private static async Task<WebApplication> StartGatewayAsync(IConnectionMultiplexer redis, LogCollector logs, Action<GatewayOptions>? configure = null)
     {
-        var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis, _ => { }, logs.Configure);
+        var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis, configure ?? (_ => { }), logs.Configure);
         await gateway.StartAsync();
         return gateway;
     }
 
-    [Fact]
-    public async Task ModelInfer_RedisStoppedAndRestarted_ServesThroughoutAndTakesLaterChanges()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ModelInfer_RedisStoppedAndRestarted_ServesThroughoutAndTakesLaterChanges(bool losingItsData)
     {
         await using var server = await RedisProcess.StartAsync();
         await using var redis = await RedisConnector.ConnectAsync(server.Address);
         var model = "outage-" + Guid.NewGuid().ToString("N")[..8];
         var repository = NewRepository(model);
         var logs = new LogCollector();
-        var secret = (await new ApiKeyStore(redis).CreateAsync("outage", [model])).Secret;
+        var keys = new ApiKeyStore(redis);
+        var secret = (await keys.CreateAsync("outage", [model])).Secret;
         await using var worker = StackFixture.StartWorker(repository, redis, new LogCollector());
         await worker.StartAsync();
         await using var gateway = await StartGatewayAsync(redis, logs);
@@ -54,7 +57,7 @@ public sealed class ResilienceFunctionalTests
         var request = TestRequests.Propensity(model, [TestRequests.Row]);
         await Wait.UntilAsync(async () => (await client.ModelInferAsync(request, key)).ModelVersion == "1");
 
-        await server.StopAsync();
+        await (losingItsData ? server.StopLosingDataAsync() : server.StopAsync());
         for (var i = 0; i < 20; i++)
         {
             Assert.Equal("1", (await client.ModelInferAsync(request, key)).ModelVersion);
@@ -62,6 +65,28 @@ public sealed class ResilienceFunctionalTests
         }
 
         await server.StartAgainAsync();
+        // Callers are answered by the route's version all along; Redis holds the key and the route
+        // again (saved, or written back by the gateway).
+        await Wait.UntilAsync(async () =>
+        {
+            Assert.Equal("1", (await client.ModelInferAsync(request, key)).ModelVersion);
+            return (await keys.ListAsync()).Any(k => k.Name == "outage") && await routes.GetAsync(model) is not null;
+        }, 20, ex => ex is RedisException or TimeoutException);
+        Assert.Equal("stable 1", (await routes.GetAsync(model))!.Describe());
+        var history = Assert.Single(await routes.HistoryAsync(model));
+        if (losingItsData)
+        {
+            // The audit trail went with the data; the route written back is audited as new.
+            Assert.Contains("Redis lost its data", history.By, StringComparison.Ordinal);
+            Assert.Null(history.Before);
+            Assert.Contains(logs.Entries, e => e.Event.Name == "RedisDataRestored"
+                && e.Message.Contains("wrote back 1 API keys and 1 routes", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.Equal("tests", history.By);
+            Assert.DoesNotContain(logs.Entries, e => e.Event.Name == "RedisDataRestored");
+        }
         // The route changes once the worker has registered again (validation needs it) and Redis answers.
         await Wait.UntilAsync(async () =>
         {
@@ -75,6 +100,43 @@ public sealed class ResilienceFunctionalTests
         Assert.True(logs.Entries.Count(e => e.Event.Name == "RedisUnavailable") <= 1);
         await gateway.StopAsync();
         await worker.StopAsync();
+    }
+
+    [Fact]
+    public async Task ModelInfer_EveryKeyRevoked_NotWrittenBack()
+    {
+        await using var server = await RedisProcess.StartAsync();
+        await using var redis = await RedisConnector.ConnectAsync(server.Address);
+        var logs = new LogCollector();
+        var keys = new ApiKeyStore(redis);
+        var secret = (await keys.CreateAsync("revoked", [])).Secret;
+        await using var gateway = await StartGatewayAsync(redis, logs, o => o.RefreshInterval = TimeSpan.FromMilliseconds(100));
+        var client = StackFixture.Client(ServerEndpoints.GrpcAddress(gateway));
+        var request = TestRequests.Propensity("revoked-model", [TestRequests.Row]);
+        async Task<StatusCode> StatusAsync()
+        {
+            try
+            {
+                await client.ModelInferAsync(request, StackFixture.WithKey(secret));
+                return StatusCode.OK;
+            }
+            catch (RpcException ex)
+            {
+                return ex.StatusCode;
+            }
+        }
+        // Accepted (no worker serves the model, so not OK either).
+        await Wait.UntilAsync(async () => await StatusAsync() != StatusCode.Unauthenticated);
+
+        await keys.RevokeAsync("revoked");
+        await Wait.UntilAsync(async () => await StatusAsync() == StatusCode.Unauthenticated);
+        // Several refreshes later the key is still revoked: emptied is not lost.
+        await Task.Delay(500);
+
+        Assert.Equal(StatusCode.Unauthenticated, await StatusAsync());
+        Assert.Empty(await keys.ListAsync());
+        Assert.DoesNotContain(logs.Entries, e => e.Event.Name == "RedisDataRestored");
+        await gateway.StopAsync();
     }
 
     [Fact]

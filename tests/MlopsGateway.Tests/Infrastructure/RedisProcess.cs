@@ -76,7 +76,19 @@ public sealed class RedisProcess : IAsyncDisposable
     }
 
     /// <summary>Saves the data and stops the server (SHUTDOWN SAVE), as an operator's restart would.</summary>
-    public async Task StopAsync()
+    public Task StopAsync() => ShutDownAsync("save");
+
+    /// <summary>
+    /// Stops the server without saving (SHUTDOWN NOSAVE), as a crash of a Redis without persistence
+    /// does: <see cref="StartAgainAsync"/> then starts it empty.
+    /// </summary>
+    public async Task StopLosingDataAsync()
+    {
+        await ShutDownAsync("nosave");
+        File.Delete(Path.Combine(_folder, "dump.rdb"));
+    }
+
+    private async Task ShutDownAsync(string save)
     {
         if (_process is null || _process.HasExited)
         {
@@ -84,7 +96,7 @@ public sealed class RedisProcess : IAsyncDisposable
         }
         using var cli = Process.Start(new ProcessStartInfo("redis-cli")
         {
-            ArgumentList = { "-p", Port.ToString(CultureInfo.InvariantCulture), "shutdown", "save" },
+            ArgumentList = { "-p", Port.ToString(CultureInfo.InvariantCulture), "shutdown", save },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
