@@ -21,6 +21,7 @@ internal sealed class SettingsRefusal(AsynchronousCommandLineAction inner) : Asy
         ["ShadowCpuLimit"] = "--shadow-cpu-limit",
         ["ModelRepository"] = "--models",
         ["AdvertiseAddress"] = "--advertise",
+        ["DrainDelay"] = "--drain-delay",
     };
 
     /// <summary>Wraps the action of <paramref name="command"/> and of every command beneath it.</summary>

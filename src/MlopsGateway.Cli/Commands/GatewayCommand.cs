@@ -2,7 +2,6 @@ using System.CommandLine;
 using Microsoft.Extensions.Hosting;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway;
-using MlopsGateway.LoadTest;
 using MlopsGateway.Worker;
 
 namespace MlopsGateway.Cli.Commands;
@@ -24,20 +23,9 @@ internal static class GatewayCommand
         };
         var sharedQuotas = new Option<bool>("--shared-quotas") { Description = "Count per-key quotas in Redis, shared by every gateway (one Redis call per limited request)." };
         var maxRequest = new Option<long>("--max-request-bytes") { Description = "Largest request message accepted.", DefaultValueFactory = _ => 64L * 1024 * 1024 };
-        var shadowGather = new Option<string>("--shadow-gather")
-        {
-            Description = "How long a shadow copy may wait for others bound for the same worker, to go out together as one request (less CPU per copy in the gateway and the worker); a window ends early once 32 copies wait. Callers never wait for it. 0 sends each at once.",
-            DefaultValueFactory = _ => "50ms",
-            HelpName = "duration",
-        };
-        shadowGather.Validators.Add(result =>
-        {
-            var text = result.GetValueOrDefault<string>();
-            if (!DurationText.TryParse(text, out _))
-            {
-                result.AddError($"--shadow-gather '{text}' is not a duration; write e.g. 10ms, 0.");
-            }
-        });
+        var shadowGather = ServerOptions.Duration("--shadow-gather",
+            "How long a shadow copy may wait for others bound for the same worker, to go out together as one request (less CPU per copy in the gateway and the worker); a window ends early once 32 copies wait. Callers never wait for it. 0 sends each at once.",
+            "50ms", "10ms, 0");
         var shadowCpuLimit = new Option<double>("--shadow-cpu-limit")
         {
             Description = "Percent of the CPU (the container's limit, or the machine's cores) above which shadow copies yield to callers: the share sent halves every 250 ms while the CPU stays above it, the rest counted as dropped 'busy', and climbs back once it is not. 100 never yields.",
@@ -77,7 +65,7 @@ internal static class GatewayCommand
                     o.SharedQuotas = parse.GetValue(sharedQuotas);
                     o.MaxRequestBodySize = parse.GetValue(maxRequest);
                     o.ShadowCpuLimit = parse.GetValue(shadowCpuLimit);
-                    o.ShadowGatherWindow = DurationText.TryParse(parse.GetValue(shadowGather), out var gather) ? gather : o.ShadowGatherWindow;
+                    o.ShadowGatherWindow = ServerOptions.DurationOf(parse, shadowGather);
                 },
                 ConsoleLogging.For(parse.GetValue(verbose)),
                 ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using MlopsGateway.LoadTest;
 
 namespace MlopsGateway.Cli.Commands;
 
@@ -27,6 +28,25 @@ internal static class ServerOptions
         Description = "HTTP/1.1 port serving Prometheus /metrics and /healthz (0 picks a free port).",
         DefaultValueFactory = _ => fallback,
     };
+
+    /// <summary>A duration option (<c>10ms</c>, <c>1s</c>, <c>0</c>), refused at parse time when it is not one.</summary>
+    public static Option<string> Duration(string name, string description, string fallback, string example)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => fallback, HelpName = "duration" };
+        option.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string>();
+            if (!DurationText.TryParse(text, out _))
+            {
+                result.AddError($"{name} '{text}' is not a duration; write e.g. {example}.");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>The value of an option made by <see cref="Duration"/>.</summary>
+    public static TimeSpan DurationOf(ParseResult parse, Option<string> option) =>
+        DurationText.TryParse(parse.GetValue(option), out var duration) ? duration : throw new InvalidOperationException($"{option.Name} was not validated.");
 
     public static IPEndPoint Endpoint(string bind, int port)
     {

@@ -23,10 +23,13 @@ internal static class WorkerCommand
         var bind = ServerOptions.Bind("0.0.0.0");
         var redis = new Option<string?>("--redis") { Description = "Register in this Redis (gateways discover workers there). Left out: no registration; give gateways --worker." };
         var advertise = new Option<string?>("--advertise") { Description = "The address gateways should use, e.g. http://10.0.0.5:5001. Left out: the bound address, a wildcard replaced by the host name." };
+        var drainDelay = ServerOptions.Duration("--drain-delay",
+            "With --redis: on Ctrl-C or SIGTERM, how long the worker keeps taking calls after leaving Redis, so gateways drop it and calls already sent are answered before it stops. 0 stops at once.",
+            "1s", "1s, 500ms, 0");
         var verbose = ServerOptions.Verbose();
         var command = new Command("worker", "Run a worker alone: serves the models in a repository folder over the Open Inference Protocol.")
         {
-            port, models, watch, samples, metricsPort, bind, redis, advertise, verbose,
+            port, models, watch, samples, metricsPort, bind, redis, advertise, drainDelay, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,7 +47,11 @@ internal static class WorkerCommand
                     o.WatchRepository = parse.GetValue(watch);
                 }, ConsoleLogging.For(parse.GetValue(verbose)),
                 ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)),
-                connection is null ? null : w => w.AddRedisRegistration(connection, o => o.AdvertiseAddress = parse.GetValue(advertise)));
+                connection is null ? null : w => w.AddRedisRegistration(connection, o =>
+                {
+                    o.AdvertiseAddress = parse.GetValue(advertise);
+                    o.DrainDelay = ServerOptions.DurationOf(parse, drainDelay);
+                }));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"Worker listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);

@@ -15,7 +15,13 @@ namespace MlopsGateway.Worker.Internal;
 /// only then, port 0 included), renewed every heartbeat with the versions loaded at that moment,
 /// removed on a clean stop. Redis being away never stops serving.
 /// </summary>
-internal sealed class WorkerRegistrationService : BackgroundService
+/// <remarks>
+/// A clean stop removes the record first, while the server still takes calls, and waits
+/// <see cref="WorkerRegistrationOptions.DrainDelay"/> before the server stops: gateways drop the
+/// worker on the announcement, and calls they had already sent it are answered rather than refused
+/// by a server going away.
+/// </remarks>
+internal sealed class WorkerRegistrationService : BackgroundService, IHostedLifecycleService
 {
     private readonly WorkerStore _store;
     private readonly ModelRepository _repository;
@@ -24,6 +30,8 @@ internal sealed class WorkerRegistrationService : BackgroundService
     private readonly WorkerRegistrationOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<WorkerRegistrationService> _logger;
+    // Stops the heartbeats before the record is removed, so that none writes it back.
+    private readonly CancellationTokenSource _leaving = new();
     private string? _id;
 
     public WorkerRegistrationService(
@@ -39,8 +47,10 @@ internal sealed class WorkerRegistrationService : BackgroundService
         _time = time ?? TimeProvider.System;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken hostStopping)
     {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(hostStopping, _leaving.Token);
+        var stoppingToken = linked.Token;
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using (_lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
         using (stoppingToken.Register(() => started.TrySetCanceled()))
@@ -100,9 +110,26 @@ internal sealed class WorkerRegistrationService : BackgroundService
         }
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Runs before any service stops, the server included: leaves discovery, then lets calls in transit arrive.</summary>
+    public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        await _leaving.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            if (ExecuteTask is { } heartbeats)
+            {
+                await heartbeats.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped without time to spare: the record expires on its own.
+            return;
+        }
         if (_id is null)
         {
             return;
@@ -110,12 +137,30 @@ internal sealed class WorkerRegistrationService : BackgroundService
         try
         {
             await _store.RemoveAsync(_id).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-            WorkerRegistrationLog.Deregistered(_logger, _id);
+            WorkerRegistrationLog.Deregistered(_logger, _id, _options.DrainDelay.TotalSeconds);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
+            // Gateways learn of it from its health checks or its record's expiry; waiting would not help them.
             WorkerRegistrationLog.DeregisterFailed(_logger, _id, ex);
+            return;
         }
+        try
+        {
+            await Task.Delay(_options.DrainDelay, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The host's shutdown timeout ran out first.
+        }
+    }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override void Dispose()
+    {
+        _leaving.Dispose();
+        base.Dispose();
     }
 
     /// <summary>The first gRPC address the server listens on, a wildcard host replaced by this machine's name.</summary>

@@ -37,16 +37,4 @@ public class GatewayCommandTests
         Assert.Contains("  MaxRequestBodySize (--max-request-bytes): must be positive, not 0.", error);
         Assert.DoesNotContain("   at ", error);
     }
-
-    [Fact]
-    public async Task Help_ShadowOptions_DefaultsShownWithTheirUnits()
-    {
-        var (exit, output, _) = await CliRunner.RunAsync("gateway", "--help");
-
-        Assert.Equal(0, exit);
-        Assert.Contains("--shadow-gather <duration>", output);
-        Assert.Contains("[default: 50ms]", output);
-        Assert.Contains("--shadow-cpu-limit <percent>", output);
-        Assert.Contains("[default: 90]", output);
-    }
 }

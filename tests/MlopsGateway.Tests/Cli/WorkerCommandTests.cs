@@ -18,4 +18,13 @@ public class WorkerCommandTests
         Assert.DoesNotContain("OptionsValidationException", error);
         Assert.DoesNotContain("   at ", error);
     }
+
+    [Fact]
+    public async Task Invoke_DrainDelayNotADuration_RefusedNamingTheOption()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("worker", "--models", Path.GetTempPath(), "--drain-delay", "soon", "--port", "0", "--metrics-port", "0");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("--drain-delay 'soon' is not a duration; write e.g. 1s, 500ms, 0.", error);
+    }
 }
