@@ -16,6 +16,7 @@ public static class MlopsCommand
             WorkerCommand.Create(),
             PredictCommand.Create(),
             KeysCommand.Create(),
+            TokenCommand.Create(),
             ModelsCommand.Create(),
             RolloutCommand.Create(),
             WorkersCommand.Create(),

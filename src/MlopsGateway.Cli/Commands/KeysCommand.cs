@@ -11,17 +11,13 @@ internal static class KeysCommand
         var keys = new Command("keys", "Manage API keys (stored in Redis as SHA-256 hashes).");
 
         var name = new Option<string>("--name") { Description = "A label for the key, e.g. the calling service.", Required = true };
-        var models = new Option<string[]>("--models")
-        {
-            Description = "Models the key may call (repeat or separate with commas). Left out: every model.",
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var rate = new Option<double?>("--rate") { Description = "Quota: sustained requests per second (fractions allowed). Left out: no limit." };
-        var burst = new Option<int?>("--burst") { Description = "Quota: requests allowed at once above the rate (the bucket's size). Left out: the rate rounded up." };
+        var models = CallerOptions.Models("key");
+        var rate = CallerOptions.Rate();
+        var burst = CallerOptions.Burst();
         var create = new Command("create", "Create a key and print its secret once.") { RedisRequired(), name, models, rate, burst };
         create.SetAction(async (parse, _) => await WithStore(parse, async store =>
         {
-            var allowed = (parse.GetValue(models) ?? []).SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+            var allowed = CallerOptions.ModelsOf(parse, models);
             var (record, secret) = await store.CreateAsync(parse.GetValue(name)!, allowed, null, parse.GetValue(rate), parse.GetValue(burst))
                 .ConfigureAwait(false);
             await parse.InvocationConfiguration.Output.WriteLineAsync($"""

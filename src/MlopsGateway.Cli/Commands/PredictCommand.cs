@@ -13,6 +13,11 @@ internal static class PredictCommand
     {
         var gateway = new Option<string>("--gateway") { Description = "Gateway (or worker) address.", DefaultValueFactory = _ => "http://127.0.0.1:5000" };
         var apiKey = new Option<string?>("--api-key") { Description = "API key (or set MLOPS_API_KEY)." };
+        var token = new Option<string?>("--token") { Description = "A JWT bearer token instead of an API key (mlops token create mints one), sent as 'authorization: Bearer'." };
+        var routingKey = new Option<string?>("--routing-key")
+        {
+            Description = "Sent as x-routing-key: with a canary route, one routing key (a customer id, say) keeps getting one version while the weight stays put.",
+        };
         var model = new Option<string>("--model") { Description = "Model name.", Required = true };
         var version = new Option<string?>("--version") { Description = "Model version; left out, the gateway's route decides." };
         var inputs = new Option<string[]>("--input")
@@ -24,7 +29,7 @@ internal static class PredictCommand
         var timeout = new Option<double>("--timeout") { Description = "Deadline in seconds.", DefaultValueFactory = _ => 30 };
         var command = new Command("predict", "Call ModelInfer through the gateway and print the outputs as JSON.")
         {
-            gateway, apiKey, model, version, inputs, raw, timeout,
+            gateway, apiKey, token, routingKey, model, version, inputs, raw, timeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -33,6 +38,14 @@ internal static class PredictCommand
             if (!string.IsNullOrEmpty(key))
             {
                 headers.Add("x-api-key", key);
+            }
+            if (parse.GetValue(token) is { Length: > 0 } bearer)
+            {
+                headers.Add("authorization", "Bearer " + bearer);
+            }
+            if (parse.GetValue(routingKey) is { Length: > 0 } routing)
+            {
+                headers.Add("x-routing-key", routing);
             }
             using var channel = GrpcChannel.ForAddress(parse.GetValue(gateway)!);
             var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);

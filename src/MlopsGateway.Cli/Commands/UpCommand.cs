@@ -92,8 +92,10 @@ internal static class UpCommand
         await store.RevokeAsync(DemoKeyName).ConfigureAwait(false);
         var (_, secret) = await store.CreateAsync(DemoKeyName, [], apiKey).ConfigureAwait(false);
 
+        // As for 'mlops gateway': tokens are accepted once a signing key is given.
+        var jwtKey = Environment.GetEnvironmentVariable("MLOPS_JWT_SIGNING_KEY");
         var gateway = GatewayHost.Build(ServerOptions.Endpoint(bind, gatewayPort), redis.Connection,
-            _ => { }, logging, ServerOptions.Endpoint(bind, settings.GatewayMetricsPort));
+            o => o.JwtSigningKey = jwtKey, logging, ServerOptions.Endpoint(bind, settings.GatewayMetricsPort));
         await gateway.StartAsync(cancellationToken).ConfigureAwait(false);
         if (!await GatewayHost.WaitForWorkersAsync(gateway, 1, TimeSpan.FromSeconds(15)).ConfigureAwait(false))
         {
@@ -114,6 +116,7 @@ internal static class UpCommand
               models    {string.Join("; ", served)}
               api key   {secret}
                         (shown once; only its hash is stored. Send it as 'x-api-key' or 'authorization: Bearer' metadata.)
+              tokens    {(jwtKey is null ? "off (set MLOPS_JWT_SIGNING_KEY to accept JWTs)" : "JWTs signed with MLOPS_JWT_SIGNING_KEY accepted; mint one: mlops token create --subject NAME --models " + SampleModels.Propensity)}
 
             Roll out (the worker registered itself; 'mlops workers --redis {redis.Address}' lists it):
               mlops rollout canary --redis {redis.Address} --model {SampleModels.Propensity} --version 2 --weight 10 --stable 1

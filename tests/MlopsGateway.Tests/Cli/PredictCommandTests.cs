@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using MlopsGateway.Gateway;
+using MlopsGateway.Registry;
 using MlopsGateway.Tests.Infrastructure;
 
 namespace MlopsGateway.Tests.Cli;
@@ -44,5 +47,73 @@ public sealed class PredictCommandTests(StackFixture stack) : IClassFixture<Stac
         var (exitCode, _, error) = await CliRunner.RunAsync("predict", "--gateway", stack.GatewayAddress, "--model", "propensity", "--input", "features=[1,2,3,4,5]");
         Assert.Equal(2, exitCode);
         Assert.StartsWith("Unauthenticated:", error);
+    }
+
+    [Fact]
+    public async Task Predict_TokenMintedForTheModel_Answered()
+    {
+        var (mintExit, token, mintError) = await CliRunner.RunAsync(
+            "token", "create", "--signing-key", StackFixture.JwtSigningKey, "--subject", "mobile-backend", "--models", "propensity,churn", "--ttl", "5m");
+        Assert.True(mintExit == 0, mintError);
+
+        var (exitCode, output, error) = await CliRunner.RunAsync("predict", "--gateway", stack.GatewayAddress, "--token", token.Trim(),
+            "--model", "propensity", "--version", "1", "--input", "features=[3, 12.5, 2, 14, 4]");
+
+        Assert.True(exitCode == 0, error);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("propensity", json.RootElement.GetProperty("model_name").GetString());
+    }
+
+    [Fact]
+    public async Task Predict_TokenMintedForAnotherModel_PermissionDenied()
+    {
+        var (_, token, _) = await CliRunner.RunAsync("token", "create", "--signing-key", StackFixture.JwtSigningKey, "--subject", "svc", "--models", "churn");
+
+        var (exitCode, _, error) = await CliRunner.RunAsync("predict", "--gateway", stack.GatewayAddress, "--token", token.Trim(),
+            "--model", "propensity", "--input", "features=[3, 12.5, 2, 14, 4]");
+
+        Assert.Equal(2, exitCode);
+        Assert.StartsWith("PermissionDenied:", error);
+    }
+
+    [Fact]
+    public async Task TokenCreate_ShortSigningKey_RefusedSayingWhatIsNeeded()
+    {
+        var (exitCode, output, error) = await CliRunner.RunAsync("token", "create", "--signing-key", "short", "--subject", "svc");
+
+        Assert.Equal(1, exitCode);
+        Assert.Empty(output);
+        Assert.StartsWith("A signing key of at least 32 characters is needed", error);
+    }
+
+    [Fact]
+    public async Task Predict_RoutingKeysOnACanary_EachKeyKeepsOneVersionAndBothAreSeen()
+    {
+        await new RouteStore(stack.Redis).ChangeAsync("propensity", (_, _) => new RouteRecord("", "1", "2", 50), "tests");
+        var snapshot = stack.Gateway.Services.GetRequiredService<SnapshotCache>();
+        await Wait.UntilAsync(() => Task.FromResult(snapshot.Current.Routes.ContainsKey("propensity")));
+        try
+        {
+            var seen = new Dictionary<string, HashSet<string>>();
+            for (var round = 0; round < 3; round++)
+            {
+                for (var customer = 0; customer < 12; customer++)
+                {
+                    var (exitCode, output, error) = await CliRunner.RunAsync("predict", "--gateway", stack.GatewayAddress, "--api-key", stack.AllModelsKey,
+                        "--routing-key", $"customer-{customer}", "--model", "propensity", "--input", "features=[3, 12.5, 2, 14, 4]");
+                    Assert.True(exitCode == 0, error);
+                    using var json = JsonDocument.Parse(output);
+                    var versions = seen.TryGetValue($"customer-{customer}", out var known) ? known : seen[$"customer-{customer}"] = [];
+                    versions.Add(json.RootElement.GetProperty("model_version").GetString()!);
+                }
+            }
+
+            Assert.All(seen.Values, versions => Assert.Single(versions));
+            Assert.Equal(["1", "2"], seen.Values.SelectMany(v => v).Distinct().Order());
+        }
+        finally
+        {
+            await new RouteStore(stack.Redis).ChangeAsync("propensity", (_, _) => null, "tests");
+        }
     }
 }

@@ -18,6 +18,9 @@ namespace MlopsGateway.Tests.Infrastructure;
 /// </summary>
 public sealed class StackFixture : IAsyncLifetime
 {
+    /// <summary>The gateway accepts JWTs signed with this key (HS256).</summary>
+    public const string JwtSigningKey = "tests-only-signing-key-0123456789abcdef";
+
     public LogCollector Logs { get; } = new();
 
     public string Repository { get; } = TestModels.NewRepository();
@@ -58,7 +61,7 @@ public sealed class StackFixture : IAsyncLifetime
         WorkerAddress = ServerEndpoints.GrpcAddress(Worker);
         WorkerMetricsAddress = ServerEndpoints.MetricsAddress(Worker)!;
 
-        Gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, _ => { }, Logs.Configure,
+        Gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o => o.JwtSigningKey = JwtSigningKey, Logs.Configure,
             new IPEndPoint(IPAddress.Loopback, 0));
         await Gateway.StartAsync();
         GatewayAddress = ServerEndpoints.GrpcAddress(Gateway);

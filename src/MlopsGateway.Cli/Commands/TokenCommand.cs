@@ -1,0 +1,80 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Claims;
+using System.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace MlopsGateway.Cli.Commands;
+
+/// <summary>
+/// <c>mlops token create</c>: a JWT the gateway accepts (HS256 with its signing key), for trying
+/// tokens out and for services that mint their own. Production tokens usually come from an
+/// identity provider configured with the same key and claims.
+/// </summary>
+internal static class TokenCommand
+{
+    public static Command Create()
+    {
+        var token = new Command("token", "Mint JWT bearer tokens for a gateway started with --jwt-signing-key.");
+        var signingKey = new Option<string?>("--signing-key") { Description = "The gateway's signing key (or set MLOPS_JWT_SIGNING_KEY), at least 32 characters." };
+        var subject = new Option<string>("--subject") { Description = "Who calls: the 'sub' claim, sent to workers as x-mlops-key-id jwt:SUBJECT.", Required = true };
+        var models = CallerOptions.Models("token");
+        var rate = CallerOptions.Rate();
+        var burst = CallerOptions.Burst();
+        var lifetime = ServerOptions.Duration("--ttl", "How long the token is valid.", "1h", "15m, 1h");
+        var create = new Command("create", "Print a signed token (and nothing else, so that TOKEN=$(mlops token create ...) works).")
+        {
+            signingKey, subject, models, rate, burst, lifetime,
+        };
+        create.SetAction(async (parse, _) =>
+        {
+            var error = parse.InvocationConfiguration.Error;
+            var key = parse.GetValue(signingKey) ?? Environment.GetEnvironmentVariable("MLOPS_JWT_SIGNING_KEY");
+            if (key is null || Encoding.UTF8.GetByteCount(key) < 32)
+            {
+                await error.WriteLineAsync("A signing key of at least 32 characters is needed: --signing-key KEY or MLOPS_JWT_SIGNING_KEY, the same the gateway was given.")
+                    .ConfigureAwait(false);
+                return 1;
+            }
+            if (parse.GetValue(rate) is { } r && !(r > 0) || parse.GetValue(burst) is < 1)
+            {
+                await error.WriteLineAsync("--rate must be above 0 and --burst at least 1.").ConfigureAwait(false);
+                return 1;
+            }
+            var ttl = ServerOptions.DurationOf(parse, lifetime);
+            if (ttl <= TimeSpan.Zero)
+            {
+                await error.WriteLineAsync("--ttl must be longer than 0.").ConfigureAwait(false);
+                return 1;
+            }
+            var allowed = CallerOptions.ModelsOf(parse, models);
+            var claims = new List<Claim>
+            {
+                new("sub", parse.GetValue(subject)!),
+                new("models", allowed.Length == 0 ? "*" : string.Join(' ', allowed)),
+            };
+            if (parse.GetValue(rate) is { } perSecond)
+            {
+                claims.Add(new Claim("rate", perSecond.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Double));
+            }
+            if (parse.GetValue(burst) is { } atOnce)
+            {
+                claims.Add(new Claim("burst", atOnce.ToString(CultureInfo.InvariantCulture), ClaimValueTypes.Integer));
+            }
+            var now = DateTime.UtcNow;
+            var jwt = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+            {
+                Subject = new ClaimsIdentity(claims),
+                IssuedAt = now,
+                NotBefore = now,
+                Expires = now + ttl,
+                SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
+            });
+            await parse.InvocationConfiguration.Output.WriteLineAsync(jwt).ConfigureAwait(false);
+            return 0;
+        });
+        token.Subcommands.Add(create);
+        return token;
+    }
+}
