@@ -12,19 +12,21 @@ namespace MlopsGateway.Gateway;
 /// again whenever a change channel (keys, routes, workers) fires or the connection is restored, and
 /// on a timer as a safety net for missed messages; each read replaces the snapshot atomically.
 /// While Redis is down the last snapshot keeps serving (logged once); it resyncs by itself. When
-/// Redis comes back without its data (<see cref="RedisKeys.Dataset"/> gone), the keys and routes of
-/// the last snapshot are written back before it is read again, so callers are not refused.
+/// Redis comes back having lost changes (restarted empty, or from an older save: its
+/// <see cref="RedisKeys.Generation"/> is below the one last read), the keys and routes of the last
+/// snapshot are written back before it is read again, so callers are not refused and a revoked key
+/// or a rolled-back route does not return.
 /// </summary>
 public sealed class SnapshotCache : BackgroundService
 {
     // Who restored routes, in their audit entries.
-    private static readonly string s_restoredBy = $"gateway on {Environment.MachineName} (Redis lost its data)";
+    private static readonly string s_restoredBy = $"gateway on {Environment.MachineName} (Redis lost changes)";
 
     private readonly IConnectionMultiplexer _redis;
     private readonly ApiKeyStore _keys;
     private readonly RouteStore _routes;
     private readonly WorkerStore _workers;
-    private readonly DatasetMarker _marker;
+    private readonly RegistryRestore _restore;
     private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<SnapshotCache> _logger;
@@ -35,8 +37,8 @@ public sealed class SnapshotCache : BackgroundService
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _departed = new(StringComparer.Ordinal);
     private volatile GatewaySnapshot _current = GatewaySnapshot.Empty;
     private bool _redisDown;
-    // The id naming the data in Redis when last read (RedisKeys.Dataset); null until keys or routes exist.
-    private string? _dataset;
+    // The change count (RedisKeys.Generation) when last read.
+    private long _generation;
 
     public SnapshotCache(IConnectionMultiplexer redis, IOptions<GatewayOptions> options, ILogger<SnapshotCache> logger, TimeProvider? time = null)
     {
@@ -44,7 +46,7 @@ public sealed class SnapshotCache : BackgroundService
         _keys = new ApiKeyStore(redis);
         _routes = new RouteStore(redis);
         _workers = new WorkerStore(redis);
-        _marker = new DatasetMarker(redis);
+        _restore = new RegistryRestore(redis, time);
         _options = options.Value;
         _logger = logger;
         _time = time ?? TimeProvider.System;
@@ -68,26 +70,26 @@ public sealed class SnapshotCache : BackgroundService
         await _reloadLock.WaitAsync().ConfigureAwait(false);
         try
         {
-            var (keys, routes, workers, dataset) = await ReadAsync().ConfigureAwait(false);
-            if (dataset is null && _dataset is { } known && (_current.Keys.Count > 0 || _current.Routes.Count > 0))
+            var (keys, routes, workers, generation) = await ReadAsync().ConfigureAwait(false);
+            // A lower change count than this gateway has seen: Redis lost changes (restarted empty or
+            // from an older save). Callers keep the last snapshot while it is written back; when
+            // another gateway or a change comes first, read again and decide again.
+            for (var attempt = 0; attempt < 3 && generation < _generation && (_current.Keys.Count > 0 || _current.Routes.Count > 0); attempt++)
             {
-                // The id this gateway saw is gone, which no revocation or clearing does: Redis lost its
-                // data. Callers keep the last snapshot while what it holds is written back.
-                var restoredKeys = await _keys.RestoreAsync(_current.Keys.Records).ConfigureAwait(false);
-                var restoredRoutes = await _routes.RestoreAsync(_current.Routes.Values, s_restoredBy).ConfigureAwait(false);
-                dataset = await _marker.EnsureAsync(known).ConfigureAwait(false);
-                if (restoredKeys + restoredRoutes.Count > 0)
+                var restored = await _restore.RestoreAsync(_current.Keys.Records, _current.Routes.Values, generation, _generation, s_restoredBy)
+                    .ConfigureAwait(false);
+                if (restored is not null)
                 {
-                    // Not when another gateway wrote everything back first.
-                    GatewayLog.RedisDataRestored(_logger, restoredKeys, restoredRoutes.Count);
+                    GatewayLog.RedisChangesRestored(_logger, generation, _generation,
+                        restored.KeysWritten, restored.KeysRemoved, restored.RoutesWritten, restored.RoutesRemoved);
                 }
-                (keys, routes, workers, _) = await ReadAsync().ConfigureAwait(false);
+                (keys, routes, workers, generation) = await ReadAsync().ConfigureAwait(false);
             }
-            else if (dataset is null && (keys.Count > 0 || routes.Count > 0))
+            if (generation == 0 && (keys.Count > 0 || routes.Count > 0))
             {
-                dataset = await _marker.EnsureAsync(Guid.NewGuid().ToString("N")).ConfigureAwait(false);
+                generation = await _restore.StartGenerationAsync().ConfigureAwait(false);
             }
-            _dataset = dataset;
+            _generation = generation;
 
             var now = _time.GetUtcNow();
             var snapshot = new GatewaySnapshot(new ApiKeyTable(keys), routes, MergeWorkers(workers, now), now);
@@ -124,14 +126,14 @@ public sealed class SnapshotCache : BackgroundService
         }
     }
 
-    private async Task<(IReadOnlyList<ApiKeyRecord> Keys, IReadOnlyList<RouteRecord> Routes, IReadOnlyList<WorkerRecord> Workers, string? Dataset)> ReadAsync()
+    private async Task<(IReadOnlyList<ApiKeyRecord> Keys, IReadOnlyList<RouteRecord> Routes, IReadOnlyList<WorkerRecord> Workers, long Generation)> ReadAsync()
     {
         var keys = _keys.ListAsync();
         var routes = _routes.ListAsync();
         var workers = _workers.ListAsync();
-        var dataset = _marker.ReadAsync();
-        await Task.WhenAll(keys, routes, workers, dataset).ConfigureAwait(false);
-        return (keys.Result, routes.Result, workers.Result, dataset.Result);
+        var generation = _restore.ReadGenerationAsync();
+        await Task.WhenAll(keys, routes, workers, generation).ConfigureAwait(false);
+        return (keys.Result, routes.Result, workers.Result, generation.Result);
     }
 
     public override async Task StartAsync(CancellationToken cancellationToken)

@@ -54,9 +54,11 @@ public sealed class ApiKeyStore
             ratePerSecond,
             burst);
 
-        var db = _redis.GetDatabase();
         // Re-creating an existing secret replaces its record: the hash is the identity of a secret.
-        await db.HashSetAsync(RedisKeys.ApiKeys, record.Hash, JsonSerializer.Serialize(record)).ConfigureAwait(false);
+        var transaction = _redis.GetDatabase().CreateTransaction();
+        _ = transaction.HashSetAsync(RedisKeys.ApiKeys, record.Hash, JsonSerializer.Serialize(record));
+        _ = transaction.StringIncrementAsync(RedisKeys.Generation);
+        await transaction.ExecuteAsync().ConfigureAwait(false);
         await PublishChangeAsync(record.Id).ConfigureAwait(false);
         return (record, secret);
     }
@@ -81,38 +83,19 @@ public sealed class ApiKeyStore
     /// <summary>Removes the keys whose id or name is <paramref name="idOrName"/>; returns those removed.</summary>
     public async Task<IReadOnlyList<ApiKeyRecord>> RevokeAsync(string idOrName)
     {
-        var removed = new List<ApiKeyRecord>();
-        var db = _redis.GetDatabase();
-        foreach (var record in await ListAsync().ConfigureAwait(false))
+        var removed = (await ListAsync().ConfigureAwait(false)).Where(r => r.Id == idOrName || r.Name == idOrName).ToList();
+        if (removed.Count > 0)
         {
-            if (record.Id == idOrName || record.Name == idOrName)
-            {
-                await db.HashDeleteAsync(RedisKeys.ApiKeys, record.Hash).ConfigureAwait(false);
-                removed.Add(record);
-            }
+            var transaction = _redis.GetDatabase().CreateTransaction();
+            _ = transaction.HashDeleteAsync(RedisKeys.ApiKeys, [.. removed.Select(r => (RedisValue)r.Hash)]);
+            _ = transaction.StringIncrementAsync(RedisKeys.Generation);
+            await transaction.ExecuteAsync().ConfigureAwait(false);
         }
         foreach (var record in removed)
         {
             await PublishChangeAsync(record.Id).ConfigureAwait(false);
         }
         return removed;
-    }
-
-    /// <summary>
-    /// Writes back <paramref name="records"/> that Redis no longer holds (after it lost its data), never
-    /// replacing a record it holds; returns how many were written.
-    /// </summary>
-    public async Task<int> RestoreAsync(IEnumerable<ApiKeyRecord> records)
-    {
-        var db = _redis.GetDatabase();
-        var written = await Task.WhenAll(records.Select(r =>
-            db.HashSetAsync(RedisKeys.ApiKeys, r.Hash, JsonSerializer.Serialize(r), When.NotExists))).ConfigureAwait(false);
-        var count = written.Count(w => w);
-        if (count > 0)
-        {
-            await PublishChangeAsync("restored").ConfigureAwait(false);
-        }
-        return count;
     }
 
     private Task PublishChangeAsync(string id) =>

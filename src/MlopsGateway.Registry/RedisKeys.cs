@@ -22,11 +22,11 @@ public static class RedisKeys
     public const string RoutesAudit = "mlops:routes:audit";
 
     /// <summary>
-    /// String: an id naming the data held here (keys and routes). A gateway sets it once it sees keys or
-    /// routes; when it is gone later, Redis lost its data (a restart without persistence, say) rather
-    /// than anyone revoking or clearing them, and gateways write back the keys and routes they hold.
+    /// Integer: the count of changes made to keys and routes, incremented in the same transaction as
+    /// each change. It never goes down, so a gateway that reads a lower count than it has seen knows
+    /// Redis lost changes (restarted empty, or from an older save) and writes back what it holds.
     /// </summary>
-    public const string Dataset = "mlops:dataset";
+    public const string Generation = "mlops:generation";
 
     /// <summary>Set of registered worker ids; each id's record lives at <see cref="Worker"/> with a TTL.</summary>
     public const string Workers = "mlops:workers";

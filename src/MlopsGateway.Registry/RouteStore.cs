@@ -84,6 +84,7 @@ public sealed class RouteStore
             _ = after is null
                 ? transaction.HashDeleteAsync(RedisKeys.Routes, model)
                 : transaction.HashSetAsync(RedisKeys.Routes, model, JsonSerializer.Serialize(after));
+            _ = transaction.StringIncrementAsync(RedisKeys.Generation);
             if (await transaction.ExecuteAsync().ConfigureAwait(false))
             {
                 var record = new RouteChange(model, by, now, before, after, unregistered.Count == 0 ? null : unregistered);
@@ -96,27 +97,6 @@ public sealed class RouteStore
                 throw new InvalidOperationException($"The route of model '{model}' kept changing while this change was made; try again.");
             }
         }
-    }
-
-    /// <summary>
-    /// Writes back <paramref name="routes"/> of models that Redis holds no route for (after it lost its
-    /// data), never replacing a route it holds. Each one written is audited as a change from no route,
-    /// by <paramref name="by"/>, and announced. Returns the routes written.
-    /// </summary>
-    public async Task<IReadOnlyList<RouteRecord>> RestoreAsync(IEnumerable<RouteRecord> routes, string by)
-    {
-        var db = _redis.GetDatabase();
-        var restored = new List<RouteRecord>();
-        foreach (var route in routes)
-        {
-            if (await db.HashSetAsync(RedisKeys.Routes, route.Model, JsonSerializer.Serialize(route), When.NotExists).ConfigureAwait(false))
-            {
-                restored.Add(route);
-                await AppendAuditAsync(new RouteChange(route.Model, by, _time.GetUtcNow(), null, route)).ConfigureAwait(false);
-                await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.RoutesChanged), route.Model).ConfigureAwait(false);
-            }
-        }
-        return restored;
     }
 
     /// <summary>The latest <paramref name="count"/> changes, newest first, of <paramref name="model"/> (or of every model when null).</summary>
@@ -150,7 +130,7 @@ public sealed class RouteStore
 
     private const string AuditField = "change";
 
-    private async Task AppendAuditAsync(RouteChange change)
+    internal async Task AppendAuditAsync(RouteChange change)
     {
         var db = _redis.GetDatabase();
         var json = JsonSerializer.Serialize(change);

@@ -57,7 +57,7 @@ internal static partial class GatewayLog
         Message = "Shadow copies cannot yield to callers here: no CPU reading came for 2 s (ResourceMonitoring's container.cpu.limit.utilization); every sampled copy is sent even above the {Limit:0}% limit")]
     public static partial void ShadowCpuUnread(ILogger logger, double limit);
 
-    [LoggerMessage(EventId = 2014, EventName = "RedisDataRestored", Level = LogLevel.Warning,
-        Message = "Redis came back without its data (restarted without persistence?): wrote back {Keys} API keys and {Routes} routes from this gateway's last snapshot. Workers register again by themselves; the route history before the loss and shared quota counts are gone")]
-    public static partial void RedisDataRestored(ILogger logger, int keys, int routes);
+    [LoggerMessage(EventId = 2014, EventName = "RedisChangesRestored", Level = LogLevel.Warning,
+        Message = "Redis lost changes (restarted empty or from an older save: change count {Read}, this gateway had seen {Seen}); wrote back this gateway's snapshot: {KeysWritten} API keys written and {KeysRemoved} removed, {RoutesWritten} routes written and {RoutesRemoved} removed. Workers register again by themselves; shared quota counts start afresh")]
+    public static partial void RedisChangesRestored(ILogger logger, long read, long seen, int keysWritten, int keysRemoved, int routesWritten, int routesRemoved);
 }

@@ -39,22 +39,9 @@ public sealed class ResilienceFunctionalTests
     [InlineData(true)]
     public async Task ModelInfer_RedisStoppedAndRestarted_ServesThroughoutAndTakesLaterChanges(bool losingItsData)
     {
-        await using var server = await RedisProcess.StartAsync();
-        await using var redis = await RedisConnector.ConnectAsync(server.Address);
-        var model = "outage-" + Guid.NewGuid().ToString("N")[..8];
-        var repository = NewRepository(model);
-        var logs = new LogCollector();
-        var keys = new ApiKeyStore(redis);
-        var secret = (await keys.CreateAsync("outage", [model])).Secret;
-        await using var worker = StackFixture.StartWorker(repository, redis, new LogCollector());
-        await worker.StartAsync();
-        await using var gateway = await StartGatewayAsync(redis, logs);
-        await StackFixture.WaitForDestinationAsync(gateway, ServerEndpoints.GrpcAddress(worker));
-        var routes = new RouteStore(redis);
-        await routes.ChangeAsync(model, (_, _) => new RouteRecord("", "1"), "tests");
-        var client = StackFixture.Client(ServerEndpoints.GrpcAddress(gateway));
-        var key = StackFixture.WithKey(secret);
-        var request = TestRequests.Propensity(model, [TestRequests.Row]);
+        await using var stack = await RoutedStack.StartAsync("outage");
+        var (server, model, logs, keys, routes, client, request) = (stack.Server, stack.Model, stack.Logs, stack.Keys, stack.Routes, stack.Client, stack.Request);
+        var key = StackFixture.WithKey((await keys.CreateAsync("outage", [model])).Secret);
         await Wait.UntilAsync(async () => (await client.ModelInferAsync(request, key)).ModelVersion == "1");
 
         await (losingItsData ? server.StopLosingDataAsync() : server.StopAsync());
@@ -77,15 +64,15 @@ public sealed class ResilienceFunctionalTests
         if (losingItsData)
         {
             // The audit trail went with the data; the route written back is audited as new.
-            Assert.Contains("Redis lost its data", history.By, StringComparison.Ordinal);
+            Assert.Contains("Redis lost changes", history.By, StringComparison.Ordinal);
             Assert.Null(history.Before);
-            Assert.Contains(logs.Entries, e => e.Event.Name == "RedisDataRestored"
-                && e.Message.Contains("wrote back 1 API keys and 1 routes", StringComparison.Ordinal));
+            Assert.Contains(logs.Entries, e => e.Event.Name == "RedisChangesRestored"
+                && e.Message.Contains("1 API keys written and 0 removed, 1 routes written and 0 removed", StringComparison.Ordinal));
         }
         else
         {
             Assert.Equal("tests", history.By);
-            Assert.DoesNotContain(logs.Entries, e => e.Event.Name == "RedisDataRestored");
+            Assert.DoesNotContain(logs.Entries, e => e.Event.Name == "RedisChangesRestored");
         }
         // The route changes once the worker has registered again (validation needs it) and Redis answers.
         await Wait.UntilAsync(async () =>
@@ -98,8 +85,44 @@ public sealed class ResilienceFunctionalTests
         Assert.Empty(logs.Errors);
         // The outage is logged once, not per failed read.
         Assert.True(logs.Entries.Count(e => e.Event.Name == "RedisUnavailable") <= 1);
-        await gateway.StopAsync();
-        await worker.StopAsync();
+    }
+
+    [Fact]
+    public async Task ModelInfer_RedisRestartedFromAnOlderSave_RevokedKeyStaysRefusedAndTheNewerRouteStays()
+    {
+        await using var stack = await RoutedStack.StartAsync("rewound");
+        var (server, model, logs, keys, routes, client, request) = (stack.Server, stack.Model, stack.Logs, stack.Keys, stack.Routes, stack.Client, stack.Request);
+        var kept = (await keys.CreateAsync("kept", [model])).Secret;
+        var revoked = (await keys.CreateAsync("revoked", [model])).Secret;
+        await Wait.UntilAsync(async () => (await client.ModelInferAsync(request, StackFixture.WithKey(revoked))).ModelVersion == "1");
+        await server.SaveAsync();
+        // Changes after the last save, which a crash then loses.
+        await keys.RevokeAsync("revoked");
+        await routes.ChangeAsync(model, (route, _) => route! with { Stable = "2" }, "tests");
+        async Task<bool> NewerStateServedAsync()
+        {
+            var answered = await client.ModelInferAsync(request, StackFixture.WithKey(kept));
+            var refused = await Assert.ThrowsAsync<RpcException>(async () => await client.ModelInferAsync(request, StackFixture.WithKey(revoked)));
+            Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+            return answered.ModelVersion == "2";
+        }
+        await Wait.UntilAsync(NewerStateServedAsync);
+
+        await server.StopLosingDataAsync(keepingLastSave: true);
+        await server.StartAgainAsync();
+        // The older save holds the revoked key and the old route; the gateway never serves them and puts its own back.
+        await Wait.UntilAsync(async () =>
+        {
+            Assert.True(await NewerStateServedAsync());
+            return (await keys.ListAsync()).All(k => k.Name != "revoked") && (await routes.GetAsync(model))?.Stable == "2";
+        }, 20, ex => ex is RedisException or TimeoutException);
+
+        Assert.Contains(logs.Entries, e => e.Event.Name == "RedisChangesRestored"
+            && e.Message.Contains("0 API keys written and 1 removed, 1 routes written and 0 removed", StringComparison.Ordinal));
+        var restore = (await routes.HistoryAsync(model))[0];
+        Assert.Contains("Redis lost changes", restore.By, StringComparison.Ordinal);
+        Assert.Equal(("stable 1", "stable 2"), (restore.Before!.Describe(), restore.After!.Describe()));
+        Assert.Empty(logs.Errors);
     }
 
     [Fact]
@@ -135,7 +158,7 @@ public sealed class ResilienceFunctionalTests
 
         Assert.Equal(StatusCode.Unauthenticated, await StatusAsync());
         Assert.Empty(await keys.ListAsync());
-        Assert.DoesNotContain(logs.Entries, e => e.Event.Name == "RedisDataRestored");
+        Assert.DoesNotContain(logs.Entries, e => e.Event.Name == "RedisChangesRestored");
         await gateway.StopAsync();
     }
 
@@ -298,5 +321,67 @@ public sealed class ResilienceFunctionalTests
         return PrometheusText.Parse(page)
             .Where(s => s.Name == ServerMetricsProbe.RequestsTotal && s.Label("model") == model)
             .Sum(s => s.Value);
+    }
+
+    /// <summary>
+    /// A redis-server of the test's own that it may stop, a worker and a gateway on it, and a route
+    /// sending <see cref="Model"/> to version 1; callers need a key the test creates.
+    /// </summary>
+    private sealed class RoutedStack : IAsyncDisposable
+    {
+        private RoutedStack(RedisProcess server, ConnectionMultiplexer redis, string model, WebApplication worker, WebApplication gateway, LogCollector logs)
+        {
+            (Server, Redis, Model, Worker, Gateway, Logs) = (server, redis, model, worker, gateway, logs);
+            Keys = new ApiKeyStore(redis);
+            Routes = new RouteStore(redis);
+            Client = StackFixture.Client(ServerEndpoints.GrpcAddress(gateway));
+            Request = TestRequests.Propensity(model, [TestRequests.Row]);
+        }
+
+        public RedisProcess Server { get; }
+
+        public ConnectionMultiplexer Redis { get; }
+
+        public string Model { get; }
+
+        public WebApplication Worker { get; }
+
+        public WebApplication Gateway { get; }
+
+        /// <summary>The gateway's log.</summary>
+        public LogCollector Logs { get; }
+
+        public ApiKeyStore Keys { get; }
+
+        public RouteStore Routes { get; }
+
+        public Inference.GRPCInferenceService.GRPCInferenceServiceClient Client { get; }
+
+        public Inference.ModelInferRequest Request { get; }
+
+        public static async Task<RoutedStack> StartAsync(string prefix)
+        {
+            var server = await RedisProcess.StartAsync();
+            var redis = await RedisConnector.ConnectAsync(server.Address);
+            var model = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
+            var worker = StackFixture.StartWorker(NewRepository(model), redis, new LogCollector());
+            await worker.StartAsync();
+            var logs = new LogCollector();
+            var gateway = await StartGatewayAsync(redis, logs);
+            var stack = new RoutedStack(server, redis, model, worker, gateway, logs);
+            await StackFixture.WaitForDestinationAsync(gateway, ServerEndpoints.GrpcAddress(worker));
+            await stack.Routes.ChangeAsync(model, (_, _) => new RouteRecord("", "1"), "tests");
+            return stack;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Gateway.StopAsync();
+            await Worker.StopAsync();
+            await Gateway.DisposeAsync();
+            await Worker.DisposeAsync();
+            await Redis.DisposeAsync();
+            await Server.DisposeAsync();
+        }
     }
 }

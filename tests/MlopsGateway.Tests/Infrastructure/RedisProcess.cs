@@ -82,11 +82,21 @@ public sealed class RedisProcess : IAsyncDisposable
     /// Stops the server without saving (SHUTDOWN NOSAVE), as a crash of a Redis without persistence
     /// does: <see cref="StartAgainAsync"/> then starts it empty.
     /// </summary>
-    public async Task StopLosingDataAsync()
+    /// <param name="keepingLastSave">
+    /// Keep what <see cref="SaveAsync"/> wrote: the server then starts again from that older save, as
+    /// one with periodic snapshots does after a crash.
+    /// </param>
+    public async Task StopLosingDataAsync(bool keepingLastSave = false)
     {
         await ShutDownAsync("nosave");
-        File.Delete(Path.Combine(_folder, "dump.rdb"));
+        if (!keepingLastSave)
+        {
+            File.Delete(Path.Combine(_folder, "dump.rdb"));
+        }
     }
+
+    /// <summary>Writes the data to disk now (SAVE), for a later start to load.</summary>
+    public Task SaveAsync() => CliAsync("save");
 
     private async Task ShutDownAsync(string save)
     {
@@ -94,18 +104,29 @@ public sealed class RedisProcess : IAsyncDisposable
         {
             return;
         }
-        using var cli = Process.Start(new ProcessStartInfo("redis-cli")
-        {
-            ArgumentList = { "-p", Port.ToString(CultureInfo.InvariantCulture), "shutdown", save },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!;
-        await cli.WaitForExitAsync();
+        await CliAsync("shutdown", save);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await _process.WaitForExitAsync(timeout.Token);
         _process.Dispose();
         _process = null;
+    }
+
+    private async Task CliAsync(params string[] command)
+    {
+        var start = new ProcessStartInfo("redis-cli")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("-p");
+        start.ArgumentList.Add(Port.ToString(CultureInfo.InvariantCulture));
+        foreach (var part in command)
+        {
+            start.ArgumentList.Add(part);
+        }
+        using var cli = Process.Start(start)!;
+        await cli.WaitForExitAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -39,29 +39,6 @@ public class RouteStoreTests(IsolatedRedisFixture isolated) : IClassFixture<Isol
     }
 
     [Fact]
-    public async Task RestoreAsync_SomeRoutesHeld_WritesOnlyTheMissingOnesAuditedAsFromNoRoute()
-    {
-        await using var redis = await RedisConnector.ConnectAsync(isolated.Address);
-        var held = await RegisterFakeWorkerAsync(redis, "1", "2");
-        var missing = "restore-" + Guid.NewGuid().ToString("N")[..8];
-        var store = new RouteStore(redis);
-        await store.ChangeAsync(held, (_, _) => new RouteRecord("", "2"), "alice");
-        var heldNow = await store.GetAsync(held);
-
-        var restored = await store.RestoreAsync(
-            [new RouteRecord(held, "1", UpdatedBy: "old"), new RouteRecord(missing, "1", "2", 10, UpdatedBy: "old")], "gateway g1");
-
-        Assert.Equal([missing], restored.Select(r => r.Model));
-        // A route Redis holds is newer than any gateway's copy: never replaced.
-        Assert.Equal(heldNow, await store.GetAsync(held));
-        Assert.Equal("stable 1; canary 2 at 10%", (await store.GetAsync(missing))!.Describe());
-        var history = await store.HistoryAsync(missing);
-        Assert.Equal("gateway g1", Assert.Single(history).By);
-        Assert.Null(history[0].Before);
-        Assert.Equal(["alice"], (await store.HistoryAsync(held)).Select(h => h.By));
-    }
-
-    [Fact]
     public async Task ChangeAsync_VersionNotServed_RefusedAndUnchanged()
     {
         await using var redis = await RedisConnector.ConnectAsync(isolated.Address);
