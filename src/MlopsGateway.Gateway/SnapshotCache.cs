@@ -76,7 +76,8 @@ public sealed class SnapshotCache : BackgroundService
             // another gateway or a change comes first, read again and decide again.
             for (var attempt = 0; attempt < 3 && generation < _generation && (_current.Keys.Count > 0 || _current.Routes.Count > 0); attempt++)
             {
-                var restored = await _restore.RestoreAsync(_current.Keys.Records, _current.Routes.Values, generation, _generation, s_restoredBy)
+                var restored = await _restore.RestoreAsync(
+                        _current.Keys.Records, _current.Routes.Values, _current.LoadedAt, generation, _generation, s_restoredBy)
                     .ConfigureAwait(false);
                 if (restored is not null)
                 {

@@ -30,23 +30,27 @@ public sealed class RegistryRestore(IConnectionMultiplexer redis, TimeProvider? 
     }
 
     /// <summary>
-    /// Makes the keys and routes in Redis those given (adding, replacing and removing), and the count
-    /// <paramref name="restoreTo"/>, provided the count is still <paramref name="read"/>: null when
-    /// it changed meanwhile (a change or another gateway's restore came first). Each route written or
-    /// removed is audited, by <paramref name="by"/>, and every change is announced.
+    /// Makes the keys and routes in Redis those given, read at <paramref name="readAt"/> (adding,
+    /// replacing and removing), and the count <paramref name="restoreTo"/>, provided the count is still
+    /// <paramref name="read"/>: null when it changed meanwhile (a change or another gateway's restore
+    /// came first). A key created or a route changed after <paramref name="readAt"/> is newer than what
+    /// was given and stays. Each route written or removed is audited, by <paramref name="by"/>, and
+    /// every change is announced.
     /// </summary>
     public async Task<RestoredChanges?> RestoreAsync(
-        IReadOnlyCollection<ApiKeyRecord> keys, IReadOnlyCollection<RouteRecord> routes, long read, long restoreTo, string by)
+        IReadOnlyCollection<ApiKeyRecord> keys, IReadOnlyCollection<RouteRecord> routes, DateTimeOffset readAt, long read, long restoreTo, string by)
     {
         var db = redis.GetDatabase();
         var heldKeys = (await db.HashGetAllAsync(RedisKeys.ApiKeys).ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (string?)e.Value);
         var heldRoutes = (await db.HashGetAllAsync(RedisKeys.Routes).ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (string?)e.Value);
         var wantedKeys = keys.ToDictionary(k => k.Hash, k => JsonSerializer.Serialize(k));
         var wantedRoutes = routes.ToDictionary(r => r.Model, r => JsonSerializer.Serialize(r));
-        var keysWritten = wantedKeys.Where(k => !Same<ApiKeyRecord>(heldKeys.GetValueOrDefault(k.Key), k.Value)).ToList();
-        var keysRemoved = heldKeys.Keys.Where(k => !wantedKeys.ContainsKey(k)).ToList();
-        var routesWritten = wantedRoutes.Where(r => !Same<RouteRecord>(heldRoutes.GetValueOrDefault(r.Key), r.Value)).ToList();
-        var routesRemoved = heldRoutes.Keys.Where(m => !wantedRoutes.ContainsKey(m)).ToList();
+        bool KeyIsNewer(string? json) => RedisJson.Read<ApiKeyRecord>(json) is { } held && held.CreatedAt > readAt;
+        bool RouteIsNewer(string? json) => RedisJson.Read<RouteRecord>(json) is { } held && held.UpdatedAt > readAt;
+        var keysWritten = wantedKeys.Where(k => heldKeys.GetValueOrDefault(k.Key) is var held && !Same<ApiKeyRecord>(held, k.Value) && !KeyIsNewer(held)).ToList();
+        var keysRemoved = heldKeys.Where(k => !wantedKeys.ContainsKey(k.Key) && !KeyIsNewer(k.Value)).Select(k => k.Key).ToList();
+        var routesWritten = wantedRoutes.Where(r => heldRoutes.GetValueOrDefault(r.Key) is var held && !Same<RouteRecord>(held, r.Value) && !RouteIsNewer(held)).ToList();
+        var routesRemoved = heldRoutes.Where(r => !wantedRoutes.ContainsKey(r.Key) && !RouteIsNewer(r.Value)).Select(r => r.Key).ToList();
 
         var transaction = db.CreateTransaction();
         transaction.AddCondition(read == 0 ? Condition.KeyNotExists(RedisKeys.Generation) : Condition.StringEqual(RedisKeys.Generation, read));
