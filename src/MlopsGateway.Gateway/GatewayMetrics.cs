@@ -23,6 +23,7 @@ public sealed class GatewayMetrics : IDisposable
     private readonly Counter<long> _shadowDropped;
     private readonly Histogram<double> _shadowDiff;
     private readonly Counter<long> _shadowRows;
+    private readonly Counter<long> _redisRestores;
 
     public GatewayMetrics(IMeterFactory? meterFactory = null)
     {
@@ -47,10 +48,15 @@ public sealed class GatewayMetrics : IDisposable
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_diffBuckets });
         _shadowRows = _meter.CreateCounter<long>("mlops.gateway.shadow.top_class", "{row}",
             "Classifier rows compared between primary and shadow, by whether the top class agreed.");
+        _redisRestores = _meter.CreateCounter<long>("mlops.gateway.redis.restores", "{restore}",
+            "Times this gateway wrote its snapshot back into a Redis that had lost changes (restarted empty or from an older save).");
     }
 
     /// <summary>The underlying meter.</summary>
     public Meter Meter => _meter;
+
+    /// <summary>Counts one write-back of the snapshot into a Redis that lost changes.</summary>
+    public void RedisRestored() => _redisRestores.Add(1);
 
     /// <summary>Counts a request refused by authentication or authorisation.</summary>
     public void AuthFailed(string method, string status) =>

@@ -27,6 +27,7 @@ public sealed class SnapshotCache : BackgroundService
     private readonly RouteStore _routes;
     private readonly WorkerStore _workers;
     private readonly RegistryRestore _restore;
+    private readonly GatewayMetrics _metrics;
     private readonly GatewayOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<SnapshotCache> _logger;
@@ -40,8 +41,10 @@ public sealed class SnapshotCache : BackgroundService
     // The change count (RedisKeys.Generation) when last read.
     private long _generation;
 
-    public SnapshotCache(IConnectionMultiplexer redis, IOptions<GatewayOptions> options, ILogger<SnapshotCache> logger, TimeProvider? time = null)
+    public SnapshotCache(
+        IConnectionMultiplexer redis, IOptions<GatewayOptions> options, GatewayMetrics metrics, ILogger<SnapshotCache> logger, TimeProvider? time = null)
     {
+        _metrics = metrics;
         _redis = redis;
         _keys = new ApiKeyStore(redis);
         _routes = new RouteStore(redis);
@@ -81,6 +84,7 @@ public sealed class SnapshotCache : BackgroundService
                     .ConfigureAwait(false);
                 if (restored is not null)
                 {
+                    _metrics.RedisRestored();
                     GatewayLog.RedisChangesRestored(_logger, generation, _generation,
                         restored.KeysWritten, restored.KeysRemoved, restored.RoutesWritten, restored.RoutesRemoved);
                 }

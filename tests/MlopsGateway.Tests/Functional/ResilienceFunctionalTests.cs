@@ -42,6 +42,7 @@ public sealed class ResilienceFunctionalTests
         await using var stack = await RoutedStack.StartAsync("outage");
         var (server, model, logs, keys, routes, client, request) = (stack.Server, stack.Model, stack.Logs, stack.Keys, stack.Routes, stack.Client, stack.Request);
         var key = StackFixture.WithKey((await keys.CreateAsync("outage", [model])).Secret);
+        using var metrics = new MetricsRecorder(stack.Gateway);
         await Wait.UntilAsync(async () => (await client.ModelInferAsync(request, key)).ModelVersion == "1");
 
         await (losingItsData ? server.StopLosingDataAsync() : server.StopAsync());
@@ -68,11 +69,13 @@ public sealed class ResilienceFunctionalTests
             Assert.Null(history.Before);
             Assert.Contains(logs.Entries, e => e.Event.Name == "RedisChangesRestored"
                 && e.Message.Contains("1 API keys written and 0 removed, 1 routes written and 0 removed", StringComparison.Ordinal));
+            Assert.Equal(1, metrics.Values("mlops.gateway.redis.restores").Sum());
         }
         else
         {
             Assert.Equal("tests", history.By);
             Assert.DoesNotContain(logs.Entries, e => e.Event.Name == "RedisChangesRestored");
+            Assert.Equal(0, metrics.Values("mlops.gateway.redis.restores").Sum());
         }
         // The route changes once the worker has registered again (validation needs it) and Redis answers.
         await Wait.UntilAsync(async () =>
