@@ -129,6 +129,54 @@ public sealed class ResilienceFunctionalTests
     }
 
     [Fact]
+    public async Task ModelInfer_TwoGatewaysAndRedisRestartedEmpty_OneWritesBackAndBothServeThroughout()
+    {
+        await using var stack = await RoutedStack.StartAsync("pair");
+        await using var otherRedis = await RedisConnector.ConnectAsync(stack.Server.Address);
+        var otherLogs = new LogCollector();
+        await using var other = await StartGatewayAsync(otherRedis, otherLogs, o => o.RefreshInterval = TimeSpan.FromMilliseconds(200));
+        await StackFixture.WaitForDestinationAsync(other, ServerEndpoints.GrpcAddress(stack.Worker));
+        using var metrics = new MetricsRecorder(stack.Gateway);
+        using var otherMetrics = new MetricsRecorder(other);
+        var key = StackFixture.WithKey((await stack.Keys.CreateAsync("pair", [stack.Model])).Secret);
+        var clients = new[] { stack.Client, StackFixture.Client(ServerEndpoints.GrpcAddress(other)) };
+        async Task<bool> BothServeVersion1Async()
+        {
+            foreach (var client in clients)
+            {
+                Assert.Equal("1", (await client.ModelInferAsync(stack.Request, key)).ModelVersion);
+            }
+            return true;
+        }
+        double Restores() => metrics.Values("mlops.gateway.redis.restores").Sum() + otherMetrics.Values("mlops.gateway.redis.restores").Sum();
+        await Wait.UntilAsync(async () =>
+        {
+            try
+            {
+                return await BothServeVersion1Async();
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unauthenticated)
+            {
+                // The new key has not reached that gateway yet.
+                return false;
+            }
+        });
+
+        await stack.Server.StopLosingDataAsync();
+        await stack.Server.StartAgainAsync();
+        await Wait.UntilAsync(async () => await BothServeVersion1Async() && Restores() > 0
+            && (await stack.Keys.ListAsync()).Any(k => k.Name == "pair"), 20, ex => ex is RedisException or TimeoutException);
+        // Both gateways re-read several times more; the one that came second found the count back where it had seen it.
+        await Task.Delay(1500);
+
+        Assert.Equal(1, Restores());
+        Assert.True(await BothServeVersion1Async());
+        Assert.Equal("stable 1", (await stack.Routes.GetAsync(stack.Model))!.Describe());
+        Assert.Empty(stack.Logs.Errors);
+        Assert.Empty(otherLogs.Errors);
+    }
+
+    [Fact]
     public async Task ModelInfer_EveryKeyRevoked_NotWrittenBack()
     {
         await using var server = await RedisProcess.StartAsync();
