@@ -84,9 +84,9 @@ public sealed class SnapshotCache : BackgroundService
                     .ConfigureAwait(false);
                 if (restored is not null)
                 {
-                    _metrics.RedisRestored();
                     GatewayLog.RedisChangesRestored(_logger, generation, _generation,
                         restored.KeysWritten, restored.KeysRemoved, restored.RoutesWritten, restored.RoutesRemoved);
+                    _metrics.RedisRestored();
                 }
                 (keys, routes, workers, generation) = await ReadAsync().ConfigureAwait(false);
             }

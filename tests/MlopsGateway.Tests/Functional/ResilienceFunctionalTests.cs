@@ -54,11 +54,12 @@ public sealed class ResilienceFunctionalTests
 
         await server.StartAgainAsync();
         // Callers are answered by the route's version all along; Redis holds the key and the route
-        // again (saved, or written back by the gateway).
+        // again (saved, or written back by the gateway, which counts the write-back once it has logged it).
         await Wait.UntilAsync(async () =>
         {
             Assert.Equal("1", (await client.ModelInferAsync(request, key)).ModelVersion);
-            return (await keys.ListAsync()).Any(k => k.Name == "outage") && await routes.GetAsync(model) is not null;
+            return (await keys.ListAsync()).Any(k => k.Name == "outage") && await routes.GetAsync(model) is not null
+                && (!losingItsData || metrics.Values("mlops.gateway.redis.restores").Sum() > 0);
         }, 20, ex => ex is RedisException or TimeoutException);
         Assert.Equal("stable 1", (await routes.GetAsync(model))!.Describe());
         var history = Assert.Single(await routes.HistoryAsync(model));
@@ -97,6 +98,7 @@ public sealed class ResilienceFunctionalTests
         var (server, model, logs, keys, routes, client, request) = (stack.Server, stack.Model, stack.Logs, stack.Keys, stack.Routes, stack.Client, stack.Request);
         var kept = (await keys.CreateAsync("kept", [model])).Secret;
         var revoked = (await keys.CreateAsync("revoked", [model])).Secret;
+        using var metrics = new MetricsRecorder(stack.Gateway);
         await Wait.UntilAsync(async () => (await client.ModelInferAsync(request, StackFixture.WithKey(revoked))).ModelVersion == "1");
         await server.SaveAsync();
         // Changes after the last save, which a crash then loses.
@@ -117,7 +119,8 @@ public sealed class ResilienceFunctionalTests
         await Wait.UntilAsync(async () =>
         {
             Assert.True(await NewerStateServedAsync());
-            return (await keys.ListAsync()).All(k => k.Name != "revoked") && (await routes.GetAsync(model))?.Stable == "2";
+            return (await keys.ListAsync()).All(k => k.Name != "revoked") && (await routes.GetAsync(model))?.Stable == "2"
+                && metrics.Values("mlops.gateway.redis.restores").Sum() > 0;
         }, 20, ex => ex is RedisException or TimeoutException);
 
         Assert.Contains(logs.Entries, e => e.Event.Name == "RedisChangesRestored"
