@@ -16,7 +16,7 @@ internal sealed class SettingsRefusal(AsynchronousCommandLineAction inner) : Asy
     {
         ["Workers"] = "--worker",
         ["MaxRequestBodySize"] = "--max-request-bytes",
-        ["JwtSigningKey"] = "--jwt-signing-key",
+        ["JwtSigningKey"] = "--jwt-signing-key or MLOPS_JWT_SIGNING_KEY",
         ["ShadowGatherWindow"] = "--shadow-gather",
         ["ShadowCpuLimit"] = "--shadow-cpu-limit",
         ["ModelRepository"] = "--models",
