@@ -31,14 +31,7 @@ public sealed class ApiKeyStore
     public async Task<(ApiKeyRecord Record, string Secret)> CreateAsync(
         string name, IReadOnlyList<string> models, string? secret = null, double? ratePerSecond = null, int? burst = null)
     {
-        if (ratePerSecond is { } rate && (double.IsNaN(rate) || rate <= 0))
-        {
-            throw new ArgumentException($"The rate must be a positive number of requests per second, not {rate}.", nameof(ratePerSecond));
-        }
-        if (burst is < 1)
-        {
-            throw new ArgumentException($"The burst must be at least 1, not {burst}.", nameof(burst));
-        }
+        CheckQuota(ratePerSecond, burst);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (secret is not null && secret.Length < 8)
         {
@@ -61,6 +54,22 @@ public sealed class ApiKeyStore
         await transaction.ExecuteAsync().ConfigureAwait(false);
         await PublishChangeAsync(record.Id).ConfigureAwait(false);
         return (record, secret);
+    }
+
+    /// <summary>
+    /// Refuses a quota no bucket can hold, for keys and for tokens that carry one alike.
+    /// </summary>
+    /// <exception cref="ArgumentException">The rate is not a positive number, or the burst is under 1.</exception>
+    public static void CheckQuota(double? ratePerSecond, int? burst)
+    {
+        if (ratePerSecond is { } rate && (double.IsNaN(rate) || rate <= 0))
+        {
+            throw new ArgumentException($"The rate must be a positive number of requests per second, not {rate}.", nameof(ratePerSecond));
+        }
+        if (burst is < 1)
+        {
+            throw new ArgumentException($"The burst must be at least 1, not {burst}.", nameof(burst));
+        }
     }
 
     /// <summary>Every stored key, oldest first.</summary>

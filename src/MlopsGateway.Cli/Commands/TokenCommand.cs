@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using MlopsGateway.Registry;
 
 namespace MlopsGateway.Cli.Commands;
 
@@ -37,9 +38,13 @@ internal static class TokenCommand
                     .ConfigureAwait(false);
                 return 1;
             }
-            if (parse.GetValue(rate) is { } r && !(r > 0) || parse.GetValue(burst) is < 1)
+            try
             {
-                await error.WriteLineAsync("--rate must be above 0 and --burst at least 1.").ConfigureAwait(false);
+                ApiKeyStore.CheckQuota(parse.GetValue(rate), parse.GetValue(burst));
+            }
+            catch (ArgumentException ex)
+            {
+                await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
                 return 1;
             }
             var ttl = ServerOptions.DurationOf(parse, lifetime);

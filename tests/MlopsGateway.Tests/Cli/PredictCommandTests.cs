@@ -86,6 +86,19 @@ public sealed class PredictCommandTests(StackFixture stack) : IClassFixture<Stac
         Assert.StartsWith("A signing key of at least 32 characters is needed", error);
     }
 
+    [Theory]
+    [InlineData("--rate", "0", "The rate must be a positive number of requests per second, not 0.")]
+    [InlineData("--burst", "0", "The burst must be at least 1, not 0.")]
+    public async Task TokenCreate_QuotaNoBucketCanHold_RefusedAsForKeys(string option, string value, string message)
+    {
+        var (exitCode, output, error) = await CliRunner.RunAsync(
+            "token", "create", "--signing-key", StackFixture.JwtSigningKey, "--subject", "svc", option, value);
+
+        Assert.Equal(1, exitCode);
+        Assert.Empty(output);
+        Assert.StartsWith(message, error);
+    }
+
     [Fact]
     public async Task Predict_RoutingKeysOnACanary_EachKeyKeepsOneVersionAndBothAreSeen()
     {
