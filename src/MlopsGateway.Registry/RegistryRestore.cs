@@ -41,30 +41,29 @@ public sealed class RegistryRestore(IConnectionMultiplexer redis, TimeProvider? 
         IReadOnlyCollection<ApiKeyRecord> keys, IReadOnlyCollection<RouteRecord> routes, DateTimeOffset readAt, long read, long restoreTo, string by)
     {
         var db = redis.GetDatabase();
-        var heldKeys = (await db.HashGetAllAsync(RedisKeys.ApiKeys).ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (string?)e.Value);
-        var heldRoutes = (await db.HashGetAllAsync(RedisKeys.Routes).ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => (string?)e.Value);
-        var wantedKeys = keys.ToDictionary(k => k.Hash, k => JsonSerializer.Serialize(k));
-        var wantedRoutes = routes.ToDictionary(r => r.Model, r => JsonSerializer.Serialize(r));
-        bool KeyIsNewer(string? json) => RedisJson.Read<ApiKeyRecord>(json) is { } held && held.CreatedAt > readAt;
-        bool RouteIsNewer(string? json) => RedisJson.Read<RouteRecord>(json) is { } held && held.UpdatedAt > readAt;
-        var keysWritten = wantedKeys.Where(k => heldKeys.GetValueOrDefault(k.Key) is var held && !Same<ApiKeyRecord>(held, k.Value) && !KeyIsNewer(held)).ToList();
-        var keysRemoved = heldKeys.Where(k => !wantedKeys.ContainsKey(k.Key) && !KeyIsNewer(k.Value)).Select(k => k.Key).ToList();
-        var routesWritten = wantedRoutes.Where(r => heldRoutes.GetValueOrDefault(r.Key) is var held && !Same<RouteRecord>(held, r.Value) && !RouteIsNewer(held)).ToList();
-        var routesRemoved = heldRoutes.Where(r => !wantedRoutes.ContainsKey(r.Key) && !RouteIsNewer(r.Value)).Select(r => r.Key).ToList();
+        // Held records that cannot be read (null) count as neither the same nor newer.
+        var heldKeys = await ReadAllAsync<ApiKeyRecord>(db, RedisKeys.ApiKeys).ConfigureAwait(false);
+        var heldRoutes = await ReadAllAsync<RouteRecord>(db, RedisKeys.Routes).ConfigureAwait(false);
+        var wantedKeys = keys.ToDictionary(k => k.Hash);
+        var wantedRoutes = routes.ToDictionary(r => r.Model);
+        var keysWritten = keys.Where(k => heldKeys.GetValueOrDefault(k.Hash) is var held && !Same(held, k) && !(held?.CreatedAt > readAt)).ToList();
+        var keysRemoved = heldKeys.Where(k => !wantedKeys.ContainsKey(k.Key) && !(k.Value?.CreatedAt > readAt)).Select(k => k.Key).ToList();
+        var routesWritten = routes.Where(r => heldRoutes.GetValueOrDefault(r.Model) is var held && !Same(held, r) && !(held?.UpdatedAt > readAt)).ToList();
+        var routesRemoved = heldRoutes.Where(r => !wantedRoutes.ContainsKey(r.Key) && !(r.Value?.UpdatedAt > readAt)).Select(r => r.Key).ToList();
 
         var transaction = db.CreateTransaction();
         transaction.AddCondition(read == 0 ? Condition.KeyNotExists(RedisKeys.Generation) : Condition.StringEqual(RedisKeys.Generation, read));
-        foreach (var (hash, json) in keysWritten)
+        foreach (var key in keysWritten)
         {
-            _ = transaction.HashSetAsync(RedisKeys.ApiKeys, hash, json);
+            _ = transaction.HashSetAsync(RedisKeys.ApiKeys, key.Hash, JsonSerializer.Serialize(key));
         }
         foreach (var hash in keysRemoved)
         {
             _ = transaction.HashDeleteAsync(RedisKeys.ApiKeys, hash);
         }
-        foreach (var (model, json) in routesWritten)
+        foreach (var route in routesWritten)
         {
-            _ = transaction.HashSetAsync(RedisKeys.Routes, model, json);
+            _ = transaction.HashSetAsync(RedisKeys.Routes, route.Model, JsonSerializer.Serialize(route));
         }
         foreach (var model in routesRemoved)
         {
@@ -78,11 +77,10 @@ public sealed class RegistryRestore(IConnectionMultiplexer redis, TimeProvider? 
 
         var now = _time.GetUtcNow();
         var subscriber = redis.GetSubscriber();
-        foreach (var model in routesWritten.Select(r => r.Key).Concat(routesRemoved))
+        foreach (var model in routesWritten.Select(r => r.Model).Concat(routesRemoved))
         {
-            var before = RedisJson.Read<RouteRecord>(heldRoutes.GetValueOrDefault(model));
-            var after = wantedRoutes.TryGetValue(model, out var json) ? RedisJson.Read<RouteRecord>(json) : null;
-            await _routes.AppendAuditAsync(new RouteChange(model, by, now, before, after)).ConfigureAwait(false);
+            var change = new RouteChange(model, by, now, heldRoutes.GetValueOrDefault(model), wantedRoutes.GetValueOrDefault(model));
+            await _routes.AppendAuditAsync(change).ConfigureAwait(false);
             await subscriber.PublishAsync(RedisChannel.Literal(RedisKeys.RoutesChanged), model).ConfigureAwait(false);
         }
         if (keysWritten.Count + keysRemoved.Count > 0)
@@ -92,7 +90,11 @@ public sealed class RegistryRestore(IConnectionMultiplexer redis, TimeProvider? 
         return new RestoredChanges(keysWritten.Count, keysRemoved.Count, routesWritten.Count, routesRemoved.Count);
     }
 
-    /// <summary>Whether stored JSON holds the same record as <paramref name="json"/> (both written by this project).</summary>
-    private static bool Same<T>(string? held, string json) where T : class =>
-        held is not null && RedisJson.Read<T>(held) is { } record && JsonSerializer.Serialize(record) == json;
+    /// <summary>Every record of a hash by field; null where one cannot be read.</summary>
+    private static async Task<Dictionary<string, T?>> ReadAllAsync<T>(IDatabase db, string hash) where T : class =>
+        (await db.HashGetAllAsync(hash).ConfigureAwait(false)).ToDictionary(e => (string)e.Name!, e => RedisJson.Read<T>(e.Value));
+
+    /// <summary>Whether a held record is the one wanted; compared as stored, since records hold arrays.</summary>
+    private static bool Same<T>(T? held, T wanted) where T : class =>
+        held is not null && JsonSerializer.Serialize(held) == JsonSerializer.Serialize(wanted);
 }
