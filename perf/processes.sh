@@ -1,4 +1,5 @@
-# Sourced by perf/gateway-overhead.sh, perf/shadow-cost.sh and perf/profile-gateway.sh: a scratch
+# Sourced by perf/gateway-overhead.sh, perf/shadow-cost.sh, perf/profile-gateway.sh and
+# scripts/resilience-drill.sh: a scratch
 # folder ($work); the processes a script starts (append their pids to $pids), stopped and the
 # folder removed on exit (KEEP_WORK=1 keeps the folder); loopback port helpers; a check for the
 # tools a script needs; the Release build of the mlops CLI; a Redis, and API keys in it.
@@ -28,9 +29,11 @@ build_mlops() {
   dotnet build src/MlopsGateway.Cli -c Release -nologo -v q -clp:ErrorsOnly -clp:NoSummary
   MLOPS="$PWD/src/MlopsGateway.Cli/bin/Release/net10.0/mlops"
 }
-# Starts a Redis on a free loopback port, keeping no data; sets $redis_port and $redis (host:port).
+# start_redis [PORT]: starts a Redis on a free loopback port, or on PORT to start one again after it
+# stopped (loading what a SAVE left in $work); it persists nothing by itself. Sets $redis_port and
+# $redis (host:port).
 start_redis() {
-  redis_port=$(free_port)
+  redis_port=${1:-$(free_port)}
   redis="127.0.0.1:$redis_port"
   redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" >"$work/redis.log" 2>&1 &
   pids+=($!); wait_port "$redis_port"
