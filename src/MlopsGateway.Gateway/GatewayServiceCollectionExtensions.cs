@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.ResourceMonitoring;
 using Microsoft.Extensions.Options;
+using MlopsGateway.Contracts;
 using MlopsGateway.Gateway.Internal;
 using MlopsGateway.Monitoring;
 using Yarp.ReverseProxy.Configuration;
@@ -61,6 +63,8 @@ public static class GatewayServiceCollectionExtensions
 #pragma warning restore EXTOBS0001
         }
         services.AddSingleton<GatewayMetrics>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<IPassiveHealthCheckPolicy, DrainingWorkers>();
         services.AddSingleton(sp => new OipForwarder(
             sp.GetRequiredService<SnapshotCache>(), sp.GetRequiredService<WorkerProxyConfigProvider>(), sp.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>(),
             sp.GetRequiredService<RouteSelector>(), sp.GetRequiredService<QuotaLimiter>(), sp.GetRequiredService<JwtAuthenticator>(),
@@ -78,6 +82,16 @@ public static class GatewayServiceCollectionExtensions
                 if (transform.HttpContext.Items[GatewayHeaders.KeyIdItem] is string keyId)
                 {
                     headers.TryAddWithoutValidation(GatewayHeaders.KeyIdHeader, keyId);
+                }
+                return default;
+            });
+            transforms.AddResponseTransform(transform =>
+            {
+                // A worker stopping cleanly marks its answers: for this gateway's passive health (DrainingWorkers), not the caller.
+                if (transform.ProxyResponse is { } answer && answer.Headers.NonValidated.Contains(WorkerHeaders.Draining))
+                {
+                    transform.HttpContext.Response.Headers.Remove(WorkerHeaders.Draining);
+                    transform.HttpContext.Items[DrainingWorkers.DrainingItem] = true;
                 }
                 return default;
             });

@@ -5,6 +5,7 @@ using Inference;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
+using MlopsGateway.Contracts;
 using MlopsGateway.Worker.Internal;
 
 namespace MlopsGateway.Worker;
@@ -13,7 +14,7 @@ namespace MlopsGateway.Worker;
 /// The Open Inference Protocol v2 service over the worker's <see cref="ModelRepository"/>, with
 /// Triton's repository extension. Requests are validated here, before they can reach a batch.
 /// </summary>
-public sealed class InferenceService : GRPCInferenceService.GRPCInferenceServiceBase
+internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServiceBase
 {
     /// <summary>The name ServerMetadata reports.</summary>
     public const string ServerName = "mlops-worker";
@@ -27,10 +28,13 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
     private readonly TimeProvider _time;
     private readonly ILogger<InferenceService> _logger;
     private readonly CancellationToken _stopping;
+    private readonly WorkerDrain _drain;
 
     public InferenceService(
-        ModelRepository repository, WorkerMetrics metrics, TimeProvider time, ILogger<InferenceService> logger, IHostApplicationLifetime lifetime)
+        ModelRepository repository, WorkerMetrics metrics, TimeProvider time, ILogger<InferenceService> logger, IHostApplicationLifetime lifetime,
+        WorkerDrain drain)
     {
+        _drain = drain;
         _repository = repository;
         _metrics = metrics;
         _time = time;
@@ -42,7 +46,7 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
         Task.FromResult(new ServerLiveResponse { Live = true });
 
     public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
-        Task.FromResult(new ServerReadyResponse { Ready = _repository.IsLoaded });
+        Task.FromResult(new ServerReadyResponse { Ready = _repository.IsLoaded && !_drain.Draining });
 
     public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context) =>
         Task.FromResult(new ModelReadyResponse { Ready = _repository.TryResolve(request.Name, request.Version, out _) });
@@ -82,6 +86,10 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
     public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
         var started = _time.GetTimestamp();
+        if (_drain.Draining)
+        {
+            MarkDraining(context);
+        }
         var model = Resolve(request.ModelName, request.ModelVersion);
         try
         {
@@ -93,6 +101,16 @@ public sealed class InferenceService : GRPCInferenceService.GRPCInferenceService
         {
             _metrics.RequestCompleted(model.Name, model.Version, ex.StatusCode.ToString(), _time.GetElapsedTime(started));
             throw;
+        }
+    }
+
+    /// <summary>Tells the gateway that forwarded this call to send no more here: answered, but stopping.</summary>
+    private static void MarkDraining(ServerCallContext context)
+    {
+        // A message of a stream runs through ModelInfer too; its headers went out with the stream's first answer.
+        if (context.GetHttpContext() is { Response.HasStarted: false } http)
+        {
+            http.Response.Headers[WorkerHeaders.Draining] = "1";
         }
     }
 

@@ -14,4 +14,12 @@ public sealed class WorkerOptions
 
     /// <summary>Largest response message sent, in bytes.</summary>
     public int MaxSendMessageSize { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// On a clean stop, how long the worker drains before its server stops: it keeps answering
+    /// calls while it leaves Redis discovery (when registered), fails its health checks and marks
+    /// its answers <c>x-mlops-draining</c>, so gateways stop sending it calls and those already
+    /// sent are answered rather than refused. Zero stops at once.
+    /// </summary>
+    public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -17,10 +17,4 @@ public sealed class WorkerRegistrationOptions
 
     /// <summary>How long a record outlives its last heartbeat; a worker that dies leaves discovery after this.</summary>
     public TimeSpan Ttl { get; set; } = TimeSpan.FromSeconds(6);
-
-    /// <summary>
-    /// On a clean stop, how long the worker keeps taking calls after removing its record, before its
-    /// server stops: time for gateways to drop it and for calls already sent to arrive. Zero stops at once.
-    /// </summary>
-    public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -34,6 +34,8 @@ public static class WorkerServiceCollectionExtensions
             return repository;
         });
         services.AddHostedService<ModelRepositoryService>();
+        services.AddSingleton<WorkerDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<WorkerDrain>());
         services.AddGrpc();
         services.AddMlopsMetrics(WorkerMetrics.MeterName);
         services.AddSingleton<IConfigureOptions<GrpcServiceOptions>>(sp => new ConfigureOptions<GrpcServiceOptions>(grpc =>
@@ -43,7 +45,8 @@ public static class WorkerServiceCollectionExtensions
             grpc.MaxSendMessageSize = options.MaxSendMessageSize;
         }));
         services.AddGrpcHealthChecks()
-            .AddCheck<ModelRepositoryHealthCheck>("models");
+            .AddCheck<ModelRepositoryHealthCheck>("models")
+            .AddCheck<WorkerDrain.HealthCheck>("not-draining");
         return new WorkerBuilder(services);
     }
 

@@ -68,6 +68,8 @@ internal static class UpCommand
             {
                 o.ModelRepository = models;
                 o.WatchRepository = settings.Watch;
+                // It stops after the gateway (below): no gateway is left to drop it.
+                o.DrainDelay = TimeSpan.Zero;
             }, logging,
             ServerOptions.Endpoint(bind, settings.WorkerMetricsPort), w =>
             {
@@ -78,8 +80,6 @@ internal static class UpCommand
                     {
                         o.AdvertiseAddress = $"http://127.0.0.1:{workerPort}";
                     }
-                    // It stops after the gateway (below): no gateway is left to drop it.
-                    o.DrainDelay = TimeSpan.Zero;
                 });
                 // Ctrl-C stops the worker only once the gateway has stopped (below), not on its own: a
                 // worker gone first leaves the gateway probing a closed port while it stops.

@@ -24,7 +24,7 @@ internal static class WorkerCommand
         var redis = new Option<string?>("--redis") { Description = "Register in this Redis (gateways discover workers there). Left out: no registration; give gateways --worker." };
         var advertise = new Option<string?>("--advertise") { Description = "The address gateways should use, e.g. http://10.0.0.5:5001. Left out: the bound address, a wildcard replaced by the host name." };
         var drainDelay = ServerOptions.Duration("--drain-delay",
-            "With --redis: on Ctrl-C or SIGTERM, how long the worker keeps taking calls after leaving Redis, so gateways drop it and calls already sent are answered before it stops. 0 stops at once.",
+            "On Ctrl-C or SIGTERM, how long the worker keeps answering calls while it drains (leaves Redis with --redis, fails its health checks, marks its answers draining), so gateways stop sending it calls and those already sent are answered before it stops. 0 stops at once.",
             "1s", "1s, 500ms, 0");
         var verbose = ServerOptions.Verbose();
         var command = new Command("worker", "Run a worker alone: serves the models in a repository folder over the Open Inference Protocol.")
@@ -45,13 +45,10 @@ internal static class WorkerCommand
                 {
                     o.ModelRepository = folder;
                     o.WatchRepository = parse.GetValue(watch);
+                    o.DrainDelay = ServerOptions.DurationOf(parse, drainDelay);
                 }, ConsoleLogging.For(parse.GetValue(verbose)),
                 ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)),
-                connection is null ? null : w => w.AddRedisRegistration(connection, o =>
-                {
-                    o.AdvertiseAddress = parse.GetValue(advertise);
-                    o.DrainDelay = ServerOptions.DurationOf(parse, drainDelay);
-                }));
+                connection is null ? null : w => w.AddRedisRegistration(connection, o => o.AdvertiseAddress = parse.GetValue(advertise)));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"Worker listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);

@@ -60,4 +60,8 @@ internal static partial class GatewayLog
     [LoggerMessage(EventId = 2014, EventName = "RedisChangesRestored", Level = LogLevel.Warning,
         Message = "Redis lost changes (restarted empty or from an older save: change count {Read}, this gateway had seen {Seen}); wrote back this gateway's snapshot: {KeysWritten} API keys written and {KeysRemoved} removed, {RoutesWritten} routes written and {RoutesRemoved} removed. Workers register again by themselves; shared quota counts start afresh")]
     public static partial void RedisChangesRestored(ILogger logger, long read, long seen, int keysWritten, int keysRemoved, int routesWritten, int routesRemoved);
+
+    [LoggerMessage(EventId = 2015, EventName = "WorkerDraining", Level = LogLevel.Information,
+        Message = "Worker {Address} is draining before it stops: no more calls go there; those already sent are answered")]
+    public static partial void WorkerDraining(ILogger logger, string address);
 }

@@ -111,7 +111,7 @@ internal sealed class WorkerProxyConfigProvider : IProxyConfigProvider
             Passive = new PassiveHealthCheckConfig
             {
                 Enabled = true,
-                Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
+                Policy = DrainingWorkers.PolicyName,
                 // YARP waits max(this, its DetectionWindowSize); the window follows PassiveHealthWindow
                 // (GatewayServiceCollectionExtensions), not YARP's default 60 s.
                 ReactivationPeriod = _options.PassiveHealthReactivationPeriod,

@@ -40,4 +40,8 @@ internal static partial class WorkerLog
     [LoggerMessage(EventId = 1009, EventName = "RepositoryChanged", Level = LogLevel.Information,
         Message = "Model folder '{Model}' changed on disk; reloading it")]
     public static partial void RepositoryChanged(ILogger logger, string model);
+
+    [LoggerMessage(EventId = 1010, EventName = "WorkerDraining", Level = LogLevel.Information,
+        Message = "Stopping: draining for {DrainSeconds:0.###} s (health checks fail, answers marked draining) while gateways stop sending calls here")]
+    public static partial void Draining(ILogger logger, double drainSeconds);
 }

@@ -23,6 +23,10 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         {
             errors.Add($"MaxSendMessageSize: must be positive, not {options.MaxSendMessageSize}.");
         }
+        if (options.DrainDelay < TimeSpan.Zero)
+        {
+            errors.Add($"DrainDelay: must not be negative, not {options.DrainDelay}.");
+        }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -14,8 +14,8 @@ internal static partial class WorkerRegistrationLog
     public static partial void HeartbeatFailed(ILogger logger, string workerId, Exception exception);
 
     [LoggerMessage(EventId = 1103, EventName = "WorkerDeregistered", Level = LogLevel.Information,
-        Message = "Removed worker {WorkerId} from Redis; taking calls for {DrainSeconds:0.###} s more while gateways drop it, then stopping")]
-    public static partial void Deregistered(ILogger logger, string workerId, double drainSeconds);
+        Message = "Removed worker {WorkerId} from Redis; gateways drop it on the announcement")]
+    public static partial void Deregistered(ILogger logger, string workerId);
 
     [LoggerMessage(EventId = 1104, EventName = "WorkerDeregisterFailed", Level = LogLevel.Warning,
         Message = "Could not remove worker {WorkerId} from Redis; its record expires on its own")]

@@ -24,10 +24,6 @@ internal sealed class WorkerRegistrationOptionsValidator : IValidateOptions<Work
         {
             errors.Add($"Ttl: must be longer than HeartbeatInterval ({options.HeartbeatInterval}), not {options.Ttl}; three heartbeats is usual.");
         }
-        if (options.DrainDelay < TimeSpan.Zero)
-        {
-            errors.Add($"DrainDelay: must not be negative, not {options.DrainDelay}.");
-        }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -16,12 +16,11 @@ namespace MlopsGateway.Worker.Internal;
 /// removed on a clean stop. Redis being away never stops serving.
 /// </summary>
 /// <remarks>
-/// A clean stop removes the record first, while the server still takes calls, and waits
-/// <see cref="WorkerRegistrationOptions.DrainDelay"/> before the server stops: gateways drop the
-/// worker on the announcement, and calls they had already sent it are answered rather than refused
-/// by a server going away.
+/// A clean stop removes the record as the first step of <see cref="WorkerDrain"/>, while the server
+/// still takes calls: gateways drop the worker on the announcement, and the drain's delay lets
+/// calls they had already sent it be answered rather than refused by a server going away.
 /// </remarks>
-internal sealed class WorkerRegistrationService : BackgroundService, IHostedLifecycleService
+internal sealed class WorkerRegistrationService : BackgroundService
 {
     private readonly WorkerStore _store;
     private readonly ModelRepository _repository;
@@ -35,9 +34,10 @@ internal sealed class WorkerRegistrationService : BackgroundService, IHostedLife
     private string? _id;
 
     public WorkerRegistrationService(
-        IConnectionMultiplexer redis, ModelRepository repository, IServer server, IHostApplicationLifetime lifetime,
+        IConnectionMultiplexer redis, ModelRepository repository, IServer server, IHostApplicationLifetime lifetime, WorkerDrain drain,
         IOptions<WorkerRegistrationOptions> options, ILogger<WorkerRegistrationService> logger, TimeProvider? time = null)
     {
+        drain.OnLeaving(LeaveAsync);
         _store = new WorkerStore(redis);
         _repository = repository;
         _server = server;
@@ -110,12 +110,11 @@ internal sealed class WorkerRegistrationService : BackgroundService, IHostedLife
         }
     }
 
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>Runs before any service stops, the server included: leaves discovery, then lets calls in transit arrive.</summary>
-    public async Task StoppingAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The drain's leave step, run before any service stops (the server included): stops the
+    /// heartbeats, then removes the record and announces the departure.
+    /// </summary>
+    private async Task LeaveAsync(CancellationToken cancellationToken)
     {
         await _leaving.CancelAsync().ConfigureAwait(false);
         try
@@ -137,25 +136,14 @@ internal sealed class WorkerRegistrationService : BackgroundService, IHostedLife
         try
         {
             await _store.RemoveAsync(_id).WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
-            WorkerRegistrationLog.Deregistered(_logger, _id, _options.DrainDelay.TotalSeconds);
+            WorkerRegistrationLog.Deregistered(_logger, _id);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
-            // Gateways learn of it from its health checks or its record's expiry; waiting would not help them.
+            // Gateways learn of it from its answers marked draining, its health checks or its record's expiry.
             WorkerRegistrationLog.DeregisterFailed(_logger, _id, ex);
-            return;
-        }
-        try
-        {
-            await Task.Delay(_options.DrainDelay, _time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // The host's shutdown timeout ran out first.
         }
     }
-
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override void Dispose()
     {

@@ -27,6 +27,13 @@ public sealed class ResilienceFunctionalTests
         return repository;
     }
 
+    private static WebApplication StaticWorker(string repository, LogCollector logs) =>
+        WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o =>
+        {
+            o.ModelRepository = repository;
+            o.DrainDelay = TimeSpan.FromMilliseconds(250);
+        }, logs.Configure, new IPEndPoint(IPAddress.Loopback, 0));
+
     private static async Task<WebApplication> StartGatewayAsync(IConnectionMultiplexer redis, LogCollector logs, Action<GatewayOptions>? configure = null)
     {
         var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis, configure ?? (_ => { }), logs.Configure);
@@ -217,9 +224,10 @@ public sealed class ResilienceFunctionalTests
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task ModelInfer_WorkerStoppedUnderLoad_OnlyCallsInFlightOnAKilledOneFail(bool killed)
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    public async Task ModelInfer_WorkerStoppedUnderLoad_OnlyCallsInFlightOnAKilledOneFail(bool killed, bool discoveredInRedis)
     {
         // A Redis of its own: a killed worker's record lingers until its TTL, and no other test's gateway should see it.
         await using var server = await RedisProcess.StartAsync();
@@ -232,10 +240,13 @@ public sealed class ResilienceFunctionalTests
         // from announcing its departure, as a killed process could not.
         var leavingRedis = await RedisConnector.ConnectAsync(server.Address);
         var leavingLogs = new LogCollector();
-        var leaving = StackFixture.StartWorker(repository, leavingRedis, leavingLogs);
-        await using var staying = StackFixture.StartWorker(repository, shared, new LogCollector());
+        // Given to the gateway by address (mlops gateway --worker), a worker has only its answers and health checks to leave by.
+        var leaving = discoveredInRedis ? StackFixture.StartWorker(repository, leavingRedis, leavingLogs) : StaticWorker(repository, leavingLogs);
+        await using var staying = discoveredInRedis ? StackFixture.StartWorker(repository, shared, new LogCollector()) : StaticWorker(repository, new LogCollector());
         await Task.WhenAll(leaving.StartAsync(), staying.StartAsync());
-        await using var gateway = await StartGatewayAsync(shared, logs);
+        await using var gateway = await StartGatewayAsync(shared, logs, discoveredInRedis
+            ? null
+            : o => o.Workers.AddRange([ServerEndpoints.GrpcAddress(leaving), ServerEndpoints.GrpcAddress(staying)]));
         await StackFixture.WaitForDestinationAsync(gateway, ServerEndpoints.GrpcAddress(leaving));
         await StackFixture.WaitForDestinationAsync(gateway, ServerEndpoints.GrpcAddress(staying));
         var client = StackFixture.Client(ServerEndpoints.GrpcAddress(gateway));
@@ -291,9 +302,11 @@ public sealed class ResilienceFunctionalTests
         }
         else
         {
-            // It left discovery first and answered what was already on its way.
+            // It left discovery (or marked its answers draining) first and answered what was already on its way.
             Assert.Empty(failures);
-            Assert.Contains(leavingLogs.Entries, e => e.Event.Name == "WorkerDeregistered");
+            Assert.Contains(leavingLogs.Entries, e => e.Event.Name == "WorkerDraining");
+            Assert.Contains(discoveredInRedis ? leavingLogs.Entries : logs.Entries,
+                e => e.Event.Name == (discoveredInRedis ? "WorkerDeregistered" : "WorkerDraining"));
         }
         Assert.Empty(logs.Errors);
         await gateway.StopAsync();
