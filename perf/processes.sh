@@ -1,4 +1,4 @@
-# Sourced by perf/gateway-overhead.sh, perf/shadow-cost.sh, perf/profile-gateway.sh and
+# Sourced by perf/gateway-overhead.sh, perf/shadow-cost.sh, perf/profile-gateway.sh, perf/loadtest-cpu.sh and
 # scripts/resilience-drill.sh: a scratch
 # folder ($work); the processes a script starts (append their pids to $pids), stopped and the
 # folder removed on exit (KEEP_WORK=1 keeps the folder); loopback port helpers; a check for the
