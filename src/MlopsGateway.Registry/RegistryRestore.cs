@@ -76,16 +76,14 @@ public sealed class RegistryRestore(IConnectionMultiplexer redis, TimeProvider? 
         }
 
         var now = _time.GetUtcNow();
-        var subscriber = redis.GetSubscriber();
         foreach (var model in routesWritten.Select(r => r.Model).Concat(routesRemoved))
         {
-            var change = new RouteChange(model, by, now, heldRoutes.GetValueOrDefault(model), wantedRoutes.GetValueOrDefault(model));
-            await _routes.AppendAuditAsync(change).ConfigureAwait(false);
-            await subscriber.PublishAsync(RedisChannel.Literal(RedisKeys.RoutesChanged), model).ConfigureAwait(false);
+            await _routes.RecordAsync(new RouteChange(model, by, now, heldRoutes.GetValueOrDefault(model), wantedRoutes.GetValueOrDefault(model)))
+                .ConfigureAwait(false);
         }
         if (keysWritten.Count + keysRemoved.Count > 0)
         {
-            await subscriber.PublishAsync(RedisChannel.Literal(RedisKeys.ApiKeysChanged), "restored").ConfigureAwait(false);
+            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.ApiKeysChanged), "restored").ConfigureAwait(false);
         }
         return new RestoredChanges(keysWritten.Count, keysRemoved.Count, routesWritten.Count, routesRemoved.Count);
     }

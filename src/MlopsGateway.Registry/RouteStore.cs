@@ -88,8 +88,7 @@ public sealed class RouteStore
             if (await transaction.ExecuteAsync().ConfigureAwait(false))
             {
                 var record = new RouteChange(model, by, now, before, after, unregistered.Count == 0 ? null : unregistered);
-                await AppendAuditAsync(record).ConfigureAwait(false);
-                await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.RoutesChanged), model).ConfigureAwait(false);
+                await RecordAsync(record).ConfigureAwait(false);
                 return record;
             }
             if (attempt == MaxAttempts)
@@ -130,7 +129,14 @@ public sealed class RouteStore
 
     private const string AuditField = "change";
 
-    internal async Task AppendAuditAsync(RouteChange change)
+    /// <summary>What follows a route change made in Redis: its audit entry, then its announcement to gateways.</summary>
+    internal async Task RecordAsync(RouteChange change)
+    {
+        await AppendAuditAsync(change).ConfigureAwait(false);
+        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.RoutesChanged), change.Model).ConfigureAwait(false);
+    }
+
+    private async Task AppendAuditAsync(RouteChange change)
     {
         var db = _redis.GetDatabase();
         var json = JsonSerializer.Serialize(change);
