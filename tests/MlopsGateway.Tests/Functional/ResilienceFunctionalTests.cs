@@ -27,13 +27,6 @@ public sealed class ResilienceFunctionalTests
         return repository;
     }
 
-    private static WebApplication StaticWorker(string repository, LogCollector logs) =>
-        WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o =>
-        {
-            o.ModelRepository = repository;
-            o.DrainDelay = TimeSpan.FromMilliseconds(250);
-        }, logs.Configure, new IPEndPoint(IPAddress.Loopback, 0));
-
     private static async Task<WebApplication> StartGatewayAsync(IConnectionMultiplexer redis, LogCollector logs, Action<GatewayOptions>? configure = null)
     {
         var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis, configure ?? (_ => { }), logs.Configure);
@@ -241,8 +234,8 @@ public sealed class ResilienceFunctionalTests
         var leavingRedis = await RedisConnector.ConnectAsync(server.Address);
         var leavingLogs = new LogCollector();
         // Given to the gateway by address (mlops gateway --worker), a worker has only its answers and health checks to leave by.
-        var leaving = discoveredInRedis ? StackFixture.StartWorker(repository, leavingRedis, leavingLogs) : StaticWorker(repository, leavingLogs);
-        await using var staying = discoveredInRedis ? StackFixture.StartWorker(repository, shared, new LogCollector()) : StaticWorker(repository, new LogCollector());
+        var leaving = StackFixture.StartWorker(repository, discoveredInRedis ? leavingRedis : null, leavingLogs);
+        await using var staying = StackFixture.StartWorker(repository, discoveredInRedis ? shared : null, new LogCollector());
         await Task.WhenAll(leaving.StartAsync(), staying.StartAsync());
         await using var gateway = await StartGatewayAsync(shared, logs, discoveredInRedis
             ? null

@@ -85,15 +85,19 @@ public sealed class StackFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A worker on loopback port 0 serving <paramref name="repository"/>, registering itself in <paramref name="redis"/>.</summary>
-    public static WebApplication StartWorker(string repository, IConnectionMultiplexer redis, LogCollector logs) =>
+    /// <summary>
+    /// A worker on loopback port 0 serving <paramref name="repository"/>, registering itself in
+    /// <paramref name="redis"/>; with none, it registers nowhere (a gateway is given its address).
+    /// </summary>
+    public static WebApplication StartWorker(string repository, IConnectionMultiplexer? redis, LogCollector logs) =>
         WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o =>
             {
                 o.ModelRepository = repository;
                 // Gateways on loopback drop a departing worker within milliseconds; the default second would slow every stop.
                 o.DrainDelay = TimeSpan.FromMilliseconds(250);
             }, logs.Configure,
-            new IPEndPoint(IPAddress.Loopback, 0), w => w.AddRedisRegistration(redis, o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(500)));
+            new IPEndPoint(IPAddress.Loopback, 0),
+            redis is null ? null : w => w.AddRedisRegistration(redis, o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(500)));
 
     /// <summary>Waits (10 s at most) until <paramref name="gateway"/> forwards to the worker at <paramref name="workerAddress"/>.</summary>
     public static async Task WaitForDestinationAsync(WebApplication gateway, string workerAddress)
