@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Issue 5's checks by hand, through `up` and the CLI, on loopback: a canary weight's share, shadow
 # divergence in the metrics, a worker stopped (SIGTERM) and killed (SIGKILL) under load, a static
-# worker (mlops gateway --worker) stopped under load, and Redis restarted empty and from an older save
-# under load. Prints one summary line per check.
+# worker (mlops gateway --worker) stopped under load (scripts/static-worker-stop.sh, one round), and
+# Redis restarted empty and from an older save under load. Prints one summary line per check.
 #
 #   bash scripts/resilience-drill.sh            # about 3 minutes; needs redis-server, redis-cli, python3
 #
@@ -25,8 +25,8 @@ spare_port=$(free_port); spare_metrics_port=$(free_port)
 metric() { # metric NAME FILTER: the sum of the gateway's samples of NAME whose line contains FILTER
     curl -s "http://127.0.0.1:$metrics_port/metrics" | awk -v name="$1" -v filter="$2" 'index($0, name) == 1 && index($0, filter) { s += $NF } END { print s + 0 }'
 }
-load() { # load NAME SECONDS [PORT]: open-loop load through the gateway (or the one on PORT) in the background, JSON report in $work/NAME.json
-    "$M" loadtest --target "http://127.0.0.1:${3:-$gateway_port}" --api-key "$key" --model propensity --rate "$rate" --duration "$2s" \
+load() { # load NAME SECONDS: open-loop load through the gateway in the background, JSON report in $work/NAME.json
+    "$M" loadtest --target "http://127.0.0.1:$gateway_port" --api-key "$key" --model propensity --rate "$rate" --duration "$2s" \
         --warmup 0 --json "$work/$1.json" >"$work/$1.log" 2>&1 &
     load_pid=$!
 }
@@ -77,24 +77,8 @@ for signal in TERM KILL; do
 done
 
 echo "== 4. static workers (mlops gateway --worker): one of two stopped with SIGTERM under load"
-static_ports=(); static_pids=()
-for i in 1 2; do
-    port=$(free_port)
-    "$M" worker --models "$work/models" --port "$port" --metrics-port "$(free_port)" >"$work/static-worker-$i.log" 2>&1 &
-    static_pids+=($!); pids+=($!); static_ports+=("$port")
-done
-static_gateway_port=$(free_port)
-"$M" gateway --redis "$R" --port "$static_gateway_port" --metrics-port "$(free_port)" \
-    --worker "http://127.0.0.1:${static_ports[0]}" --worker "http://127.0.0.1:${static_ports[1]}" >"$work/static-gateway.log" 2>&1 &
-static_gateway=$!; pids+=($!)
-for port in "${static_ports[@]}" "$static_gateway_port"; do wait_port "$port"; done
-sleep 3
-load static-worker 12 "$static_gateway_port"; sleep 5
-kill -TERM "${static_pids[1]}"; wait "${static_pids[1]}" 2>/dev/null || true
-wait $load_pid
-echo "   $(outcome static-worker)"
-# Gone before Redis restarts: the steps below count what up's gateway writes back.
-kill -TERM "$static_gateway" "${static_pids[0]}"; wait "$static_gateway" "${static_pids[0]}" 2>/dev/null || true
+# Workers and a gateway of the step's own, stopped before Redis restarts: the steps below count what up's gateway writes back.
+ROUNDS=1 RATE="$rate" bash scripts/static-worker-stop.sh 2>&1 | sed -n 's/^round 1: /   /p'
 
 echo "== 5. Redis stopped without saving and restarted empty under load"
 load redis-empty 14; sleep 4
