@@ -1,6 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using Inference;
-using MlopsGateway.Worker;
+using MlopsGateway.Worker.Batching;
+using MlopsGateway.Worker.Models;
+using MlopsGateway.Worker.Serving;
 
 namespace MlopsGateway.Benchmarks;
 

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Inference;
-using MlopsGateway.Worker;
+using MlopsGateway.Worker.Serving;
 
 namespace MlopsGateway.Benchmarks;
 

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using Inference;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Serving;
 
 namespace MlopsGateway.Benchmarks;
 

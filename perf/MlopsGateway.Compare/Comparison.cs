@@ -8,6 +8,7 @@ using MlopsGateway.Compare.Internal;
 using MlopsGateway.LoadTest;
 using MlopsGateway.Registry;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Models;
 
 namespace MlopsGateway.Compare;
 
@@ -53,11 +54,11 @@ public sealed partial class Comparison(ComparisonOptions options)
         Directory.CreateDirectory(_work);
         var repository = Path.Combine(_work, "models");
         Log($"Preparing models in {repository}: resnet18 (batch dimension made dynamic with OnnxBatchDimension) and propensity");
-        var resnetPath = Path.Combine(repository, "resnet18", "1", ModelRepository.ModelFileName);
+        var resnetPath = Path.Combine(repository, "resnet18", "1", WorkerOptions.ModelFileName);
         Directory.CreateDirectory(Path.GetDirectoryName(resnetPath)!);
         await File.WriteAllBytesAsync(resnetPath, OnnxBatchDimension.MakeDynamic(await File.ReadAllBytesAsync(options.ResNet18, cancellationToken)), cancellationToken);
         // The same file again as a model with batching off (max_batch_size 0), for the batching gain.
-        var noBatchPath = Path.Combine(repository, ResNetNoBatch, "1", ModelRepository.ModelFileName);
+        var noBatchPath = Path.Combine(repository, ResNetNoBatch, "1", WorkerOptions.ModelFileName);
         Directory.CreateDirectory(Path.GetDirectoryName(noBatchPath)!);
         File.Copy(resnetPath, noBatchPath, overwrite: true);
         await File.WriteAllTextAsync(Path.Combine(repository, ResNetNoBatch, "config.json"),
@@ -66,7 +67,7 @@ public sealed partial class Comparison(ComparisonOptions options)
         SampleModels.WritePropensity(repository);
         (string Name, string Path, int Concurrency)[] models =
         [
-            (SampleModels.Propensity, Path.Combine(repository, SampleModels.Propensity, "2", ModelRepository.ModelFileName), options.PropensityConcurrency),
+            (SampleModels.Propensity, Path.Combine(repository, SampleModels.Propensity, "2", WorkerOptions.ModelFileName), options.PropensityConcurrency),
             ("resnet18", resnetPath, options.ResNetConcurrency),
         ];
 

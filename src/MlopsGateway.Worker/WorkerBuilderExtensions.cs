@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using MlopsGateway.Worker.Internal;
+using MlopsGateway.Worker.Registration;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Worker;

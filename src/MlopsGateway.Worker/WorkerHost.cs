@@ -1,8 +1,10 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MlopsGateway.Monitoring;
+using MlopsGateway.Worker.Models;
 
 namespace MlopsGateway.Worker;
 
@@ -27,4 +29,13 @@ public static class WorkerHost
         app.MapMlopsWorker();
         return app;
     }
+
+    /// <summary>
+    /// The model versions <paramref name="worker"/> (built by <see cref="Build"/>, started) serves now,
+    /// ordered by model then version; empty before its repository has loaded.
+    /// </summary>
+    public static IReadOnlyList<ModelState> ServedModels(WebApplication worker) =>
+        worker.Services.GetRequiredService<ModelRepository>().All
+            .Select(v => new ModelState(v.Name, v.Version, ModelState.Ready, ""))
+            .ToArray();
 }

@@ -1,6 +1,7 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Diagnostics;
 using MlopsGateway.Monitoring;
+using MlopsGateway.Worker.Models;
 
 namespace MlopsGateway.Worker;
 
@@ -8,7 +9,7 @@ namespace MlopsGateway.Worker;
 /// The worker's instruments, per model and version: requests by status, queue and compute time,
 /// time to answer, rows per ONNX Runtime run, and queue depth. Exported as <c>mlops_worker_*</c> in Prometheus format.
 /// </summary>
-public sealed class WorkerMetrics : IDisposable
+internal sealed class WorkerMetrics : IDisposable
 {
     /// <summary>The meter's name, registered with OpenTelemetry.</summary>
     public const string MeterName = "MlopsGateway.Worker";

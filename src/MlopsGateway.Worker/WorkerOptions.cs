@@ -3,6 +3,9 @@ namespace MlopsGateway.Worker;
 /// <summary>Settings of a worker. Validated at start-up, every problem listed at once.</summary>
 public sealed class WorkerOptions
 {
+    /// <summary>The model file looked for in each version folder of <see cref="ModelRepository"/>.</summary>
+    public const string ModelFileName = "model.onnx";
+
     /// <summary>The model repository folder: <c>&lt;repo&gt;/&lt;model&gt;/&lt;version&gt;/model.onnx</c>.</summary>
     public string ModelRepository { get; set; } = "models";
 

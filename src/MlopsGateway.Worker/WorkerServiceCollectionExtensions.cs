@@ -7,7 +7,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MlopsGateway.Monitoring;
-using MlopsGateway.Worker.Internal;
+using MlopsGateway.Worker.Draining;
+using MlopsGateway.Worker.Models;
+using MlopsGateway.Worker.Serving;
 
 namespace MlopsGateway.Worker;
 
@@ -63,6 +65,9 @@ public static class WorkerServiceCollectionExtensions
         endpoints.MapMlopsMetrics();
         return endpoints;
     }
+
+    /// <summary>Registered by <see cref="AddMlopsWorker"/>, so that <see cref="MapMlopsWorker"/> can tell it was called.</summary>
+    private sealed class WorkerMarker;
 
     private sealed class ModelRepositoryHealthCheck(ModelRepository repository) : IHealthCheck
     {

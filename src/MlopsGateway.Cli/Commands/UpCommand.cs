@@ -6,6 +6,7 @@ using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway;
 using MlopsGateway.Registry;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Models;
 
 namespace MlopsGateway.Cli.Commands;
 
@@ -103,9 +104,7 @@ internal static class UpCommand
         }
         var gatewayAddress = ServerOptions.Reachable(ServerEndpoints.GrpcAddress(gateway));
 
-        var repository = worker.Services.GetService(typeof(ModelRepository)) as ModelRepository;
-        var served = repository?.All.GroupBy(v => v.Name).Select(g => $"{g.Key} (versions {string.Join(", ", g.Select(v => v.Version))})")
-            ?? [];
+        var served = WorkerHost.ServedModels(worker).GroupBy(v => v.Model).Select(g => $"{g.Key} (versions {string.Join(", ", g.Select(v => v.Version))})");
         await output.WriteLineAsync($"""
 
             MLOps gateway is up.

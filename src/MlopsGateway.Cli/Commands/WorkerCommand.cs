@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Models;
 
 namespace MlopsGateway.Cli.Commands;
 

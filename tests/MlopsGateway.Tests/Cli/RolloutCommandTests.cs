@@ -4,6 +4,7 @@ using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Models;
 
 namespace MlopsGateway.Tests.Cli;
 

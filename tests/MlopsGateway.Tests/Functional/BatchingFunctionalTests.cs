@@ -6,7 +6,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Tests.Infrastructure;
-using MlopsGateway.Worker;
+using MlopsGateway.Worker.Models;
 
 namespace MlopsGateway.Tests.Functional;
 

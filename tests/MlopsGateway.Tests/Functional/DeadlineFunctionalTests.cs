@@ -8,6 +8,7 @@ using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Models;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Tests.Functional;

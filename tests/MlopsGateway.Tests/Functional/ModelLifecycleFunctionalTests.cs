@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Models;
 
 namespace MlopsGateway.Tests.Functional;
 

@@ -9,7 +9,7 @@ using MlopsGateway.LoadTest;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
 using MlopsGateway.Tests.Infrastructure;
-using MlopsGateway.Worker;
+using MlopsGateway.Worker.Models;
 using StackExchange.Redis;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;

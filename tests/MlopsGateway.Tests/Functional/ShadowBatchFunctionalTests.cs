@@ -8,6 +8,7 @@ using MlopsGateway.Gateway.Internal;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Models;
 using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace MlopsGateway.Tests.Functional;

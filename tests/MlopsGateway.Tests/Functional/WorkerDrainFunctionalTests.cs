@@ -8,6 +8,7 @@ using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Models;
 using Microsoft.Extensions.DependencyInjection;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Gateway;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
-using MlopsGateway.Worker;
+using MlopsGateway.Worker.Models;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Tests.Infrastructure;

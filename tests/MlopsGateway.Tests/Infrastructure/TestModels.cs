@@ -1,5 +1,5 @@
 using Inference;
-using MlopsGateway.Worker;
+using MlopsGateway.Worker.Models;
 using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace MlopsGateway.Tests.Infrastructure;

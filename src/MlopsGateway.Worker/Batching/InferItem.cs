@@ -1,0 +1,33 @@
+namespace MlopsGateway.Worker.Batching;
+
+/// <summary>A validated inference request waiting in a model version's batcher.</summary>
+/// <param name="Inputs">Inputs in the model's order.</param>
+/// <param name="Outputs">Output names to compute.</param>
+/// <param name="Raw">Whether the caller sent raw tensors (and so gets raw ones back).</param>
+/// <param name="Id">The request id, echoed in the answer.</param>
+/// <param name="Rows">Rows of the request: the size of every input's first dimension.</param>
+/// <param name="QueuedAt">When it was queued, as a <see cref="TimeProvider"/> timestamp.</param>
+internal sealed record InferItem(ValidatedInput[] Inputs, string[] Outputs, bool Raw, string Id, long Rows, long QueuedAt)
+{
+    /// <summary>
+    /// Requests with the same key can share a run: same dimensions after the first for every
+    /// input, and the same outputs.
+    /// </summary>
+    public static string BatchKey(ValidatedInput[] inputs, string[] outputs)
+    {
+        var builder = new System.Text.StringBuilder(64);
+        foreach (var input in inputs)
+        {
+            for (var d = 1; d < input.Shape.Length; d++)
+            {
+                builder.Append(input.Shape[d]).Append(',');
+            }
+            builder.Append(';');
+        }
+        foreach (var output in outputs)
+        {
+            builder.Append(output).Append(';');
+        }
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,208 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Inference;
+
+namespace MlopsGateway.Worker.Serving;
+
+/// <summary>
+/// Checks a <see cref="ModelInferRequest"/> against a model's inputs and outputs before anything
+/// runs: names, datatypes, shapes (variable dimensions allowed) and content sizes. Every refusal is
+/// an INVALID_ARGUMENT whose message names the tensor and what was expected.
+/// </summary>
+internal static class InferRequestValidator
+{
+    /// <summary>Largest tensor accepted, in elements; guards the size arithmetic and memory.</summary>
+    public const long MaxElements = 1L << 31;
+
+    /// <summary>
+    /// Validates <paramref name="request"/>; returns the inputs in the model's order and the output
+    /// names to compute (every output when the request names none).
+    /// </summary>
+    /// <exception cref="RpcException">INVALID_ARGUMENT, naming what is wrong.</exception>
+    public static (ValidatedInput[] Inputs, string[] Outputs) Validate(
+        ModelInferRequest request, string modelLabel, IReadOnlyList<TensorSpec> inputs, IReadOnlyList<TensorSpec> outputs)
+    {
+        var useRaw = request.RawInputContents.Count > 0;
+        if (useRaw && request.RawInputContents.Count != request.Inputs.Count)
+        {
+            throw Invalid($"{modelLabel}: the request has {request.Inputs.Count} inputs but {request.RawInputContents.Count} raw_input_contents; raw_input_contents[i] must belong to inputs[i].");
+        }
+
+        var byName = new Dictionary<string, int>(request.Inputs.Count, StringComparer.Ordinal);
+        for (var i = 0; i < request.Inputs.Count; i++)
+        {
+            var name = request.Inputs[i].Name;
+            if (!byName.TryAdd(name, i))
+            {
+                throw Invalid($"{modelLabel}: input '{name}' appears more than once.");
+            }
+            if (!ContainsName(inputs, name))
+            {
+                throw Invalid($"{modelLabel}: unknown input '{name}'. The model takes: {Describe(inputs)}.");
+            }
+        }
+
+        var validated = new ValidatedInput[inputs.Count];
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var spec = inputs[i];
+            if (!byName.TryGetValue(spec.Name, out var index))
+            {
+                throw Invalid($"{modelLabel}: missing input '{spec.Name}' ({spec.Datatype} {spec.ShapeText}).");
+            }
+            var input = request.Inputs[index];
+            validated[i] = ValidateInput(modelLabel, spec, input, useRaw ? request.RawInputContents[index] : null);
+        }
+
+        string[] outputNames;
+        if (request.Outputs.Count == 0)
+        {
+            outputNames = new string[outputs.Count];
+            for (var i = 0; i < outputs.Count; i++)
+            {
+                outputNames[i] = outputs[i].Name;
+            }
+        }
+        else
+        {
+            outputNames = new string[request.Outputs.Count];
+            for (var i = 0; i < request.Outputs.Count; i++)
+            {
+                var name = request.Outputs[i].Name;
+                if (!ContainsName(outputs, name))
+                {
+                    throw Invalid($"{modelLabel}: unknown output '{name}'. The model's outputs are: {Describe(outputs)}.");
+                }
+                if (Array.IndexOf(outputNames, name, 0, i) >= 0)
+                {
+                    throw Invalid($"{modelLabel}: output '{name}' is requested more than once.");
+                }
+                outputNames[i] = name;
+            }
+        }
+        return (validated, outputNames);
+    }
+
+    private static ValidatedInput ValidateInput(
+        string modelLabel, TensorSpec spec, ModelInferRequest.Types.InferInputTensor input, ByteString? raw)
+    {
+        var label = $"{modelLabel}: input '{spec.Name}'";
+        if (!string.Equals(input.Datatype, spec.Datatype, StringComparison.Ordinal))
+        {
+            var hint = TensorDataType.All.Contains(input.Datatype) ? "" : $" ('{input.Datatype}' is not a protocol datatype)";
+            throw Invalid($"{label} has datatype '{input.Datatype}'{hint}; the model expects {spec.Datatype}.");
+        }
+        if (spec.Datatype == TensorDataType.Bytes)
+        {
+            throw Invalid($"{label} is BYTES (string) data, which this worker does not accept yet.");
+        }
+
+        var shape = input.Shape;
+        if (shape.Count != spec.Shape.Count || !ShapeFits(shape, spec.Shape))
+        {
+            throw Invalid($"{label} has shape {TensorSpec.FormatShape(shape)}; the model expects {spec.ShapeText} (-1 = any size).");
+        }
+        long count = 1;
+        var dims = new long[shape.Count];
+        for (var d = 0; d < shape.Count; d++)
+        {
+            dims[d] = shape[d];
+            count *= shape[d];
+            if (count > MaxElements)
+            {
+                throw Invalid($"{label} has shape {TensorSpec.FormatShape(shape)}, over the limit of {MaxElements} elements.");
+            }
+        }
+
+        if (raw is not null)
+        {
+            if (input.Contents is not null && CountValues(input.Contents) > 0)
+            {
+                throw Invalid($"{label} sets contents while the request uses raw_input_contents; send every input one way.");
+            }
+            var expected = count * TensorDataType.ElementSize(spec.Datatype);
+            if (raw.Length != expected)
+            {
+                throw Invalid($"{label} has {raw.Length} bytes of raw contents; shape {TensorSpec.FormatShape(shape)} of {spec.Datatype} needs {expected} bytes.");
+            }
+            return new ValidatedInput(spec, dims, count, raw, null);
+        }
+
+        if (!TensorDataType.HasTypedContents(spec.Datatype))
+        {
+            throw Invalid($"{label} is {spec.Datatype}, which travels only in raw_input_contents.");
+        }
+        var contents = input.Contents ?? new InferTensorContents();
+        var field = ContentsField(spec.Datatype);
+        var carried = FieldCount(contents, field);
+        var total = CountValues(contents);
+        if (total != carried)
+        {
+            throw Invalid($"{label} is {spec.Datatype}, so its values go in {field}; {total - carried} values were found in other contents fields.");
+        }
+        if (carried != count)
+        {
+            throw Invalid($"{label} carries {carried} values in {field}; shape {TensorSpec.FormatShape(shape)} needs {count}.");
+        }
+        return new ValidatedInput(spec, dims, count, null, contents);
+    }
+
+    private static bool ShapeFits(IList<long> actual, IReadOnlyList<long> expected)
+    {
+        for (var d = 0; d < actual.Count; d++)
+        {
+            if (actual[d] < 0 || (expected[d] >= 0 && actual[d] != expected[d]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The <see cref="InferTensorContents"/> field that carries values of <paramref name="datatype"/>.</summary>
+    public static string ContentsField(string datatype) => datatype switch
+    {
+        TensorDataType.Bool => "bool_contents",
+        TensorDataType.Int8 or TensorDataType.Int16 or TensorDataType.Int32 => "int_contents",
+        TensorDataType.Int64 => "int64_contents",
+        TensorDataType.UInt8 or TensorDataType.UInt16 or TensorDataType.UInt32 => "uint_contents",
+        TensorDataType.UInt64 => "uint64_contents",
+        TensorDataType.Fp32 => "fp32_contents",
+        TensorDataType.Fp64 => "fp64_contents",
+        _ => "bytes_contents",
+    };
+
+    private static int FieldCount(InferTensorContents contents, string field) => field switch
+    {
+        "bool_contents" => contents.BoolContents.Count,
+        "int_contents" => contents.IntContents.Count,
+        "int64_contents" => contents.Int64Contents.Count,
+        "uint_contents" => contents.UintContents.Count,
+        "uint64_contents" => contents.Uint64Contents.Count,
+        "fp32_contents" => contents.Fp32Contents.Count,
+        "fp64_contents" => contents.Fp64Contents.Count,
+        _ => contents.BytesContents.Count,
+    };
+
+    private static int CountValues(InferTensorContents contents) =>
+        contents.BoolContents.Count + contents.IntContents.Count + contents.Int64Contents.Count
+        + contents.UintContents.Count + contents.Uint64Contents.Count + contents.Fp32Contents.Count
+        + contents.Fp64Contents.Count + contents.BytesContents.Count;
+
+    private static bool ContainsName(IReadOnlyList<TensorSpec> specs, string name)
+    {
+        foreach (var spec in specs)
+        {
+            if (spec.Name == name)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static string Describe(IReadOnlyList<TensorSpec> specs) =>
+        string.Join(", ", specs.Select(s => $"{s.Name} ({s.Datatype} {s.ShapeText})"));
+
+    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+}
