@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Inference;
-using MlopsGateway.Contracts;
-using MlopsGateway.Worker;
+using MlopsGateway.Contracts.Tensors;
 
 namespace MlopsGateway.Cli;
 
@@ -9,23 +8,27 @@ namespace MlopsGateway.Cli;
 public static class InferResponseReader
 {
     /// <summary>The values of output <paramref name="index"/> as doubles (booleans as 0/1), from typed or raw contents.</summary>
-    public static double[] Values(ModelInferResponse response, int index) => OutputValues.Read(response, index);
+    public static double[] Values(ModelInferResponse response, int index) => TensorValues.ReadOutput(response, index);
 
-    /// <summary>The response as JSON: model, version, id and each output with its values nested by shape.</summary>
+    /// <summary>
+    /// The response as JSON: model, version, id and each output with its values nested by shape.
+    /// Values are written as the codec formats them, so 64-bit integers keep every digit and floats
+    /// read back as the same value; NaN and infinities, which JSON has no number for, are strings.
+    /// </summary>
     public static JsonObject ToJson(ModelInferResponse response)
     {
         var outputs = new JsonArray();
         for (var i = 0; i < response.Outputs.Count; i++)
         {
             var output = response.Outputs[i];
-            var values = Values(response, i);
+            var values = TensorValues.FormatOutput(response, i);
             var position = 0;
             outputs.Add(new JsonObject
             {
                 ["name"] = output.Name,
                 ["datatype"] = output.Datatype,
                 ["shape"] = new JsonArray(output.Shape.Select(d => (JsonNode)d).ToArray()),
-                ["data"] = Nest(values, output.Shape.ToArray(), 0, ref position, output.Datatype),
+                ["data"] = Nest(values, output.Shape.ToArray(), 0, ref position),
             });
         }
         var json = new JsonObject { ["model_name"] = response.ModelName, ["model_version"] = response.ModelVersion };
@@ -37,23 +40,19 @@ public static class InferResponseReader
         return json;
     }
 
-    private static JsonNode? Nest(double[] values, long[] shape, int depth, ref int position, string datatype)
+    private static JsonNode? Nest(string[] values, long[] shape, int depth, ref int position)
     {
         if (depth == shape.Length)
         {
-            var value = position < values.Length ? values[position] : double.NaN;
+            // An output carrying fewer values than its shape (BYTES, which is not printed) shows nulls.
+            var text = position < values.Length ? values[position] : null;
             position++;
-            return datatype switch
-            {
-                TensorDataType.Bool => JsonValue.Create(value != 0),
-                TensorDataType.Fp32 or TensorDataType.Fp64 or TensorDataType.Fp16 or TensorDataType.Bf16 => JsonValue.Create(value),
-                _ => JsonValue.Create((long)value),
-            };
+            return text is null ? null : text is "NaN" or "Infinity" or "-Infinity" ? JsonValue.Create(text) : JsonNode.Parse(text);
         }
         var array = new JsonArray();
         for (var i = 0; i < shape[depth]; i++)
         {
-            array.Add(Nest(values, shape, depth + 1, ref position, datatype));
+            array.Add(Nest(values, shape, depth + 1, ref position));
         }
         return array;
     }

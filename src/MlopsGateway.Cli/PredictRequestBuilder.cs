@@ -1,9 +1,7 @@
-using System.Buffers.Binary;
-using System.Globalization;
 using System.Text.Json;
 using Google.Protobuf;
 using Inference;
-using MlopsGateway.Worker;
+using MlopsGateway.Contracts.Tensors;
 
 namespace MlopsGateway.Cli;
 
@@ -28,7 +26,7 @@ public static class PredictRequestBuilder
             }
             var name = argument[..separator].Trim();
             var spec = metadata.Inputs.FirstOrDefault(i => i.Name == name)
-                ?? throw new ArgumentException($"Model '{metadata.Name}' has no input '{name}'. Its inputs: {string.Join(", ", metadata.Inputs.Select(i => $"{i.Name} ({i.Datatype} {TensorSpec.FormatShape(i.Shape)})"))}.");
+                ?? throw new ArgumentException($"Model '{metadata.Name}' has no input '{name}'. Its inputs: {string.Join(", ", metadata.Inputs.Select(i => $"{i.Name} ({i.Datatype} {TensorShape.Format(i.Shape)})"))}.");
             var (shape, values) = Flatten(name, argument[(separator + 1)..]);
             if (shape.Count == spec.Shape.Count - 1 && spec.Shape.Count > 0 && spec.Shape[0] == -1)
             {
@@ -36,20 +34,18 @@ public static class PredictRequestBuilder
             }
             var tensor = new ModelInferRequest.Types.InferInputTensor { Name = name, Datatype = spec.Datatype };
             tensor.Shape.Add(shape);
-            if (raw)
+            var (contents, bytes) = Encode(name, spec.Datatype, values, raw);
+            tensor.Contents = contents;
+            if (bytes is not null)
             {
-                request.RawInputContents.Add(ToRaw(name, spec.Datatype, values));
-            }
-            else
-            {
-                tensor.Contents = ToContents(name, spec.Datatype, values);
+                request.RawInputContents.Add(bytes);
             }
             request.Inputs.Add(tensor);
         }
         var missing = metadata.Inputs.Where(i => request.Inputs.All(r => r.Name != i.Name)).ToList();
         if (missing.Count > 0)
         {
-            throw new ArgumentException($"Missing --input for: {string.Join(", ", missing.Select(i => $"{i.Name} ({i.Datatype} {TensorSpec.FormatShape(i.Shape)})"))}.");
+            throw new ArgumentException($"Missing --input for: {string.Join(", ", missing.Select(i => $"{i.Name} ({i.Datatype} {TensorShape.Format(i.Shape)})"))}.");
         }
         return request;
     }
@@ -102,64 +98,62 @@ public static class PredictRequestBuilder
         }
     }
 
-    private static InferTensorContents ToContents(string name, string datatype, List<JsonElement> values)
+    /// <summary>
+    /// The values as the input's datatype: typed contents, or raw bytes when <paramref name="raw"/> is
+    /// set; FP16 and BF16 travel only raw. Integers are read exactly (all 64 bits).
+    /// </summary>
+    private static (InferTensorContents? Contents, ByteString? Raw) Encode(string name, string datatype, List<JsonElement> values, bool raw)
     {
-        var contents = new InferTensorContents();
-        foreach (var value in values)
+        if (TensorDatatype.ElementSize(datatype) == 0)
         {
-            switch (datatype)
-            {
-                case TensorDataType.Fp32: contents.Fp32Contents.Add((float)Number(name, value)); break;
-                case TensorDataType.Fp64: contents.Fp64Contents.Add(Number(name, value)); break;
-                case TensorDataType.Int8 or TensorDataType.Int16 or TensorDataType.Int32: contents.IntContents.Add(checked((int)Integer(name, value))); break;
-                case TensorDataType.Int64: contents.Int64Contents.Add(Integer(name, value)); break;
-                case TensorDataType.UInt8 or TensorDataType.UInt16 or TensorDataType.UInt32: contents.UintContents.Add(checked((uint)Integer(name, value))); break;
-                case TensorDataType.UInt64: contents.Uint64Contents.Add(checked((ulong)Integer(name, value))); break;
-                case TensorDataType.Bool: contents.BoolContents.Add(Boolean(name, value)); break;
-                default: throw new ArgumentException($"--input {name}: {datatype} cannot be sent as typed contents; use --raw.");
-            }
+            throw new ArgumentException($"--input {name}: {datatype} has no fixed element size; this tool cannot send it.");
         }
-        return contents;
-    }
-
-    private static ByteString ToRaw(string name, string datatype, List<JsonElement> values)
-    {
-        var size = TensorDataType.ElementSize(datatype);
-        if (size == 0)
+        if (!raw && !TensorDatatype.HasTypedContents(datatype))
         {
-            throw new ArgumentException($"--input {name}: {datatype} has no fixed element size; it cannot be sent raw.");
+            throw new ArgumentException($"--input {name}: {datatype} cannot be sent as typed contents; use --raw.");
         }
-        var bytes = new byte[values.Count * size];
+        var writer = new TensorWriter(datatype, values.Count);
         for (var i = 0; i < values.Count; i++)
         {
-            var target = bytes.AsSpan(i * size, size);
-            switch (datatype)
+            try
             {
-                case TensorDataType.Fp32: BinaryPrimitives.WriteSingleLittleEndian(target, (float)Number(name, values[i])); break;
-                case TensorDataType.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(target, Number(name, values[i])); break;
-                case TensorDataType.Fp16: BinaryPrimitives.WriteHalfLittleEndian(target, (Half)Number(name, values[i])); break;
-                case TensorDataType.Int8: target[0] = (byte)checked((sbyte)Integer(name, values[i])); break;
-                case TensorDataType.UInt8: target[0] = checked((byte)Integer(name, values[i])); break;
-                case TensorDataType.Int16: BinaryPrimitives.WriteInt16LittleEndian(target, checked((short)Integer(name, values[i]))); break;
-                case TensorDataType.UInt16: BinaryPrimitives.WriteUInt16LittleEndian(target, checked((ushort)Integer(name, values[i]))); break;
-                case TensorDataType.Int32: BinaryPrimitives.WriteInt32LittleEndian(target, checked((int)Integer(name, values[i]))); break;
-                case TensorDataType.UInt32: BinaryPrimitives.WriteUInt32LittleEndian(target, checked((uint)Integer(name, values[i]))); break;
-                case TensorDataType.Int64: BinaryPrimitives.WriteInt64LittleEndian(target, Integer(name, values[i])); break;
-                case TensorDataType.UInt64: BinaryPrimitives.WriteUInt64LittleEndian(target, checked((ulong)Integer(name, values[i]))); break;
-                case TensorDataType.Bool: target[0] = Boolean(name, values[i]) ? (byte)1 : (byte)0; break;
-                default: throw new ArgumentException($"--input {name}: {datatype} cannot be sent raw by this tool.");
+                Write(writer, i, name, datatype, values[i]);
+            }
+            catch (OverflowException ex)
+            {
+                throw new ArgumentException($"--input {name}: {ex.Message}", ex);
             }
         }
-        return UnsafeByteOperations.UnsafeWrap(bytes);
+        return raw ? (null, writer.ToRaw()) : (writer.ToContents(), null);
+    }
+
+    private static void Write(TensorWriter writer, int index, string name, string datatype, JsonElement value)
+    {
+        if (datatype == TensorDatatype.Bool)
+        {
+            writer.Set(index, Boolean(name, value));
+        }
+        else if (TensorDatatype.IsFloatingPoint(datatype))
+        {
+            writer.Set(index, Number(name, value));
+        }
+        else if (value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var integer))
+        {
+            writer.Set(index, integer);
+        }
+        else if (value.ValueKind == JsonValueKind.Number && value.TryGetUInt64(out var large))
+        {
+            writer.Set(index, large);
+        }
+        else
+        {
+            throw new ArgumentException($"--input {name}: '{value}' is not an integer.");
+        }
     }
 
     private static double Number(string name, JsonElement value) =>
         value.ValueKind == JsonValueKind.Number ? value.GetDouble()
         : throw new ArgumentException($"--input {name}: '{value}' is not a number.");
-
-    private static long Integer(string name, JsonElement value) =>
-        value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var integer) ? integer
-        : throw new ArgumentException($"--input {name}: '{value}' is not an integer.");
 
     private static bool Boolean(string name, JsonElement value) => value.ValueKind switch
     {
@@ -168,7 +162,4 @@ public static class PredictRequestBuilder
         JsonValueKind.Number => value.GetDouble() != 0,
         _ => throw new ArgumentException($"--input {name}: '{value}' is not true or false."),
     };
-
-    /// <summary>Formats a number for output without culture surprises.</summary>
-    internal static string Format(double value) => value.ToString("G9", CultureInfo.InvariantCulture);
 }

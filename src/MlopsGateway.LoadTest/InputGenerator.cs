@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
-using Google.Protobuf;
 using Inference;
-using MlopsGateway.Worker;
+using MlopsGateway.Contracts.Tensors;
 
 namespace MlopsGateway.LoadTest;
 
@@ -25,7 +23,7 @@ public static class InputGenerator
             var fits = given.Length == declared.Length && given.All(d => d >= 0)
                 && given.Zip(declared).All(p => p.Second < 0 || p.First == p.Second);
             return fits ? given
-                : throw new ArgumentException($"--shape {input.Name}={string.Join(",", given)} does not fit the model's {TensorSpec.FormatShape(declared)} (-1 = any size).");
+                : throw new ArgumentException($"--shape {input.Name}={string.Join(",", given)} does not fit the model's {TensorShape.Format(declared)} (-1 = any size).");
         }
         var shape = new long[declared.Length];
         for (var d = 0; d < shape.Length; d++)
@@ -59,17 +57,18 @@ public static class InputGenerator
                 var tensor = new ModelInferRequest.Types.InferInputTensor { Name = input.Name, Datatype = input.Datatype };
                 tensor.Shape.Add(shape);
                 var elements = shape.Aggregate(1L, (a, d) => a * d);
-                if (input.Datatype == TensorDataType.Bytes || TensorDataType.ElementSize(input.Datatype) == 0)
+                if (TensorDatatype.ElementSize(input.Datatype) == 0)
                 {
                     throw new ArgumentException($"Input '{input.Name}' is {input.Datatype}; random values cannot be made for it. Give --input-file.");
                 }
-                if (raw || !TensorDataType.HasTypedContents(input.Datatype))
+                var values = RandomValues(input.Datatype, elements, random);
+                if (raw || !TensorDatatype.HasTypedContents(input.Datatype))
                 {
-                    request.RawInputContents.Add(UnsafeByteOperations.UnsafeWrap(RandomBytes(input.Datatype, elements, random)));
+                    request.RawInputContents.Add(values.ToRaw());
                 }
                 else
                 {
-                    tensor.Contents = RandomContents(input.Datatype, elements, random);
+                    tensor.Contents = values.ToContents();
                 }
                 request.Inputs.Add(tensor);
             }
@@ -85,52 +84,31 @@ public static class InputGenerator
 
     /// <summary>What each request will carry, e.g. <c>features FP32 [1, 5]</c>.</summary>
     public static string Describe(ModelMetadataResponse metadata, int rows, IReadOnlyDictionary<string, long[]> shapes) =>
-        string.Join(", ", metadata.Inputs.Select(i => $"{i.Name} {i.Datatype} {TensorSpec.FormatShape(ResolveShape(i, rows, shapes))}"));
+        string.Join(", ", metadata.Inputs.Select(i => $"{i.Name} {i.Datatype} {TensorShape.Format(ResolveShape(i, rows, shapes))}"));
 
-    private static byte[] RandomBytes(string datatype, long elements, Random random)
+    /// <summary>One input's values: floats in [0, 1), integers in [0, 10), booleans either way, one draw each.</summary>
+    private static TensorWriter RandomValues(string datatype, long elements, Random random)
     {
-        var size = TensorDataType.ElementSize(datatype);
-        var bytes = new byte[checked(elements * size)];
-        for (var i = 0; i < elements; i++)
+        var writer = new TensorWriter(datatype, checked((int)elements));
+        for (var i = 0; i < writer.Count; i++)
         {
-            var target = bytes.AsSpan((int)(i * size), size);
-            switch (datatype)
+            if (datatype == TensorDatatype.Fp64)
             {
-                case TensorDataType.Fp32: BinaryPrimitives.WriteSingleLittleEndian(target, random.NextSingle()); break;
-                case TensorDataType.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(target, random.NextDouble()); break;
-                case TensorDataType.Fp16: BinaryPrimitives.WriteHalfLittleEndian(target, (Half)random.NextSingle()); break;
-                // BF16 is the upper half of an FP32.
-                case TensorDataType.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(target, (ushort)(BitConverter.SingleToUInt32Bits(random.NextSingle()) >> 16)); break;
-                case TensorDataType.Bool: target[0] = (byte)random.Next(2); break;
-                default: WriteInteger(target, random.Next(10)); break;
+                writer.Set(i, random.NextDouble());
+            }
+            else if (TensorDatatype.IsFloatingPoint(datatype))
+            {
+                writer.Set(i, random.NextSingle());
+            }
+            else if (datatype == TensorDatatype.Bool)
+            {
+                writer.Set(i, random.Next(2) == 1);
+            }
+            else
+            {
+                writer.Set(i, (long)random.Next(10));
             }
         }
-        return bytes;
-    }
-
-    private static void WriteInteger(Span<byte> target, int value)
-    {
-        // Little-endian: the low byte first, the rest zero for values under 256.
-        target.Clear();
-        target[0] = (byte)value;
-    }
-
-    private static InferTensorContents RandomContents(string datatype, long elements, Random random)
-    {
-        var contents = new InferTensorContents();
-        for (var i = 0; i < elements; i++)
-        {
-            switch (datatype)
-            {
-                case TensorDataType.Fp32: contents.Fp32Contents.Add(random.NextSingle()); break;
-                case TensorDataType.Fp64: contents.Fp64Contents.Add(random.NextDouble()); break;
-                case TensorDataType.Bool: contents.BoolContents.Add(random.Next(2) == 1); break;
-                case TensorDataType.Int64: contents.Int64Contents.Add(random.Next(10)); break;
-                case TensorDataType.UInt64: contents.Uint64Contents.Add((ulong)random.Next(10)); break;
-                case TensorDataType.UInt8 or TensorDataType.UInt16 or TensorDataType.UInt32: contents.UintContents.Add((uint)random.Next(10)); break;
-                default: contents.IntContents.Add(random.Next(10)); break;
-            }
-        }
-        return contents;
+        return writer;
     }
 }

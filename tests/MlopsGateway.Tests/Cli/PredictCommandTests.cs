@@ -23,6 +23,33 @@ public sealed class PredictCommandTests(StackFixture stack) : IClassFixture<Stac
         Assert.Equal(1.0, row[0].GetDouble() + row[1].GetDouble(), 5);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Predict_Int64AboveTwoTo53_SentAndPrintedExactly(bool raw)
+    {
+        // dtypes doubles each input: 2·(2^53 + 1) = 2^54 + 2, which a double cannot hold (it reads back as 2^54).
+        string[] args =
+        [
+            "predict", "--gateway", stack.GatewayAddress, "--api-key", stack.DtypesOnlyKey, "--model", "dtypes",
+            "--input", "x_fp32=[[0.1, 1, 2]]", "--input", "x_fp64=[[0.1, 2]]", "--input", "x_i32=[3]",
+            "--input", "x_i64=[[9007199254740993, -9007199254740993]]", "--input", "x_bool=[true]",
+        ];
+        var (exitCode, output, error) = await CliRunner.RunAsync(raw ? [.. args, "--raw"] : args);
+
+        Assert.True(exitCode == 0, error);
+        using var json = JsonDocument.Parse(output);
+        var outputs = json.RootElement.GetProperty("outputs").EnumerateArray().ToDictionary(o => o.GetProperty("name").GetString()!, o => o.GetProperty("data"));
+        Assert.Equal("[18014398509481986,-18014398509481986]", Compact(outputs["y_i64"][0]));
+        Assert.Contains("18014398509481986", output);
+        Assert.Equal("[0.2,2,4]", Compact(outputs["y_fp32"][0]));
+        Assert.Equal("[0.2,4]", Compact(outputs["y_fp64"][0]));
+        Assert.Equal("[6]", Compact(outputs["y_i32"]));
+        Assert.Equal("[false]", Compact(outputs["y_bool"]));
+    }
+
+    private static string Compact(JsonElement element) => JsonSerializer.Serialize(element);
+
     [Fact]
     public async Task Predict_UnknownModel_ExitCode2WithStatus()
     {
