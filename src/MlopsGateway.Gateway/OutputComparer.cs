@@ -1,5 +1,5 @@
 using Inference;
-using MlopsGateway.Contracts;
+using MlopsGateway.Contracts.Tensors;
 
 namespace MlopsGateway.Gateway;
 
@@ -26,9 +26,7 @@ public static class OutputComparer
                 maxDiff = double.PositiveInfinity;
                 continue;
             }
-            var a = OutputValues.Read(primary, i);
-            var b = OutputValues.Read(shadow, j);
-            if (a.Length != b.Length)
+            if (!TryRead(primary, i, out var a) || !TryRead(shadow, j, out var b) || a.Length != b.Length)
             {
                 maxDiff = double.PositiveInfinity;
                 continue;
@@ -37,7 +35,7 @@ public static class OutputComparer
             {
                 maxDiff = Math.Max(maxDiff, Math.Abs(a[k] - b[k]));
             }
-            if (!classified && output.Datatype is "FP32" or "FP64" or "FP16" or "BF16" && output.Shape.Count == 2 && output.Shape[1] > 1
+            if (!classified && TensorDatatype.IsFloatingPoint(output.Datatype) && output.Shape.Count == 2 && output.Shape[1] > 1
                 && a.Length == output.Shape[0] * output.Shape[1])
             {
                 // The first score-shaped output decides top-class agreement.
@@ -54,6 +52,21 @@ public static class OutputComparer
             }
         }
         return new OutputComparison(maxDiff, rows, agreeing);
+    }
+
+    /// <summary>An output's values; false for raw contents that are not whole elements, which compare as different.</summary>
+    private static bool TryRead(ModelInferResponse response, int index, out double[] values)
+    {
+        try
+        {
+            values = TensorValues.ReadOutput(response, index);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            values = [];
+            return false;
+        }
     }
 
     private static int IndexOf(ModelInferResponse response, string name)

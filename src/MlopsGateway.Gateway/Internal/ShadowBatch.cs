@@ -1,8 +1,6 @@
-using System.Buffers.Binary;
 using Google.Protobuf;
-using Google.Protobuf.Collections;
 using Inference;
-using MlopsGateway.Contracts;
+using MlopsGateway.Contracts.Tensors;
 
 namespace MlopsGateway.Gateway.Internal;
 
@@ -136,16 +134,6 @@ internal static class ShadowBatch
                 return false;
             }
             var rowShape = output.Shape.Skip(1).ToArray();
-            long perRow = 1;
-            foreach (var dimension in rowShape)
-            {
-                perRow *= dimension;
-            }
-            var bounds = raw ? RawBounds(output.Datatype, merged.RawOutputContents[o].Span, rows, perRow) : null;
-            if (raw && bounds is null)
-            {
-                return false;
-            }
             long row = 0;
             for (var p = 0; p < parts.Length; p++)
             {
@@ -155,76 +143,23 @@ internal static class ShadowBatch
                 tensor.Parameters.Add(output.Parameters);
                 if (raw)
                 {
-                    parts[p].RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(merged.RawOutputContents[o].Memory[bounds![p]..bounds[p + 1]]));
-                }
-                else if (output.Contents is { } contents)
-                {
-                    tensor.Contents = new InferTensorContents();
-                    if (!SliceAll(contents, tensor.Contents, (int)(row * perRow), (int)(rows[p] * perRow), (int)(total * perRow)))
+                    if (!TensorRows.TrySlice(output.Datatype, merged.RawOutputContents[o].Memory, output.Shape, row, row + rows[p], out var slice))
                     {
                         return false;
                     }
+                    parts[p].RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(slice));
+                }
+                else if (output.Contents is { } contents)
+                {
+                    if (!TensorRows.TrySlice(contents, output.Shape, row, row + rows[p], out var slice))
+                    {
+                        return false;
+                    }
+                    tensor.Contents = slice;
                 }
                 parts[p].Outputs.Add(tensor);
                 row += rows[p];
             }
-        }
-        return true;
-    }
-
-    /// <summary>Byte offsets where each part's rows start in a raw output, and its end; null when the bytes do not fit the shape.</summary>
-    private static int[]? RawBounds(string datatype, ReadOnlySpan<byte> bytes, IReadOnlyList<long> rows, long perRow)
-    {
-        var bounds = new int[rows.Count + 1];
-        var size = OutputValues.ElementSize(datatype);
-        var at = 0L;
-        for (var p = 0; p < rows.Count; p++)
-        {
-            bounds[p] = (int)at;
-            var elements = rows[p] * perRow;
-            if (size > 0)
-            {
-                at += elements * size;
-                continue;
-            }
-            // BYTES: each element is a 4-byte little-endian length and then that many bytes.
-            for (var e = 0; e < elements; e++)
-            {
-                if (at + 4 > bytes.Length)
-                {
-                    return null;
-                }
-                at += 4 + BinaryPrimitives.ReadUInt32LittleEndian(bytes[(int)at..]);
-            }
-        }
-        bounds[^1] = (int)at;
-        return at == bytes.Length ? bounds : null;
-    }
-
-    private static bool SliceAll(InferTensorContents from, InferTensorContents to, int start, int count, int total) =>
-        Slice(from.BoolContents, to.BoolContents, start, count, total)
-        && Slice(from.IntContents, to.IntContents, start, count, total)
-        && Slice(from.Int64Contents, to.Int64Contents, start, count, total)
-        && Slice(from.UintContents, to.UintContents, start, count, total)
-        && Slice(from.Uint64Contents, to.Uint64Contents, start, count, total)
-        && Slice(from.Fp32Contents, to.Fp32Contents, start, count, total)
-        && Slice(from.Fp64Contents, to.Fp64Contents, start, count, total)
-        && Slice(from.BytesContents, to.BytesContents, start, count, total);
-
-    /// <summary>Copies one part's values of a typed field; an empty field is left empty, one of the wrong length fails.</summary>
-    private static bool Slice<T>(RepeatedField<T> from, RepeatedField<T> to, int start, int count, int total)
-    {
-        if (from.Count == 0)
-        {
-            return true;
-        }
-        if (from.Count != total)
-        {
-            return false;
-        }
-        for (var i = start; i < start + count; i++)
-        {
-            to.Add(from[i]);
         }
         return true;
     }
