@@ -1,4 +1,5 @@
 using Inference;
+using MlopsGateway.Contracts.Tensors;
 using MlopsGateway.LoadTest;
 using MlopsGateway.Worker;
 
@@ -8,16 +9,16 @@ namespace MlopsGateway.Benchmarks;
 public static class Requests
 {
     /// <summary>The propensity model's input.</summary>
-    public static readonly TensorSpec[] PropensityInputs = [new("features", TensorDataType.Fp32, [-1, 5])];
+    public static readonly TensorSpec[] PropensityInputs = [new("features", TensorDatatype.Fp32, [-1, 5])];
 
     /// <summary>The propensity model's outputs.</summary>
-    public static readonly TensorSpec[] PropensityOutputs = [new("probabilities", TensorDataType.Fp32, [-1, 2]), new("label", TensorDataType.Int64, [-1])];
+    public static readonly TensorSpec[] PropensityOutputs = [new("probabilities", TensorDatatype.Fp32, [-1, 2]), new("label", TensorDatatype.Int64, [-1])];
 
     /// <summary>ResNet18's input after its batch dimension was made dynamic.</summary>
-    public static readonly TensorSpec[] ResNetInputs = [new("Input247", TensorDataType.Fp32, [-1, 3, 224, 224])];
+    public static readonly TensorSpec[] ResNetInputs = [new("Input247", TensorDatatype.Fp32, [-1, 3, 224, 224])];
 
     /// <summary>ResNet18's output.</summary>
-    public static readonly TensorSpec[] ResNetOutputs = [new("Pooling395_Output_0", TensorDataType.Fp32, [-1, 512, 1, 1])];
+    public static readonly TensorSpec[] ResNetOutputs = [new("Pooling395_Output_0", TensorDatatype.Fp32, [-1, 512, 1, 1])];
 
     /// <summary>A propensity request of <paramref name="rows"/> rows, typed or raw.</summary>
     public static ModelInferRequest Propensity(int rows, bool raw) => Make("propensity", PropensityInputs[0], rows, raw);

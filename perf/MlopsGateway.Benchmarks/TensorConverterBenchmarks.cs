@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using Inference;
+using MlopsGateway.Contracts.Tensors;
 using MlopsGateway.Worker;
 using MlopsGateway.Worker.Serving;
 
@@ -51,7 +52,7 @@ public class TensorConverterBenchmarks
     public ModelInferResponse EncodeProbabilitiesTyped()
     {
         var response = new ModelInferResponse();
-        TensorConverter.AddOutput(response, "probabilities", TensorDataType.Fp32, [Rows, 2], MemoryMarshal.AsBytes(_probabilities.AsSpan()), raw: false);
+        TensorConverter.AddOutput(response, "probabilities", TensorDatatype.Fp32, [Rows, 2], MemoryMarshal.AsBytes(_probabilities.AsSpan()), raw: false);
         return response;
     }
 
@@ -59,7 +60,7 @@ public class TensorConverterBenchmarks
     public ModelInferResponse EncodeProbabilitiesRaw()
     {
         var response = new ModelInferResponse();
-        TensorConverter.AddOutput(response, "probabilities", TensorDataType.Fp32, [Rows, 2], MemoryMarshal.AsBytes(_probabilities.AsSpan()), raw: true);
+        TensorConverter.AddOutput(response, "probabilities", TensorDatatype.Fp32, [Rows, 2], MemoryMarshal.AsBytes(_probabilities.AsSpan()), raw: true);
         return response;
     }
 
@@ -67,7 +68,7 @@ public class TensorConverterBenchmarks
     public ModelInferResponse EncodeResNetFeaturesRaw()
     {
         var response = new ModelInferResponse();
-        TensorConverter.AddOutput(response, "Pooling395_Output_0", TensorDataType.Fp32, [Rows, 512, 1, 1], MemoryMarshal.AsBytes(_features.AsSpan()), raw: true);
+        TensorConverter.AddOutput(response, "Pooling395_Output_0", TensorDatatype.Fp32, [Rows, 512, 1, 1], MemoryMarshal.AsBytes(_features.AsSpan()), raw: true);
         return response;
     }
 

@@ -1,3 +1,5 @@
+using MlopsGateway.Contracts.Tensors;
+
 namespace MlopsGateway.Worker;
 
 /// <summary>One input or output of a model as the protocol describes it.</summary>
@@ -10,5 +12,5 @@ public sealed record TensorSpec(string Name, string Datatype, IReadOnlyList<long
     public string ShapeText => FormatShape(Shape);
 
     /// <summary>Formats a shape as <c>[d0, d1, …]</c>.</summary>
-    public static string FormatShape(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
+    public static string FormatShape(IEnumerable<long> shape) => TensorShape.Format(shape);
 }

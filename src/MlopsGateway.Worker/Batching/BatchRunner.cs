@@ -2,8 +2,9 @@ using System.Buffers;
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Inference;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using MlopsGateway.Contracts.Tensors;
 using MlopsGateway.Worker.Models;
 
 namespace MlopsGateway.Worker.Batching;
@@ -60,7 +61,7 @@ internal static class BatchRunner
     private static OrtValue Merge(IReadOnlyList<InferItem> items, int input, long totalRows, out byte[]? buffer, out MemoryHandle pin)
     {
         var spec = items[0].Inputs[input].Spec;
-        TensorDataType.TryGetElementType(spec.Datatype, out var elementType);
+        TensorConverter.TryGetElementType(spec.Datatype, out var elementType);
         var shape = (long[])items[0].Inputs[input].Shape.Clone();
         shape[0] = totalRows;
         long elements = 0;
@@ -68,7 +69,7 @@ internal static class BatchRunner
         {
             elements += item.Inputs[input].ElementCount;
         }
-        var size = TensorDataType.ElementSize(spec.Datatype);
+        var size = TensorDatatype.ElementSize(spec.Datatype);
         var bytes = checked((int)(elements * size));
         if (bytes == 0)
         {
@@ -90,7 +91,7 @@ internal static class BatchRunner
             }
             else
             {
-                TensorConverter.CopyTyped(spec.Datatype, source.Contents!, target);
+                TensorContents.WriteRaw(spec.Datatype, source.Contents!, target);
             }
             offset += length;
         }
@@ -115,8 +116,8 @@ internal static class BatchRunner
         for (var o = 0; o < outputs.Length; o++)
         {
             infos[o] = results[o].GetTensorTypeAndShape();
-            datatypes[o] = TensorDataType.FromElementType(infos[o].ElementDataType)!;
-            anyUntyped |= !TensorDataType.HasTypedContents(datatypes[o]);
+            datatypes[o] = TensorConverter.FromElementType(infos[o].ElementDataType)!;
+            anyUntyped |= !TensorDatatype.HasTypedContents(datatypes[o]);
         }
 
         for (var o = 0; o < outputs.Length; o++)

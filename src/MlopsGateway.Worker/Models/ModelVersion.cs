@@ -86,7 +86,7 @@ internal sealed class ModelVersion : IAsyncDisposable
             {
                 shape[d] = node.Dimensions[d] > 0 ? node.Dimensions[d] : -1;
             }
-            specs[i] = new TensorSpec(names[i], TensorDataType.FromElementType(node.ElementDataType)!, shape);
+            specs[i] = new TensorSpec(names[i], TensorConverter.FromElementType(node.ElementDataType)!, shape);
         }
         return specs;
     }

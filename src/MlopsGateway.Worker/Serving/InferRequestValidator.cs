@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Inference;
+using MlopsGateway.Contracts.Tensors;
 
 namespace MlopsGateway.Worker.Serving;
 
@@ -89,10 +90,10 @@ internal static class InferRequestValidator
         var label = $"{modelLabel}: input '{spec.Name}'";
         if (!string.Equals(input.Datatype, spec.Datatype, StringComparison.Ordinal))
         {
-            var hint = TensorDataType.All.Contains(input.Datatype) ? "" : $" ('{input.Datatype}' is not a protocol datatype)";
+            var hint = TensorDatatype.IsKnown(input.Datatype) ? "" : $" ('{input.Datatype}' is not a protocol datatype)";
             throw Invalid($"{label} has datatype '{input.Datatype}'{hint}; the model expects {spec.Datatype}.");
         }
-        if (spec.Datatype == TensorDataType.Bytes)
+        if (spec.Datatype == TensorDatatype.Bytes)
         {
             throw Invalid($"{label} is BYTES (string) data, which this worker does not accept yet.");
         }
@@ -116,11 +117,11 @@ internal static class InferRequestValidator
 
         if (raw is not null)
         {
-            if (input.Contents is not null && CountValues(input.Contents) > 0)
+            if (input.Contents is not null && TensorContents.CountAll(input.Contents) > 0)
             {
                 throw Invalid($"{label} sets contents while the request uses raw_input_contents; send every input one way.");
             }
-            var expected = count * TensorDataType.ElementSize(spec.Datatype);
+            var expected = count * TensorDatatype.ElementSize(spec.Datatype);
             if (raw.Length != expected)
             {
                 throw Invalid($"{label} has {raw.Length} bytes of raw contents; shape {TensorSpec.FormatShape(shape)} of {spec.Datatype} needs {expected} bytes.");
@@ -128,14 +129,14 @@ internal static class InferRequestValidator
             return new ValidatedInput(spec, dims, count, raw, null);
         }
 
-        if (!TensorDataType.HasTypedContents(spec.Datatype))
+        if (!TensorDatatype.HasTypedContents(spec.Datatype))
         {
             throw Invalid($"{label} is {spec.Datatype}, which travels only in raw_input_contents.");
         }
         var contents = input.Contents ?? new InferTensorContents();
-        var field = ContentsField(spec.Datatype);
-        var carried = FieldCount(contents, field);
-        var total = CountValues(contents);
+        var field = TensorDatatype.ContentsField(spec.Datatype);
+        var carried = TensorContents.Count(spec.Datatype, contents);
+        var total = TensorContents.CountAll(contents);
         if (total != carried)
         {
             throw Invalid($"{label} is {spec.Datatype}, so its values go in {field}; {total - carried} values were found in other contents fields.");
@@ -158,36 +159,6 @@ internal static class InferRequestValidator
         }
         return true;
     }
-
-    /// <summary>The <see cref="InferTensorContents"/> field that carries values of <paramref name="datatype"/>.</summary>
-    public static string ContentsField(string datatype) => datatype switch
-    {
-        TensorDataType.Bool => "bool_contents",
-        TensorDataType.Int8 or TensorDataType.Int16 or TensorDataType.Int32 => "int_contents",
-        TensorDataType.Int64 => "int64_contents",
-        TensorDataType.UInt8 or TensorDataType.UInt16 or TensorDataType.UInt32 => "uint_contents",
-        TensorDataType.UInt64 => "uint64_contents",
-        TensorDataType.Fp32 => "fp32_contents",
-        TensorDataType.Fp64 => "fp64_contents",
-        _ => "bytes_contents",
-    };
-
-    private static int FieldCount(InferTensorContents contents, string field) => field switch
-    {
-        "bool_contents" => contents.BoolContents.Count,
-        "int_contents" => contents.IntContents.Count,
-        "int64_contents" => contents.Int64Contents.Count,
-        "uint_contents" => contents.UintContents.Count,
-        "uint64_contents" => contents.Uint64Contents.Count,
-        "fp32_contents" => contents.Fp32Contents.Count,
-        "fp64_contents" => contents.Fp64Contents.Count,
-        _ => contents.BytesContents.Count,
-    };
-
-    private static int CountValues(InferTensorContents contents) =>
-        contents.BoolContents.Count + contents.IntContents.Count + contents.Int64Contents.Count
-        + contents.UintContents.Count + contents.Uint64Contents.Count + contents.Fp32Contents.Count
-        + contents.Fp64Contents.Count + contents.BytesContents.Count;
 
     private static bool ContainsName(IReadOnlyList<TensorSpec> specs, string name)
     {
