@@ -1,6 +1,6 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
-using MlopsGateway.Gateway;
+using MlopsGateway.Gateway.Routing;
 
 namespace MlopsGateway.Benchmarks;
 
@@ -22,11 +22,11 @@ public class GrpcRequestPeekBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public PeekResult Propensity() => GrpcRequestPeek.TryReadModel(_propensity, out _, out _);
+    public int Propensity() => (int)GrpcRequestPeek.TryReadModel(_propensity, out _, out _);
 
     [Benchmark]
-    public PeekResult ResNetWholeBody() => GrpcRequestPeek.TryReadModel(_resnet, out _, out _);
+    public int ResNetWholeBody() => (int)GrpcRequestPeek.TryReadModel(_resnet, out _, out _);
 
     [Benchmark]
-    public PeekResult ResNetFirstSegment() => GrpcRequestPeek.TryReadModel(_resnetFirstSegment, out _, out _);
+    public int ResNetFirstSegment() => (int)GrpcRequestPeek.TryReadModel(_resnetFirstSegment, out _, out _);
 }

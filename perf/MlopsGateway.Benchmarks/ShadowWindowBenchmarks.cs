@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Inference;
 using MlopsGateway.Gateway;
 using MlopsGateway.Gateway.Internal;
+using MlopsGateway.Gateway.Routing;
 
 namespace MlopsGateway.Benchmarks;
 

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using MlopsGateway.Gateway.Internal;
+using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Monitoring;
 using StackExchange.Redis;
 using Yarp.ReverseProxy;

@@ -5,7 +5,7 @@ using MlopsGateway.Monitoring;
 namespace MlopsGateway.Gateway;
 
 /// <summary>The gateway's instruments, exported as <c>mlops_gateway_*</c> in Prometheus format.</summary>
-public sealed class GatewayMetrics : IDisposable
+internal sealed class GatewayMetrics : IDisposable
 {
     /// <summary>The meter's name, registered with OpenTelemetry.</summary>
     public const string MeterName = "MlopsGateway.Gateway";

@@ -4,7 +4,7 @@ namespace MlopsGateway.Gateway;
 /// Where the gateway's weighted picks (canary share, shadow sample) take their randomness: shared
 /// and thread-safe in production, seeded in tests so that a split can be checked exactly.
 /// </summary>
-public abstract class RandomSource
+internal abstract class RandomSource
 {
     /// <summary>A thread-safe source over <see cref="Random.Shared"/>.</summary>
     public static RandomSource Shared { get; } = new SharedSource();

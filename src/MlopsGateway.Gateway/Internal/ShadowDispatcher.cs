@@ -5,6 +5,8 @@ using Grpc.Core;
 using Inference;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MlopsGateway.Gateway.Discovery;
+using MlopsGateway.Gateway.Routing;
 using Yarp.ReverseProxy;
 
 namespace MlopsGateway.Gateway.Internal;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Gateway;
+using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Registry;
 using MlopsGateway.Tests.Infrastructure;
 

@@ -4,6 +4,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Gateway;
+using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Gateway.Internal;
 using MlopsGateway.LoadTest;
 using MlopsGateway.Monitoring;

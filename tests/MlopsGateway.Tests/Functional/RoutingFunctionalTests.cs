@@ -11,6 +11,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Cli;
 using MlopsGateway.Gateway;
+using MlopsGateway.Gateway.Discovery;
+using MlopsGateway.Gateway.Routing;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
 using MlopsGateway.Tests.Infrastructure;

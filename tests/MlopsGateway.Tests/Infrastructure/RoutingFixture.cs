@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Gateway;
+using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
 using MlopsGateway.Worker.Models;

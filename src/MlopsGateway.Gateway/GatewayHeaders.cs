@@ -1,0 +1,18 @@
+namespace MlopsGateway.Gateway;
+
+internal static class GatewayHeaders
+{
+    public const string ApiKey = "x-api-key";
+    public const string Authorization = "authorization";
+    public const string BearerPrefix = "Bearer ";
+    public const string RoutingKey = "x-routing-key";
+
+    /// <summary>Metadata the worker receives naming the caller (key id or <c>jwt:</c> subject), never the secret.</summary>
+    public const string KeyIdHeader = "x-mlops-key-id";
+
+    /// <summary>Metadata marking a call as shadow traffic, whose answers never reach a caller.</summary>
+    public const string ShadowHeader = "x-mlops-shadow";
+
+    /// <summary>gRPC's retry pushback header: how long a client should wait before retrying.</summary>
+    public const string RetryPushback = "grpc-retry-pushback-ms";
+}

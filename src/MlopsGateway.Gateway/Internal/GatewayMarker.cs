@@ -1,4 +1,0 @@
-namespace MlopsGateway.Gateway.Internal;
-
-/// <summary>Registered by AddMlopsGateway so that MapMlopsGateway can tell it was called.</summary>
-internal sealed class GatewayMarker;

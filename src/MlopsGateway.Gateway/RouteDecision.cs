@@ -1,7 +1,0 @@
-namespace MlopsGateway.Gateway;
-
-/// <summary>Where one request goes.</summary>
-/// <param name="Version">The version to serve it ("" lets the worker choose its latest).</param>
-/// <param name="Kind">Why that version.</param>
-/// <param name="ShadowVersion">A version to copy the request to, or null.</param>
-public readonly record struct RouteDecision(string Version, RouteKind Kind, string? ShadowVersion);

@@ -1,0 +1,122 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace MlopsGateway.Gateway.Routing;
+
+/// <summary>
+/// The request body as the forwarder reads it: optionally a rewritten start (frame header and model
+/// fields naming the routed version) in place of the original's first bytes, then the rest as it
+/// arrives, copied aside when a shadow needs it. Remembers whether anything was read, which tells
+/// whether a failed attempt may be retried on another worker.
+/// </summary>
+internal sealed class ForwardedBodyStream : Stream
+{
+    private readonly PipeReader _reader;
+    private readonly byte[] _prefix;
+    private readonly ArrayBufferWriter<byte>? _capture;
+    private readonly int _captureLimit;
+    private int _prefixPosition;
+    private long _skip;
+
+    /// <param name="reader">The original body, nothing consumed.</param>
+    /// <param name="prefix">Bytes sent first, in place of the first <paramref name="skip"/> bytes of the original.</param>
+    /// <param name="skip">Original bytes replaced by <paramref name="prefix"/>.</param>
+    /// <param name="captureLimit">Copy up to this many bytes after the skipped ones aside (0: none).</param>
+    public ForwardedBodyStream(PipeReader reader, byte[] prefix, long skip, int captureLimit)
+    {
+        _reader = reader;
+        _prefix = prefix;
+        _skip = skip;
+        _captureLimit = captureLimit;
+        _capture = captureLimit > 0 ? new ArrayBufferWriter<byte>() : null;
+    }
+
+    /// <summary>Whether the forwarder has read anything (and so may have sent bytes to a worker).</summary>
+    public bool Started { get; private set; }
+
+    /// <summary>The bytes after the replaced start, when captured whole; null otherwise.</summary>
+    public ReadOnlyMemory<byte>? Captured => _capture is { } capture && !CaptureOverflowed ? capture.WrittenMemory : default(ReadOnlyMemory<byte>?);
+
+    private bool CaptureOverflowed { get; set; }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        Started = true;
+        if (destination.IsEmpty)
+        {
+            return 0;
+        }
+        if (_prefixPosition < _prefix.Length)
+        {
+            var count = Math.Min(destination.Length, _prefix.Length - _prefixPosition);
+            _prefix.AsSpan(_prefixPosition, count).CopyTo(destination.Span);
+            _prefixPosition += count;
+            return count;
+        }
+        while (true)
+        {
+            var result = await _reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            if (_skip > 0)
+            {
+                var skipped = Math.Min(_skip, buffer.Length);
+                buffer = buffer.Slice(skipped);
+                _skip -= skipped;
+            }
+            if (buffer.IsEmpty)
+            {
+                _reader.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return 0;
+                }
+                continue;
+            }
+            var length = (int)Math.Min(destination.Length, buffer.Length);
+            var chunk = buffer.Slice(0, length);
+            chunk.CopyTo(destination.Span);
+            Capture(destination.Span[..length]);
+            _reader.AdvanceTo(chunk.End);
+            return length;
+        }
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    private void Capture(ReadOnlySpan<byte> bytes)
+    {
+        if (_capture is null || CaptureOverflowed)
+        {
+            return;
+        }
+        if (_capture.WrittenCount + bytes.Length > _captureLimit)
+        {
+            CaptureOverflowed = true;
+            return;
+        }
+        _capture.Write(bytes);
+    }
+}

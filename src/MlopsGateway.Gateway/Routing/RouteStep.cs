@@ -1,0 +1,72 @@
+using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+using MlopsGateway.Gateway.Discovery;
+using MlopsGateway.Gateway.Forwarding;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
+
+namespace MlopsGateway.Gateway.Routing;
+
+/// <summary>
+/// Step 8: picks the version from the model's route (<see cref="RouteSelector"/>) and the YARP
+/// cluster of workers serving it, and hands the call to that cluster; UNAVAILABLE when no worker
+/// is registered at all.
+/// </summary>
+internal sealed class RouteStep(SnapshotCache snapshots, WorkerProxyConfigProvider config, IProxyStateLookup proxyState, RouteSelector selector)
+{
+    public Task InvokeAsync(HttpContext context, Func<Task> next)
+    {
+        var request = GatewayRequest.Of(context);
+        var topology = config.Topology;
+        if (request.Scope == MethodScope.Model)
+        {
+            request.Decision = Decide(context, request, topology);
+        }
+        var cluster = FindCluster(topology, request.Model, request.Decision.Version);
+        if (cluster is null)
+        {
+            return GrpcErrorWriter.WriteAsync(context, StatusCode.Unavailable,
+                (request.Model.Length == 0 ? "No worker is registered with this gateway" : $"No worker is registered for model '{request.Model}'")
+                + ". The request did not run; it is safe to retry once a worker is up ('mlops workers' lists them).");
+        }
+        request.Cluster = cluster;
+        context.ReassignProxyRequest(cluster);
+        return next();
+    }
+
+    private RouteDecision Decide(HttpContext context, GatewayRequest request, ProxyTopology topology)
+    {
+        var prefix = request.Prefix;
+        if (request.Method != "ModelInfer")
+        {
+            // Metadata and readiness go where the caller asked, or to any worker serving the model.
+            return new RouteDecision(prefix.Version, prefix.Version.Length > 0 ? RouteKind.Explicit : RouteKind.Latest, null);
+        }
+        var latest = topology.Models.TryGetValue(prefix.Name, out var clusters) ? clusters.Latest : "";
+        snapshots.Current.Routes.TryGetValue(prefix.Name, out var route);
+        var routingKey = context.Request.Headers[GatewayHeaders.RoutingKey];
+        return selector.Select(route, prefix.Version, routingKey.Count > 0 ? routingKey[0] : null, latest);
+    }
+
+    /// <summary>
+    /// The cluster for <paramref name="version"/> of <paramref name="model"/>; any worker of the model
+    /// when no registered worker serves that version (the worker then answers NOT_FOUND with what it
+    /// serves); every worker for server calls and unknown models; null when there is none at all.
+    /// </summary>
+    private ClusterState? FindCluster(ProxyTopology topology, string model, string version)
+    {
+        if (model.Length > 0 && topology.Models.TryGetValue(model, out var clusters))
+        {
+            if (version.Length > 0 && clusters.Versions.TryGetValue(version, out var versionCluster)
+                && proxyState.TryGetCluster(versionCluster, out var exact) && exact.DestinationsState.AllDestinations.Count > 0)
+            {
+                return exact;
+            }
+            if (proxyState.TryGetCluster(clusters.AnyVersion, out var any) && any.DestinationsState.AllDestinations.Count > 0)
+            {
+                return any;
+            }
+        }
+        return proxyState.TryGetCluster(ProxyTopology.AllCluster, out var all) && all.DestinationsState.AllDestinations.Count > 0 ? all : null;
+    }
+}
