@@ -6,22 +6,26 @@ namespace MlopsGateway.Cli;
 /// <summary>The <c>mlops</c> command tree.</summary>
 public static class MlopsCommand
 {
-    /// <summary>Every role and tool as a subcommand.</summary>
-    public static RootCommand Create()
+    /// <summary>Every role and tool as a subcommand, falling back on the process's environment variables.</summary>
+    public static RootCommand Create() => Create(CliEnvironment.Process());
+
+    /// <summary>The command tree reading its environment variables from <paramref name="environment"/>.</summary>
+    internal static RootCommand Create(CliEnvironment environment)
     {
-        var root = new RootCommand("mlops: a gRPC inference gateway for ONNX models (Open Inference Protocol v2).")
+        var root = new RootCommand("mlops: a gRPC inference gateway for ONNX models (Open Inference Protocol v2).\n" + ExitCodes.Help)
         {
-            UpCommand.Create(),
-            GatewayCommand.Create(),
-            WorkerCommand.Create(),
-            PredictCommand.Create(),
-            KeysCommand.Create(),
-            TokenCommand.Create(),
+            UpCommand.Create(environment),
+            GatewayCommand.Create(environment),
+            WorkerCommand.Create(environment),
+            PredictCommand.Create(environment),
+            KeysCommand.Create(environment),
+            TokenCommand.Create(environment),
             ModelsCommand.Create(),
-            RolloutCommand.Create(),
-            WorkersCommand.Create(),
-            LoadTestCommand.Create(),
+            RolloutCommand.Create(environment),
+            WorkersCommand.Create(environment),
+            LoadTestCommand.Create(environment),
         };
+        environment.Apply(root);
         SettingsRefusal.Apply(root);
         return root;
     }

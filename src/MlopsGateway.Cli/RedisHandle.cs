@@ -6,6 +6,9 @@ namespace MlopsGateway.Cli;
 /// <summary>A Redis connection and, when no address was given, the embedded server behind it.</summary>
 internal sealed class RedisHandle : IAsyncDisposable
 {
+    /// <summary>The options that set a role's Redis, as a refusal names them.</summary>
+    public const string Options = "--redis or " + CliEnvironment.Redis;
+
     private readonly EmbeddedRedisServer? _embedded;
 
     private RedisHandle(ConnectionMultiplexer connection, EmbeddedRedisServer? embedded, string address)
@@ -17,31 +20,60 @@ internal sealed class RedisHandle : IAsyncDisposable
 
     public ConnectionMultiplexer Connection { get; }
 
-    /// <summary>The address connected to, for people to pass to other commands.</summary>
+    /// <summary>The address connected to, for people to pass to other commands; a password in it is masked.</summary>
     public string Address { get; }
 
     public bool IsEmbedded => _embedded is not null;
 
     /// <summary>Connects to <paramref name="connectionString"/>, or starts the embedded server when it is null.</summary>
+    /// <exception cref="SettingRefusedException">Redis cannot be reached there, or the string is not a connection string.</exception>
     public static async Task<RedisHandle> OpenAsync(string? connectionString)
     {
-        EmbeddedRedisServer? embedded = null;
-        if (string.IsNullOrWhiteSpace(connectionString))
+        if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            embedded = EmbeddedRedisServer.Start();
-            connectionString = embedded.ConnectionString;
+            return new RedisHandle(await ConnectAsync(connectionString).ConfigureAwait(false), null, Display(connectionString));
         }
+        var embedded = EmbeddedRedisServer.Start();
         try
         {
-            var connection = await RedisConnector.ConnectAsync(connectionString).ConfigureAwait(false);
-            return new RedisHandle(connection, embedded, connectionString);
+            var connection = await RedisConnector.ConnectAsync(embedded.ConnectionString).ConfigureAwait(false);
+            return new RedisHandle(connection, embedded, embedded.ConnectionString);
         }
         catch
         {
-            embedded?.Dispose();
+            embedded.Dispose();
             throw;
         }
     }
+
+    /// <summary>Connects a role to <paramref name="connectionString"/>, refusing to start it when Redis is not there.</summary>
+    /// <exception cref="SettingRefusedException">Redis cannot be reached there, or the string is not a connection string.</exception>
+    public static async Task<ConnectionMultiplexer> ConnectAsync(string connectionString)
+    {
+        try
+        {
+            return await RedisConnector.ConnectAsync(connectionString).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new SettingRefusedException("Redis", Options, $"not a Redis connection string: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or RedisException)
+        {
+            throw new SettingRefusedException("Redis", Options,
+                $"could not reach Redis at '{Endpoint(connectionString)}'; check the address and that Redis runs there.", ex);
+        }
+    }
+
+    /// <summary><paramref name="connectionString"/> with its password, if any, masked: fit to print.</summary>
+    public static string Display(string connectionString)
+    {
+        var options = ConfigurationOptions.Parse(connectionString);
+        return options.Password is null ? connectionString : options.ToString(includePassword: false);
+    }
+
+    private static string Endpoint(string connectionString) =>
+        ConfigurationOptions.Parse(connectionString).EndPoints.FirstOrDefault()?.ToString() ?? "(no endpoint)";
 
     public async ValueTask DisposeAsync()
     {

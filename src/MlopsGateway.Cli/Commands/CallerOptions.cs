@@ -6,17 +6,10 @@ namespace MlopsGateway.Cli.Commands;
 internal static class CallerOptions
 {
     /// <param name="who">"key" or "token", for the help.</param>
-    public static Option<string[]> Models(string who) => new("--models")
-    {
-        Description = $"Models the {who} may call (repeat or separate with commas). Left out: every model.",
-        AllowMultipleArgumentsPerToken = true,
-    };
+    public static Option<string[]> Models(string who) =>
+        TypedOptions.Names("--models", $"Models the {who} may call (repeat or separate with commas). Left out: every model.");
 
     public static Option<double?> Rate() => new("--rate") { Description = "Quota: sustained requests per second (fractions allowed). Left out: no limit." };
 
     public static Option<int?> Burst() => new("--burst") { Description = "Quota: requests allowed at once above the rate (the bucket's size). Left out: the rate rounded up." };
-
-    /// <summary>The models given, each repeat and comma-separated list flattened.</summary>
-    public static string[] ModelsOf(ParseResult parse, Option<string[]> option) =>
-        (parse.GetValue(option) ?? []).SelectMany(m => m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net;
 using Microsoft.Extensions.Hosting;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway;
@@ -9,18 +10,15 @@ namespace MlopsGateway.Cli.Commands;
 /// <summary><c>mlops gateway</c>: the gateway role alone.</summary>
 internal static class GatewayCommand
 {
-    public static Command Create()
+    public static Command Create(CliEnvironment environment)
     {
-        var port = new Option<int>("--port") { Description = "Port to listen on.", DefaultValueFactory = _ => 5000 };
-        var workers = new Option<string[]>("--worker")
+        var port = ServerOptions.Port("--port", "Port to listen on.", 5000);
+        var workers = TypedOptions.Addresses("--worker",
+            "A static worker address, e.g. http://10.0.0.5:5001 (repeat for several), taken to serve every model. Left out: workers are discovered in Redis.");
+        var jwtKey = environment.FallBack(new Option<string?>("--jwt-signing-key")
         {
-            Description = "A static worker address, e.g. http://10.0.0.5:5001 (repeat for several), taken to serve every model. Left out: workers are discovered in Redis.",
-            AllowMultipleArgumentsPerToken = true,
-        };
-        var jwtKey = new Option<string?>("--jwt-signing-key")
-        {
-            Description = "Accept JWT bearer tokens signed (HS256) with this key, at least 32 characters (or set MLOPS_JWT_SIGNING_KEY). Allowed models come from the 'models' claim.",
-        };
+            Description = "Accept JWT bearer tokens signed (HS256) with this key, at least 32 characters. Allowed models come from the 'models' claim.",
+        }, CliEnvironment.JwtSigningKey);
         var sharedQuotas = new Option<bool>("--shared-quotas") { Description = "Count per-key quotas in Redis, shared by every gateway (one Redis call per limited request)." };
         var maxRequest = new Option<long>("--max-request-bytes") { Description = "Largest request message accepted.", DefaultValueFactory = _ => 64L * 1024 * 1024 };
         var shadowGather = ServerOptions.Duration("--shadow-gather",
@@ -40,7 +38,7 @@ internal static class GatewayCommand
                 result.AddError($"--shadow-cpu-limit must be above 0 and at most 100 (percent), not {limit}.");
             }
         });
-        var redis = ServerOptions.Redis();
+        var redis = ServerOptions.Redis(environment);
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9100);
         var bind = ServerOptions.Bind("0.0.0.0");
         var verbose = ServerOptions.Verbose();
@@ -50,30 +48,30 @@ internal static class GatewayCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var handle = await RedisHandle.OpenAsync(parse.GetValue(redis)).ConfigureAwait(false);
+            await using var handle = await RedisHandle.OpenAsync(environment.ValueOf(parse, redis)).ConfigureAwait(false);
             if (handle.IsEmbedded)
             {
                 await Console.Out.WriteLineAsync(
                     $"No --redis given: embedded Redis at {handle.Address}. Create keys with: mlops keys create --redis {handle.Address} --name NAME; start workers with: mlops worker --models DIR --redis {handle.Address}")
                     .ConfigureAwait(false);
             }
-            var app = GatewayHost.Build(ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(port)), handle.Connection,
+            var address = parse.GetValue(bind)!;
+            await using var app = GatewayHost.Build(new IPEndPoint(address, parse.GetValue(port)), handle.Connection,
                 o =>
                 {
-                    o.Workers.AddRange(parse.GetValue(workers) ?? []);
-                    o.JwtSigningKey = parse.GetValue(jwtKey) ?? Environment.GetEnvironmentVariable("MLOPS_JWT_SIGNING_KEY");
+                    o.Workers.AddRange((parse.GetValue(workers) ?? []).Select(w => w.OriginalString));
+                    o.JwtSigningKey = environment.ValueOf(parse, jwtKey);
                     o.SharedQuotas = parse.GetValue(sharedQuotas);
                     o.MaxRequestBodySize = parse.GetValue(maxRequest);
                     o.ShadowCpuLimit = parse.GetValue(shadowCpuLimit);
-                    o.ShadowGatherWindow = ServerOptions.DurationOf(parse, shadowGather);
+                    o.ShadowGatherWindow = parse.GetValue(shadowGather).Value;
                 },
                 ConsoleLogging.For(parse.GetValue(verbose)),
-                ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)));
+                new IPEndPoint(address, parse.GetValue(metricsPort)));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"Gateway listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-            await app.DisposeAsync().ConfigureAwait(false);
-            return 0;
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -48,26 +48,22 @@ internal static class ModelsCommand
         return models;
     }
 
-    private static Option<string> Worker() => new("--worker")
-    {
-        Description = "Worker address.",
-        DefaultValueFactory = _ => "http://127.0.0.1:5001",
-    };
+    private static Option<Uri?> Worker() => TypedOptions.HttpAddress("--worker", "Worker address.", "http://127.0.0.1:5001", "http://127.0.0.1:5001");
 
     private static Argument<string> ModelName() => new("model") { Description = "Model name (its folder in the repository)." };
 
     private static async Task<int> CallAsync(ParseResult parse, Func<GRPCInferenceService.GRPCInferenceServiceClient, Task> call)
     {
-        using var channel = GrpcChannel.ForAddress(parse.GetValue<string>("--worker")!);
+        using var channel = GrpcChannel.ForAddress(parse.GetValue<Uri?>("--worker")!);
         try
         {
             await call(new GRPCInferenceService.GRPCInferenceServiceClient(channel)).ConfigureAwait(false);
-            return 0;
+            return ExitCodes.Ok;
         }
         catch (RpcException ex)
         {
             await parse.InvocationConfiguration.Error.WriteLineAsync($"{ex.StatusCode}: {ex.Status.Detail}").ConfigureAwait(false);
-            return 2;
+            return ExitCodes.Failed;
         }
     }
 }

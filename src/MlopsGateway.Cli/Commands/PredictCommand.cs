@@ -9,10 +9,10 @@ namespace MlopsGateway.Cli.Commands;
 /// <summary><c>mlops predict</c>: one ModelInfer call, inputs as JSON, outputs printed as JSON.</summary>
 internal static class PredictCommand
 {
-    public static Command Create()
+    public static Command Create(CliEnvironment environment)
     {
-        var gateway = new Option<string>("--gateway") { Description = "Gateway (or worker) address.", DefaultValueFactory = _ => "http://127.0.0.1:5000" };
-        var apiKey = new Option<string?>("--api-key") { Description = "API key (or set MLOPS_API_KEY)." };
+        var gateway = TypedOptions.HttpAddress("--gateway", "Gateway (or worker) address.", "http://127.0.0.1:5000", "http://127.0.0.1:5000");
+        var apiKey = environment.FallBack(new Option<string?>("--api-key") { Description = "API key, sent as x-api-key." }, CliEnvironment.ApiKey);
         var token = new Option<string?>("--token") { Description = "A JWT bearer token instead of an API key (mlops token create mints one), sent as 'authorization: Bearer'." };
         var routingKey = new Option<string?>("--routing-key")
         {
@@ -26,14 +26,15 @@ internal static class PredictCommand
             Required = true,
         };
         var raw = new Option<bool>("--raw") { Description = "Send tensors as raw_input_contents (the answer comes back raw too)." };
-        var timeout = new Option<double>("--timeout") { Description = "Deadline in seconds.", DefaultValueFactory = _ => 30 };
+        var timeout = new Option<double>("--timeout") { Description = "Deadline in seconds.", DefaultValueFactory = _ => 30, HelpName = "seconds" }
+            .Within(double.Epsilon, 86_400, "--timeout must be above 0 and at most 86400 seconds, not {0}.");
         var command = new Command("predict", "Call ModelInfer through the gateway and print the outputs as JSON.")
         {
             gateway, apiKey, token, routingKey, model, version, inputs, raw, timeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var key = parse.GetValue(apiKey) ?? Environment.GetEnvironmentVariable("MLOPS_API_KEY");
+            var key = environment.ValueOf(parse, apiKey);
             var headers = new Metadata();
             if (!string.IsNullOrEmpty(key))
             {
@@ -59,17 +60,17 @@ internal static class PredictCommand
                 var response = await client.ModelInferAsync(request, headers, deadline, cancellationToken).ConfigureAwait(false);
                 await parse.InvocationConfiguration.Output.WriteLineAsync(InferResponseReader.ToJson(response).ToJsonString(new JsonSerializerOptions { WriteIndented = true }))
                     .ConfigureAwait(false);
-                return 0;
+                return ExitCodes.Ok;
             }
             catch (RpcException ex)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync($"{ex.StatusCode}: {ex.Status.Detail}").ConfigureAwait(false);
-                return 2;
+                return ExitCodes.Failed;
             }
             catch (ArgumentException ex)
             {
                 await parse.InvocationConfiguration.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-                return 1;
+                return ExitCodes.Refused;
             }
         });
         return command;

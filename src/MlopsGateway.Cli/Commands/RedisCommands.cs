@@ -1,5 +1,4 @@
 using System.CommandLine;
-using MlopsGateway.Registry;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Cli.Commands;
@@ -7,27 +6,27 @@ namespace MlopsGateway.Cli.Commands;
 /// <summary>What the commands that work on a deployment's Redis (keys, rollout, workers) share.</summary>
 internal static class RedisCommands
 {
-    public const string OptionName = "--redis";
+    private const string OptionName = "--redis";
 
-    public static Option<string> RedisRequired() => new(OptionName)
+    /// <summary>The deployment's Redis, from <c>--redis</c> or <c>MLOPS_REDIS</c>; the parser refuses a command given neither.</summary>
+    public static Option<string?> RedisRequired(CliEnvironment environment) => environment.FallBack(new Option<string?>(OptionName)
     {
         Description = "Redis connection string of the deployment (mlops up prints it).",
-        Required = true,
-    };
+    }, CliEnvironment.Redis, required: true);
 
-    /// <summary>Connects, runs <paramref name="action"/>, and turns Redis and argument errors into a message and exit code 1.</summary>
-    public static async Task<int> RunAsync(ParseResult parse, Func<ConnectionMultiplexer, Task<int>> action)
+    /// <summary>Connects, runs <paramref name="action"/>, and turns Redis and argument errors into a message and <see cref="ExitCodes.Refused"/>.</summary>
+    public static async Task<int> RunAsync(ParseResult parse, CliEnvironment environment, Func<ConnectionMultiplexer, Task<int>> action)
     {
-        var address = parse.GetValue<string>(OptionName)!;
+        var option = parse.CommandResult.Command.Options.OfType<Option<string?>>().Single(o => o.Name == OptionName);
         try
         {
-            await using var redis = await RedisConnector.ConnectAsync(address).ConfigureAwait(false);
+            await using var redis = await Registry.RedisConnector.ConnectAsync(environment.ValueOf(parse, option)!).ConfigureAwait(false);
             return await action(redis).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or RedisException or ArgumentException)
         {
             await parse.InvocationConfiguration.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 1;
+            return ExitCodes.Refused;
         }
     }
 }

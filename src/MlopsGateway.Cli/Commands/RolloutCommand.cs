@@ -10,15 +10,15 @@ namespace MlopsGateway.Cli.Commands;
 /// </summary>
 internal static class RolloutCommand
 {
-    public static Command Create()
+    public static Command Create(CliEnvironment environment)
     {
         var rollout = new Command("rollout", "Show or change how a model's requests are split across its versions (canary, shadow).");
 
         var status = new Command("status", "Print a model's route (or every route), the versions workers serve, and recent changes.")
         {
-            RedisCommands.RedisRequired(), ModelOption(required: false),
+            RedisCommands.RedisRequired(environment), ModelOption(required: false),
         };
-        status.SetAction((parse, _) => RedisCommands.RunAsync(parse, async redis =>
+        status.SetAction((parse, _) => RedisCommands.RunAsync(parse, environment, async redis =>
         {
             var model = parse.GetValue<string?>("--model");
             var routes = new RouteStore(redis);
@@ -47,7 +47,7 @@ internal static class RolloutCommand
                     await parse.InvocationConfiguration.Output.WriteLineAsync($"  {change.At.UtcDateTime:yyyy-MM-dd HH:mm:ss} {change.By,-20} {change.Model}: {Describe(change.Before)} -> {Describe(change.After)}").ConfigureAwait(false);
                 }
             }
-            return 0;
+            return ExitCodes.Ok;
         }));
 
         var version = new Option<string>("--version") { Description = "The version to send traffic to.", Required = true };
@@ -59,9 +59,9 @@ internal static class RolloutCommand
         };
         var canary = new Command("canary", "Send a share of a model's requests to a canary version (per caller when requests carry x-routing-key).")
         {
-            RedisCommands.RedisRequired(), ModelOption(required: true), version, weight, stable, allowUnregistered, ByOption(),
+            RedisCommands.RedisRequired(environment), ModelOption(required: true), version, weight, stable, allowUnregistered, ByOption(),
         };
-        canary.SetAction((parse, _) => Change(parse, parse.GetValue(allowUnregistered), (route, served) => (route ?? NewRoute(parse.GetValue(stable), parse.GetValue(version)!, served)) with
+        canary.SetAction((parse, _) => Change(parse, environment, parse.GetValue(allowUnregistered), (route, served) => (route ?? NewRoute(parse.GetValue(stable), parse.GetValue(version)!, served)) with
         {
             Stable = parse.GetValue(stable) ?? route?.Stable ?? DefaultStable(parse.GetValue(version)!, served),
             Canary = parse.GetValue(version),
@@ -71,9 +71,9 @@ internal static class RolloutCommand
         var percent = new Option<double>("--percent") { Description = "Percent of requests (0-100, fractions allowed) copied to the shadow; 0 turns shadowing off.", Required = true };
         var shadow = new Command("shadow", "Copy a share of a model's requests to a shadow version and compare its answers (never returned to callers).")
         {
-            RedisCommands.RedisRequired(), ModelOption(required: true), version, percent, stable, allowUnregistered, ByOption(),
+            RedisCommands.RedisRequired(environment), ModelOption(required: true), version, percent, stable, allowUnregistered, ByOption(),
         };
-        shadow.SetAction((parse, _) => Change(parse, parse.GetValue(allowUnregistered), (route, served) =>
+        shadow.SetAction((parse, _) => Change(parse, environment, parse.GetValue(allowUnregistered), (route, served) =>
         {
             var off = parse.GetValue(percent) == 0;
             return (route ?? NewRoute(parse.GetValue(stable), parse.GetValue(version)!, served)) with
@@ -86,26 +86,26 @@ internal static class RolloutCommand
 
         var promote = new Command("promote", "Make the canary the stable version: every request without a version gets it.")
         {
-            RedisCommands.RedisRequired(), ModelOption(required: true), allowUnregistered, ByOption(),
+            RedisCommands.RedisRequired(environment), ModelOption(required: true), allowUnregistered, ByOption(),
         };
-        promote.SetAction((parse, _) => Change(parse, parse.GetValue(allowUnregistered), (route, _) => route is { Canary: { } next }
+        promote.SetAction((parse, _) => Change(parse, environment, parse.GetValue(allowUnregistered), (route, _) => route is { Canary: { } next }
             ? route with { Stable = next, Canary = null, CanaryWeight = 0 }
             : throw new ArgumentException($"Model '{parse.GetValue<string>("--model")}' has no canary to promote ('mlops rollout status' shows its route).")));
 
         var rollback = new Command("rollback", "Stop the canary: every request without a version gets the stable version again.")
         {
-            RedisCommands.RedisRequired(), ModelOption(required: true), allowUnregistered, ByOption(),
+            RedisCommands.RedisRequired(environment), ModelOption(required: true), allowUnregistered, ByOption(),
         };
-        rollback.SetAction((parse, _) => Change(parse, parse.GetValue(allowUnregistered), (route, _) => route is { Canary: not null }
+        rollback.SetAction((parse, _) => Change(parse, environment, parse.GetValue(allowUnregistered), (route, _) => route is { Canary: not null }
             ? route with { Canary = null, CanaryWeight = 0 }
             : throw new ArgumentException($"Model '{parse.GetValue<string>("--model")}' has no canary to roll back ('mlops rollout status' shows its route).")));
 
         var clear = new Command("clear", "Remove the model's route: requests without a version get the latest version served.")
         {
-            RedisCommands.RedisRequired(), ModelOption(required: true), ByOption(),
+            RedisCommands.RedisRequired(environment), ModelOption(required: true), ByOption(),
         };
         // Removing a route names no version, so there is nothing to check against the workers.
-        clear.SetAction((parse, _) => Change(parse, allowUnregistered: false, (_, _) => null));
+        clear.SetAction((parse, _) => Change(parse, environment, allowUnregistered: false, (_, _) => null));
 
         rollout.Subcommands.Add(status);
         rollout.Subcommands.Add(canary);
@@ -124,8 +124,8 @@ internal static class RolloutCommand
         DefaultValueFactory = _ => $"{Environment.UserName}@{Environment.MachineName}",
     };
 
-    private static Task<int> Change(ParseResult parse, bool allowUnregistered, Func<RouteRecord?, IReadOnlyList<string>, RouteRecord?> change) =>
-        RedisCommands.RunAsync(parse, async redis =>
+    private static Task<int> Change(ParseResult parse, CliEnvironment environment, bool allowUnregistered, Func<RouteRecord?, IReadOnlyList<string>, RouteRecord?> change) =>
+        RedisCommands.RunAsync(parse, environment, async redis =>
         {
             var model = parse.GetValue<string>("--model")!;
             var error = parse.InvocationConfiguration.Error;
@@ -144,7 +144,7 @@ internal static class RolloutCommand
                     await error.WriteLineAsync($"Warning: no registered worker serves {Versions(unregistered)} of model '{model}'; the route names "
                         + "them unchecked (--allow-unregistered). Requests sent there fail unless a static worker (mlops gateway --worker) serves them.").ConfigureAwait(false);
                 }
-                return 0;
+                return ExitCodes.Ok;
             }
             catch (RouteValidationException ex)
             {
@@ -157,7 +157,7 @@ internal static class RolloutCommand
                 {
                     await error.WriteLineAsync($"If static workers (mlops gateway --worker) serve {Versions(ex.Unregistered)}, add --allow-unregistered.").ConfigureAwait(false);
                 }
-                return 1;
+                return ExitCodes.Refused;
             }
         });
 

@@ -15,15 +15,23 @@ namespace MlopsGateway.Cli.Commands;
 /// </summary>
 internal static class TokenCommand
 {
-    public static Command Create()
+    public static Command Create(CliEnvironment environment)
     {
         var token = new Command("token", "Mint JWT bearer tokens for a gateway started with --jwt-signing-key.");
-        var signingKey = new Option<string?>("--signing-key") { Description = "The gateway's signing key (or set MLOPS_JWT_SIGNING_KEY), at least 32 characters." };
+        var signingKey = environment.FallBack(
+            new Option<string?>("--signing-key") { Description = "The gateway's signing key, at least 32 characters." }, CliEnvironment.JwtSigningKey);
         var subject = new Option<string>("--subject") { Description = "Who calls: the 'sub' claim, sent to workers as x-mlops-key-id jwt:SUBJECT.", Required = true };
         var models = CallerOptions.Models("token");
         var rate = CallerOptions.Rate();
         var burst = CallerOptions.Burst();
         var lifetime = ServerOptions.Duration("--ttl", "How long the token is valid.", "1h", "15m, 1h");
+        lifetime.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<DurationValue>().Value <= TimeSpan.Zero)
+            {
+                result.AddError("--ttl must be longer than 0.");
+            }
+        });
         var create = new Command("create", "Print a signed token (and nothing else, so that TOKEN=$(mlops token create ...) works).")
         {
             signingKey, subject, models, rate, burst, lifetime,
@@ -31,12 +39,12 @@ internal static class TokenCommand
         create.SetAction(async (parse, _) =>
         {
             var error = parse.InvocationConfiguration.Error;
-            var key = parse.GetValue(signingKey) ?? Environment.GetEnvironmentVariable("MLOPS_JWT_SIGNING_KEY");
+            var key = environment.ValueOf(parse, signingKey);
             if (key is null || Encoding.UTF8.GetByteCount(key) < 32)
             {
-                await error.WriteLineAsync("A signing key of at least 32 characters is needed: --signing-key KEY or MLOPS_JWT_SIGNING_KEY, the same the gateway was given.")
+                await error.WriteLineAsync($"A signing key of at least 32 characters is needed: --signing-key KEY or {CliEnvironment.JwtSigningKey}, the same the gateway was given.")
                     .ConfigureAwait(false);
-                return 1;
+                return ExitCodes.Refused;
             }
             try
             {
@@ -45,15 +53,10 @@ internal static class TokenCommand
             catch (ArgumentException ex)
             {
                 await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-                return 1;
+                return ExitCodes.Refused;
             }
-            var ttl = ServerOptions.DurationOf(parse, lifetime);
-            if (ttl <= TimeSpan.Zero)
-            {
-                await error.WriteLineAsync("--ttl must be longer than 0.").ConfigureAwait(false);
-                return 1;
-            }
-            var allowed = CallerOptions.ModelsOf(parse, models);
+            var ttl = parse.GetValue(lifetime).Value;
+            var allowed = parse.GetValue(models)!;
             var claims = new List<Claim>
             {
                 new("sub", parse.GetValue(subject)!),
@@ -77,7 +80,7 @@ internal static class TokenCommand
                 SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
             });
             await parse.InvocationConfiguration.Output.WriteLineAsync(jwt).ConfigureAwait(false);
-            return 0;
+            return ExitCodes.Ok;
         });
         token.Subcommands.Add(create);
         return token;

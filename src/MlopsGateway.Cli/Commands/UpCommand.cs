@@ -16,11 +16,11 @@ internal static class UpCommand
     /// <summary>Name of the key <c>up</c> creates; an earlier run's key of this name is replaced.</summary>
     public const string DemoKeyName = "up-demo";
 
-    public static Command Create()
+    public static Command Create(CliEnvironment environment)
     {
-        var gatewayPort = new Option<int>("--gateway-port") { Description = "Gateway port (callers connect here).", DefaultValueFactory = _ => 5000 };
-        var workerPort = new Option<int>("--worker-port") { Description = "Worker port.", DefaultValueFactory = _ => 5001 };
-        var redis = ServerOptions.Redis();
+        var gatewayPort = ServerOptions.Port("--gateway-port", "Gateway port (callers connect here).", 5000);
+        var workerPort = ServerOptions.Port("--worker-port", "Worker port.", 5001);
+        var redis = ServerOptions.Redis(environment);
         var models = new Option<string>("--models")
         {
             Description = "Model repository folder (<model>/<version>/model.onnx). Sample models are written into it when it holds none.",
@@ -29,25 +29,33 @@ internal static class UpCommand
         var gatewayMetricsPort = ServerOptions.MetricsPort("--gateway-metrics-port", 9100);
         var workerMetricsPort = ServerOptions.MetricsPort("--worker-metrics-port", 9101);
         var apiKey = new Option<string?>("--api-key") { Description = "Use this API key instead of a random one (at least 8 characters)." };
+        apiKey.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { Length: < 8 })
+            {
+                // The key itself is not echoed: it is a secret.
+                result.AddError("--api-key must be at least 8 characters long.");
+            }
+        });
         var watch = new Option<bool>("--watch") { Description = "Reload a model when files under its folder change." };
         var bind = ServerOptions.Bind("127.0.0.1");
         var verbose = ServerOptions.Verbose();
 
-        var command = new Command("up", "Run everything in one process on embedded defaults: Redis, a worker with sample models, a gateway.")
+        var command = new Command("up", $"Run everything in one process on embedded defaults: Redis, a worker with sample models, a gateway. Accepts JWTs when {CliEnvironment.JwtSigningKey} is set.")
         {
             gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, models, apiKey, watch, bind, verbose,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             new UpSettings(parse.GetValue(gatewayPort), parse.GetValue(workerPort), parse.GetValue(gatewayMetricsPort),
-                parse.GetValue(workerMetricsPort), parse.GetValue(redis), parse.GetValue(models)!, parse.GetValue(apiKey),
-                parse.GetValue(bind)!, parse.GetValue(verbose), parse.GetValue(watch)),
+                parse.GetValue(workerMetricsPort), environment.ValueOf(parse, redis), parse.GetValue(models)!, parse.GetValue(apiKey),
+                parse.GetValue(bind)!, parse.GetValue(verbose), parse.GetValue(watch), environment.Read(CliEnvironment.JwtSigningKey)),
             cancellationToken));
         return command;
     }
 
     private sealed record UpSettings(
         int GatewayPort, int WorkerPort, int GatewayMetricsPort, int WorkerMetricsPort, string? Redis, string Models,
-        string? ApiKey, string Bind, bool Verbose, bool Watch);
+        string? ApiKey, IPAddress Bind, bool Verbose, bool Watch, string? JwtSigningKey);
 
     private static async Task<int> RunAsync(UpSettings settings, CancellationToken cancellationToken)
     {
@@ -65,14 +73,14 @@ internal static class UpCommand
             : $"Connected to Redis at {redis.Address}").ConfigureAwait(false);
 
         // The worker registers itself in Redis; the gateway discovers it there, as in a real deployment.
-        var worker = WorkerHost.Build(ServerOptions.Endpoint(bind, workerPort), o =>
+        await using var worker = WorkerHost.Build(new IPEndPoint(bind, workerPort), o =>
             {
                 o.ModelRepository = models;
                 o.WatchRepository = settings.Watch;
                 // It stops after the gateway (below): no gateway is left to drop it.
                 o.DrainDelay = TimeSpan.Zero;
             }, logging,
-            ServerOptions.Endpoint(bind, settings.WorkerMetricsPort), w =>
+            new IPEndPoint(bind, settings.WorkerMetricsPort), w =>
             {
                 w.AddRedisRegistration(redis.Connection, o =>
                 {
@@ -94,9 +102,9 @@ internal static class UpCommand
         var (_, secret) = await store.CreateAsync(DemoKeyName, [], apiKey).ConfigureAwait(false);
 
         // As for 'mlops gateway': tokens are accepted once a signing key is given.
-        var jwtKey = Environment.GetEnvironmentVariable("MLOPS_JWT_SIGNING_KEY");
-        var gateway = GatewayHost.Build(ServerOptions.Endpoint(bind, gatewayPort), redis.Connection,
-            o => o.JwtSigningKey = jwtKey, logging, ServerOptions.Endpoint(bind, settings.GatewayMetricsPort));
+        var jwtKey = settings.JwtSigningKey;
+        await using var gateway = GatewayHost.Build(new IPEndPoint(bind, gatewayPort), redis.Connection,
+            o => o.JwtSigningKey = jwtKey, logging, new IPEndPoint(bind, settings.GatewayMetricsPort));
         await gateway.StartAsync(cancellationToken).ConfigureAwait(false);
         if (!await GatewayHost.WaitForWorkersAsync(gateway, 1, TimeSpan.FromSeconds(15)).ConfigureAwait(false))
         {
@@ -139,10 +147,8 @@ internal static class UpCommand
         using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await gateway.StopAsync(stopTimeout.Token).ConfigureAwait(false);
         await worker.StopAsync(stopTimeout.Token).ConfigureAwait(false);
-        await gateway.DisposeAsync().ConfigureAwait(false);
-        await worker.DisposeAsync().ConfigureAwait(false);
         await output.WriteLineAsync("Stopped.").ConfigureAwait(false);
-        return 0;
+        return ExitCodes.Ok;
     }
 
     /// <summary>A host lifetime that leaves starting and stopping to whoever holds the host.</summary>

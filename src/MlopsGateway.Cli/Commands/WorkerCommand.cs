@@ -1,7 +1,7 @@
 using System.CommandLine;
+using System.Net;
 using Microsoft.Extensions.Hosting;
 using MlopsGateway.Monitoring;
-using MlopsGateway.Registry;
 using MlopsGateway.Worker;
 using MlopsGateway.Worker.Models;
 
@@ -10,9 +10,9 @@ namespace MlopsGateway.Cli.Commands;
 /// <summary><c>mlops worker</c>: the worker role alone.</summary>
 internal static class WorkerCommand
 {
-    public static Command Create()
+    public static Command Create(CliEnvironment environment)
     {
-        var port = new Option<int>("--port") { Description = "Port to listen on.", DefaultValueFactory = _ => 5001 };
+        var port = ServerOptions.Port("--port", "Port to listen on.", 5001);
         var models = new Option<string>("--models")
         {
             Description = "Model repository folder: <model>/<version>/model.onnx, with an optional config.json beside each model.",
@@ -22,8 +22,13 @@ internal static class WorkerCommand
         var samples = new Option<bool>("--write-samples") { Description = "Write the sample models into the folder first when it holds none." };
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9101);
         var bind = ServerOptions.Bind("0.0.0.0");
-        var redis = new Option<string?>("--redis") { Description = "Register in this Redis (gateways discover workers there). Left out: no registration; give gateways --worker." };
-        var advertise = new Option<string?>("--advertise") { Description = "The address gateways should use, e.g. http://10.0.0.5:5001. Left out: the bound address, a wildcard replaced by the host name." };
+        var redis = environment.FallBack(new Option<string?>("--redis")
+        {
+            Description = "Register in this Redis (gateways discover workers there). Left out, with MLOPS_REDIS unset too: no registration; give gateways --worker.",
+        }, CliEnvironment.Redis);
+        var advertise = TypedOptions.HttpAddress("--advertise",
+            "The address gateways should use, e.g. http://10.0.0.5:5001. Left out: the bound address, a wildcard replaced by the host name.",
+            null, "http://10.0.0.5:5001");
         var drainDelay = ServerOptions.Duration("--drain-delay",
             "On Ctrl-C or SIGTERM, how long the worker keeps answering calls while it drains (leaves Redis with --redis, fails its health checks, marks its answers draining), so gateways stop sending it calls and those already sent are answered before it stops. 0 stops at once.",
             "1s", "1s, 500ms, 0");
@@ -39,22 +44,22 @@ internal static class WorkerCommand
             {
                 await Console.Out.WriteLineAsync($"Wrote sample models to {Path.GetFullPath(folder)}").ConfigureAwait(false);
             }
-            var connection = parse.GetValue(redis) is { } address ? await RedisConnector.ConnectAsync(address).ConfigureAwait(false) : null;
+            var connection = environment.ValueOf(parse, redis) is { } address ? await RedisHandle.ConnectAsync(address).ConfigureAwait(false) : null;
             await using var _ = connection;
-            var app = WorkerHost.Build(ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(port)),
+            var bound = parse.GetValue(bind)!;
+            await using var app = WorkerHost.Build(new IPEndPoint(bound, parse.GetValue(port)),
                 o =>
                 {
                     o.ModelRepository = folder;
                     o.WatchRepository = parse.GetValue(watch);
-                    o.DrainDelay = ServerOptions.DurationOf(parse, drainDelay);
+                    o.DrainDelay = parse.GetValue(drainDelay).Value;
                 }, ConsoleLogging.For(parse.GetValue(verbose)),
-                ServerOptions.Endpoint(parse.GetValue(bind)!, parse.GetValue(metricsPort)),
-                connection is null ? null : w => w.AddRedisRegistration(connection, o => o.AdvertiseAddress = parse.GetValue(advertise)));
+                new IPEndPoint(bound, parse.GetValue(metricsPort)),
+                connection is null ? null : w => w.AddRedisRegistration(connection, o => o.AdvertiseAddress = parse.GetValue(advertise)?.OriginalString));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"Worker listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-            await app.DisposeAsync().ConfigureAwait(false);
-            return 0;
+            return ExitCodes.Ok;
         });
         return command;
     }

@@ -6,19 +6,19 @@ namespace MlopsGateway.Cli.Commands;
 /// <summary><c>mlops workers</c>: the workers registered in Redis, as gateways discover them.</summary>
 internal static class WorkersCommand
 {
-    public static Command Create()
+    public static Command Create(CliEnvironment environment)
     {
         var command = new Command("workers", "List the workers registered in Redis: address, readiness, heartbeat age, model versions served.")
         {
-            RedisCommands.RedisRequired(),
+            RedisCommands.RedisRequired(environment),
         };
-        command.SetAction((parse, _) => RedisCommands.RunAsync(parse, async redis =>
+        command.SetAction((parse, _) => RedisCommands.RunAsync(parse, environment, async redis =>
         {
             var workers = await new WorkerStore(redis).ListAsync().ConfigureAwait(false);
             if (workers.Count == 0)
             {
                 await parse.InvocationConfiguration.Output.WriteLineAsync("No worker is registered. Start one with: mlops worker --models DIR --redis ADDRESS").ConfigureAwait(false);
-                return 0;
+                return ExitCodes.Ok;
             }
             var now = DateTimeOffset.UtcNow;
             await parse.InvocationConfiguration.Output.WriteLineAsync($"{"ID",-32}{"ADDRESS",-28}{"READY",-7}{"HEARTBEAT",-11}MODELS").ConfigureAwait(false);
@@ -27,7 +27,7 @@ internal static class WorkersCommand
                 var models = string.Join("; ", w.Models.GroupBy(m => m.Model).Select(g => $"{g.Key} ({string.Join(", ", g.Select(m => m.Version))})"));
                 await parse.InvocationConfiguration.Output.WriteLineAsync($"{w.Id,-32}{w.Address,-28}{(w.Ready ? "yes" : "no"),-7}{$"{(now - w.HeartbeatAt).TotalSeconds:0.0}s ago",-11}{models}").ConfigureAwait(false);
             }
-            return 0;
+            return ExitCodes.Ok;
         }));
         return command;
     }

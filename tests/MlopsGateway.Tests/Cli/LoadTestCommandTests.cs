@@ -160,12 +160,12 @@ public sealed class LoadTestCommandTests(StackFixture stack) : IClassFixture<Sta
     }
 
     [Fact]
-    public async Task Invoke_BadOptions_EveryProblemListedExitTwo()
+    public async Task Invoke_BadOptions_EveryProblemListedByTheParserExitOne()
     {
         var (exit, _, error) = await Run("--model", "m", "--concurrency", "0,x", "--rate", "5", "--duration", "forever",
             "--slo", "p99<50", "--shape", "input");
 
-        Assert.Equal(2, exit);
+        Assert.Equal(1, exit);
         Assert.Contains("not both", error);
         Assert.Contains("--concurrency '0,x' is not a comma-separated list", error);
         Assert.Contains("--duration 'forever' is not a duration", error);
