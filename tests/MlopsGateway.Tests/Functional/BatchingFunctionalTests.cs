@@ -11,7 +11,7 @@ using MlopsGateway.Worker.Models;
 namespace MlopsGateway.Tests.Functional;
 
 /// <summary>Many concurrent requests through the real gateway and worker: each gets its own answer.</summary>
-public sealed class BatchingFunctionalTests(StackFixture stack) : IClassFixture<StackFixture>
+public sealed class BatchingFunctionalTests(StackFixture stack) : FunctionalTest(stack.Logs), IClassFixture<StackFixture>
 {
     private static ModelInferRequest Row(float[] features, string id)
     {

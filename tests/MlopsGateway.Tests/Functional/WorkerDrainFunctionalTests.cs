@@ -16,7 +16,7 @@ using Yarp.ReverseProxy.Model;
 namespace MlopsGateway.Tests.Functional;
 
 /// <summary>A worker stopping cleanly drains: it says so to probes and gateways while it still answers.</summary>
-public sealed class WorkerDrainFunctionalTests
+public sealed class WorkerDrainFunctionalTests : FunctionalTest
 {
     [Fact]
     public async Task StopAsync_WhileDraining_AnswersButFailsHealthAndTheGatewayTakesItOut()
@@ -24,7 +24,7 @@ public sealed class WorkerDrainFunctionalTests
         await using var redis = await TestRedis.ConnectIsolatedAsync();
         var repository = TestModels.NewRepository();
         var secret = (await new ApiKeyStore(redis).CreateAsync("drain-" + Guid.NewGuid().ToString("N")[..8], [])).Secret;
-        var workerLogs = new LogCollector();
+        var workerLogs = NewLogs();
         var worker = WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o =>
         {
             o.ModelRepository = repository;
@@ -33,7 +33,7 @@ public sealed class WorkerDrainFunctionalTests
         }, workerLogs.Configure, new IPEndPoint(IPAddress.Loopback, 0));
         await worker.StartAsync();
         var workerAddress = ServerEndpoints.GrpcAddress(worker);
-        var gatewayLogs = new LogCollector();
+        var gatewayLogs = NewLogs();
         await using var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis, o => o.Workers.Add(workerAddress), gatewayLogs.Configure);
         await gateway.StartAsync();
         var direct = StackFixture.Client(workerAddress);

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using MlopsGateway.Gateway;
 using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Monitoring;
@@ -23,7 +24,11 @@ public sealed class RoutingFixture : IAsyncLifetime
     /// <summary>Gateway A's largest request, small enough to exceed in a test.</summary>
     public const long MaxRequestBytes = 16 * 1024;
 
-    public LogCollector Logs { get; } = new();
+    /// <summary>
+    /// The servers' logs; a test fails on a warning or error it did not expect (see <see cref="FunctionalTest"/>):
+    /// YARP's "Unable to disable max request body size" among them, as the gateway keeps its own limit.
+    /// </summary>
+    public LogCollector Logs { get; } = new() { FailLevel = LogLevel.Warning };
 
     public string Model { get; } = "routed-" + Guid.NewGuid().ToString("N")[..8];
 

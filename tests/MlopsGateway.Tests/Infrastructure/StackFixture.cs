@@ -4,6 +4,7 @@ using Grpc.Net.Client;
 using Inference;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway;
 using MlopsGateway.Registry;
@@ -21,7 +22,8 @@ public sealed class StackFixture : IAsyncLifetime
     /// <summary>The gateway accepts JWTs signed with this key (HS256).</summary>
     public const string JwtSigningKey = "tests-only-signing-key-0123456789abcdef";
 
-    public LogCollector Logs { get; } = new();
+    /// <summary>The servers' logs; a test fails on a warning or error it did not expect (see <see cref="FunctionalTest"/>).</summary>
+    public LogCollector Logs { get; } = new() { FailLevel = LogLevel.Warning };
 
     public string Repository { get; } = TestModels.NewRepository();
 
