@@ -17,16 +17,21 @@ namespace MlopsGateway.Tests.Functional;
 /// A caller's deadline and cancellation travel through the gateway to the worker: the queued
 /// request leaves the worker's queue and never runs.
 /// </summary>
-public sealed class DeadlineFunctionalTests : IAsyncLifetime
+public sealed class DeadlineFunctionalTests : FunctionalTest, IAsyncLifetime
 {
     private readonly string _repository = TestModels.NewRepository();
-    private readonly LogCollector _logs = new();
+    private readonly LogCollector _logs;
     private ConnectionMultiplexer _redis = null!;
     private WebApplication _worker = null!;
     private WebApplication _gateway = null!;
     private MetricsRecorder _workerMetrics = null!;
     private ModelVersion _slow = null!;
     private string _key = "";
+
+    public DeadlineFunctionalTests()
+    {
+        _logs = NewLogs();
+    }
 
     public async Task InitializeAsync()
     {
@@ -67,12 +72,12 @@ public sealed class DeadlineFunctionalTests : IAsyncLifetime
             Slow(), StackFixture.WithKey(_key), deadline: DateTime.UtcNow.AddMilliseconds(500)).ResponseAsync);
 
         Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
-        await WaitUntilAsync(() => _slow.Batcher.QueueDepth == 0);
+        await Wait.UntilAsync(() => _slow.Batcher.QueueDepth == 0);
         Assert.Equal(0, _slow.Batcher.Runs);
         // The worker answered the call itself, unrun: as DeadlineExceeded when its own deadline
         // (grpc-timeout, carried across the gateway) fired first, as Cancelled when the caller's
         // reset of the stream arrived first; the two race within a millisecond.
-        await WaitUntilAsync(() =>
+        await Wait.UntilAsync(() =>
             _workerMetrics.Values("mlops.worker.requests", ("status", "DeadlineExceeded")).Count
             + _workerMetrics.Values("mlops.worker.requests", ("status", "Cancelled")).Count == 1);
     }
@@ -84,22 +89,12 @@ public sealed class DeadlineFunctionalTests : IAsyncLifetime
         using var cancel = new CancellationTokenSource();
 
         var call = client.ModelInferAsync(Slow(), StackFixture.WithKey(_key), cancellationToken: cancel.Token).ResponseAsync;
-        await WaitUntilAsync(() => _slow.Batcher.QueueDepth == 1);
+        await Wait.UntilAsync(() => _slow.Batcher.QueueDepth == 1);
         await cancel.CancelAsync();
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => call);
         Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
-        await WaitUntilAsync(() => _slow.Batcher.QueueDepth == 0);
+        await Wait.UntilAsync(() => _slow.Batcher.QueueDepth == 0);
         Assert.Equal(0, _slow.Batcher.Runs);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 10 s.");
-            await Task.Delay(20);
-        }
     }
 }

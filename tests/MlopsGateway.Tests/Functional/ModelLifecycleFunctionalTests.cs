@@ -13,12 +13,17 @@ using MlopsGateway.Worker.Models;
 namespace MlopsGateway.Tests.Functional;
 
 /// <summary>Loading and unloading model versions on a real worker while requests keep arriving.</summary>
-public sealed class ModelLifecycleFunctionalTests : IAsyncLifetime
+public sealed class ModelLifecycleFunctionalTests : FunctionalTest, IAsyncLifetime
 {
     private readonly string _repository = TestModels.NewRepository();
-    private readonly LogCollector _logs = new();
+    private readonly LogCollector _logs;
     private WebApplication _worker = null!;
     private GRPCInferenceService.GRPCInferenceServiceClient _client = null!;
+
+    public ModelLifecycleFunctionalTests()
+    {
+        _logs = NewLogs();
+    }
 
     public async Task InitializeAsync()
     {
@@ -80,7 +85,7 @@ public sealed class ModelLifecycleFunctionalTests : IAsyncLifetime
         Directory.Delete(Path.Combine(_repository, "propensity", "3"), recursive: true);
         await _client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "propensity" });
         var servedTwoAgain = versions.GetValueOrDefault("2");
-        await WaitUntilAsync(() => versions.GetValueOrDefault("2") > servedTwoAgain + 20);
+        await Wait.UntilAsync(() => versions.GetValueOrDefault("2") > servedTwoAgain + 20, 20);
 
         await _client.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = "dtypes" });
         Assert.False((await _client.ModelReadyAsync(new ModelReadyRequest { Name = "dtypes" })).Ready);
@@ -89,7 +94,7 @@ public sealed class ModelLifecycleFunctionalTests : IAsyncLifetime
 
         // The changes above can all finish within a hundred requests on a fast run: traffic goes on
         // until there has been enough of it (the wait fails after 20 s if traffic stalls).
-        await WaitUntilAsync(() => Volatile.Read(ref total) > 100);
+        await Wait.UntilAsync(() => Volatile.Read(ref total) > 100, 20);
         await stop.CancelAsync();
         await Task.WhenAll(traffic);
         Assert.Empty(failures);
@@ -107,7 +112,7 @@ public sealed class ModelLifecycleFunctionalTests : IAsyncLifetime
 
         // These would wait 30 s for a batch to fill; the unload arrives while they wait.
         var queued = Enumerable.Range(0, 10).Select(_ => _client.ModelInferAsync(Propensity("1")).ResponseAsync).ToArray();
-        await WaitUntilAsync(() => version1!.Batcher.QueueDepth == 10);
+        await Wait.UntilAsync(() => version1!.Batcher.QueueDepth == 10, 20);
         await _client.RepositoryModelUnloadAsync(new RepositoryModelUnloadRequest { ModelName = "propensity" });
 
         var answers = await Task.WhenAll(queued);
@@ -124,6 +129,7 @@ public sealed class ModelLifecycleFunctionalTests : IAsyncLifetime
         CopyVersion("propensity", "2", "4");
         var actual = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(Path.Combine(_repository, "propensity", "4", ModelRepository.ModelFileName))));
         File.WriteAllText(Path.Combine(_repository, "propensity", "4", ModelConfig.FileName), $$"""{ "sha256": "{{new string('0', 64)}}" }""");
+        ExpectLogs(e => e.Event.Name == "ModelRefused" && e.Message.Contains("version 4", StringComparison.Ordinal));
 
         await _client.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "propensity" });
 
@@ -173,7 +179,7 @@ public sealed class ModelLifecycleFunctionalTests : IAsyncLifetime
 
         CopyVersion("propensity", "2", "5");
 
-        await WaitUntilAsync(() => client.ModelReady(new ModelReadyRequest { Name = "propensity", Version = "5" }).Ready);
+        await Wait.UntilAsync(() => client.ModelReady(new ModelReadyRequest { Name = "propensity", Version = "5" }).Ready, 20);
         Assert.Equal("5", (await client.ModelInferAsync(Propensity())).ModelVersion);
         await watched.StopAsync();
     }
@@ -197,15 +203,5 @@ public sealed class ModelLifecycleFunctionalTests : IAsyncLifetime
     }
 
     private static Task WaitForVersionAsync(ConcurrentDictionary<string, int> versions, string version) =>
-        WaitUntilAsync(() => versions.GetValueOrDefault(version) > 20);
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 20 s.");
-            await Task.Delay(20);
-        }
-    }
+        Wait.UntilAsync(() => versions.GetValueOrDefault(version) > 20, 20);
 }

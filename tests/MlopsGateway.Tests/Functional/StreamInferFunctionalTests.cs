@@ -10,7 +10,7 @@ using MlopsGateway.Tests.Infrastructure;
 namespace MlopsGateway.Tests.Functional;
 
 /// <summary>Triton's ModelStreamInfer on a real worker, and the gateway's shadow streams that use it.</summary>
-public sealed class StreamInferFunctionalTests(StackFixture stack) : IClassFixture<StackFixture>
+public sealed class StreamInferFunctionalTests(StackFixture stack) : FunctionalTest(stack.Logs), IClassFixture<StackFixture>
 {
     /// <summary>One propensity row carrying <paramref name="i"/> as its request id.</summary>
     internal static ModelInferRequest Row(int i, string version = "1")
@@ -72,18 +72,18 @@ public sealed class StreamInferFunctionalTests(StackFixture stack) : IClassFixtu
         using var stream = new ShadowStream(stack.WorkerAddress, (work, answer, failure) => calls.Enqueue((work.Id, answer, failure)),
             TimeSpan.FromMilliseconds(gatherMs));
 
-        // In three bursts, so that with a gather window some copies go out buffered behind others
-        // and some wait alone; every one must still arrive, be flushed and be answered.
+        // In three bursts, each answered before the next is queued, so that with a gather window some
+        // copies go out buffered behind others and each burst opens a window of its own; every one
+        // must still arrive, be flushed and be answered.
         for (var i = 0; i < 30; i++)
         {
             stream.Enqueue(Work(Row(i, version: "2"), $"copy-{i}"));
             if (i % 10 == 9)
             {
-                await Task.Delay(gatherMs + 20);
+                await Wait.UntilAsync(() => calls.Count == i + 1);
             }
         }
 
-        await Wait.UntilAsync(() => Task.FromResult(calls.Count == 30));
         var outcomes = calls.ToDictionary(c => c.Id, c => (c.Answer, c.Failure));
         var client = StackFixture.Client(stack.WorkerAddress);
         for (var i = 0; i < 30; i++)
@@ -107,10 +107,14 @@ public sealed class StreamInferFunctionalTests(StackFixture stack) : IClassFixtu
             stream.Enqueue(Work(Row(i), $"copy-{i}"));
         }
 
-        await Wait.UntilAsync(() => Task.FromResult(calls.Count == 5));
-        await Task.Delay(200);
-        Assert.Equal(5, calls.Select(c => c.Id).Distinct().Count());
-        Assert.Equal(5, calls.Count);
+        await Wait.UntilAsync(() => calls.Count == 5);
+        // The one sending loop takes a copy queued now only after it has done with the first call:
+        // once this one has failed, nothing about the first five is left to report.
+        stream.Enqueue(Work(Row(5), "copy-5"));
+        await Wait.UntilAsync(() => calls.Any(c => c.Id == "copy-5"));
+
+        Assert.Equal(6, calls.Select(c => c.Id).Distinct().Count());
+        Assert.Equal(6, calls.Count);
         Assert.All(calls, c => Assert.StartsWith("Unavailable: ", c.Failure));
         Assert.Equal(0, stream.Waiting);
     }
@@ -119,22 +123,20 @@ public sealed class StreamInferFunctionalTests(StackFixture stack) : IClassFixtu
     public async Task Expire_WorkerNeverAnswers_SentAndQueuedCopiesFailOnceWithTheReason()
     {
         var calls = new ConcurrentQueue<(string Id, string? Failure)>();
-        // A listener that accepts and never speaks HTTP/2: the first copy's call stalls, the rest queue behind it.
-        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        silent.Start();
-        using var stream = new ShadowStream($"http://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}",
-            (work, answer, failure) => calls.Enqueue((work.Id, failure)));
+        await using var silent = new SilentWorker();
+        using var stream = new ShadowStream(silent.Address, (work, answer, failure) => calls.Enqueue((work.Id, failure)));
         for (var i = 0; i < 3; i++)
         {
             stream.Enqueue(Work(Row(i), $"copy-{i}"));
         }
-        await Task.Delay(200);
+        // Every copy has reached the worker, which will never answer them.
+        await Wait.UntilAsync(() => silent.RowsReceived == 3);
         Assert.Empty(calls);
 
         stream.Expire(System.Diagnostics.Stopwatch.GetTimestamp(), "no answer within 1 s");
         stream.Expire(System.Diagnostics.Stopwatch.GetTimestamp(), "expired twice");
-        await Task.Delay(200);
 
+        // Expire reports what it gives up on before it returns.
         Assert.Equal(["copy-0", "copy-1", "copy-2"], calls.Select(c => c.Id).Order());
         Assert.All(calls, c => Assert.Equal("no answer within 1 s", c.Failure));
         Assert.Equal(0, stream.Waiting);

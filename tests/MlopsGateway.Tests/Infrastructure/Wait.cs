@@ -28,4 +28,7 @@ public static class Wait
             await Task.Delay(50);
         }
     }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds, failing after <paramref name="seconds"/>.</summary>
+    public static Task UntilAsync(Func<bool> condition, int seconds = 10) => UntilAsync(() => Task.FromResult(condition()), seconds);
 }
