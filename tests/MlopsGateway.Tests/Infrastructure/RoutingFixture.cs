@@ -54,6 +54,8 @@ public sealed class RoutingFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // What the servers log while starting fails every test of the class; what each test causes, that test.
+        var starting = new VerifyNoErrorsScope(Logs);
         Repository = Path.Combine(Path.GetTempPath(), "mlops-tests", Guid.NewGuid().ToString("N"));
         SampleModels.WritePropensity(Repository);
         Directory.Move(Path.Combine(Repository, SampleModels.Propensity), Path.Combine(Repository, Model));
@@ -84,6 +86,7 @@ public sealed class RoutingFixture : IAsyncLifetime
         GatewayBAddress = ServerEndpoints.GrpcAddress(GatewayB);
         await StackFixture.WaitForDestinationAsync(GatewayA, WorkerAddress);
         await StackFixture.WaitForDestinationAsync(GatewayB, WorkerAddress);
+        starting.Dispose();
     }
 
     /// <summary>Sets the route and waits (5 s at most) until both gateways hold it.</summary>
@@ -107,6 +110,7 @@ public sealed class RoutingFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        var stopping = new VerifyNoErrorsScope(Logs);
         await Task.WhenAll(GatewayA.StopAsync(), GatewayB.StopAsync());
         await Worker.StopAsync();
         await GatewayA.DisposeAsync();
@@ -120,5 +124,6 @@ public sealed class RoutingFixture : IAsyncLifetime
         catch (IOException)
         {
         }
+        stopping.Dispose();
     }
 }

@@ -51,6 +51,8 @@ public sealed class StackFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // What the servers log while starting fails every test of the class; what each test causes, that test.
+        var starting = new VerifyNoErrorsScope(Logs);
         Redis = await TestRedis.ConnectIsolatedAsync();
         var store = new ApiKeyStore(Redis);
         var suffix = Guid.NewGuid().ToString("N")[..8];
@@ -69,10 +71,12 @@ public sealed class StackFixture : IAsyncLifetime
         GatewayAddress = ServerEndpoints.GrpcAddress(Gateway);
         GatewayMetricsAddress = ServerEndpoints.MetricsAddress(Gateway)!;
         await WaitForDestinationAsync(Gateway, WorkerAddress);
+        starting.Dispose();
     }
 
     public async Task DisposeAsync()
     {
+        var stopping = new VerifyNoErrorsScope(Logs);
         await Gateway.StopAsync();
         await Worker.StopAsync();
         await Gateway.DisposeAsync();
@@ -85,6 +89,7 @@ public sealed class StackFixture : IAsyncLifetime
         catch (IOException)
         {
         }
+        stopping.Dispose();
     }
 
     /// <summary>
