@@ -30,7 +30,7 @@ internal sealed class CliEnvironment(Func<string, string?> read)
     /// </summary>
     public Option<string?> FallBack(Option<string?> option, string variable, bool required = false)
     {
-        option.Description += required ? $" Required, or set {variable}." : $" Left out: {variable}, when set.";
+        option.Description += required ? $" Required: this or {variable} (the option wins)." : $" Or set {variable} (the option wins).";
         _variables.Add(option, variable);
         if (required)
         {

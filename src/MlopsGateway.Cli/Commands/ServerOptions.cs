@@ -9,7 +9,7 @@ internal static class ServerOptions
     /// <summary>The Redis of a server role; left out (and no <c>MLOPS_REDIS</c>), an embedded one starts.</summary>
     public static Option<string?> Redis(CliEnvironment environment) => environment.FallBack(new Option<string?>("--redis")
     {
-        Description = "Redis connection string (e.g. 127.0.0.1:6379,password=...). Left out, with MLOPS_REDIS unset too: an embedded Redis-compatible server (Garnet) starts on loopback.",
+        Description = "Redis connection string (e.g. 127.0.0.1:6379,password=...); with none, an embedded Redis-compatible server (Garnet) starts on loopback.",
     }, CliEnvironment.Redis);
 
     public static Option<IPAddress> Bind(string fallback) =>

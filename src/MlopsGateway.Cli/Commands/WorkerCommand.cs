@@ -24,7 +24,7 @@ internal static class WorkerCommand
         var bind = ServerOptions.Bind("0.0.0.0");
         var redis = environment.FallBack(new Option<string?>("--redis")
         {
-            Description = "Register in this Redis (gateways discover workers there). Left out, with MLOPS_REDIS unset too: no registration; give gateways --worker.",
+            Description = "Register in this Redis (gateways discover workers there); with none, no registration (give gateways --worker).",
         }, CliEnvironment.Redis);
         var advertise = TypedOptions.HttpAddress("--advertise",
             "The address gateways should use, e.g. http://10.0.0.5:5001. Left out: the bound address, a wildcard replaced by the host name.",
