@@ -1,6 +1,6 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Configuration;
 
 namespace MlopsGateway.Worker.Models;
 
@@ -16,103 +16,82 @@ internal sealed class ModelConfig
 
     /// <summary>What the model does, for people reading metadata and listings.</summary>
     [JsonPropertyName("description")]
+    [ConfigurationKeyName("description")]
     public string? Description { get; init; }
 
     /// <summary>Class names of a classifier's outputs, in output order; clients may use them to label answers.</summary>
     [JsonPropertyName("labels")]
+    [ConfigurationKeyName("labels")]
     public IReadOnlyList<string>? Labels { get; init; }
 
     /// <summary>ONNX Runtime intra-op threads for each instance; 0 shares the machine's cores among the instances.</summary>
     [JsonPropertyName("intra_op_threads")]
+    [ConfigurationKeyName("intra_op_threads")]
     public int IntraOpThreads { get; init; }
 
     /// <summary>Let ONNX Runtime's idle threads spin for work (lower latency per run, but they take cores from the rest of the worker).</summary>
     [JsonPropertyName("allow_spinning")]
+    [ConfigurationKeyName("allow_spinning")]
     public bool AllowSpinning { get; init; } = true;
 
     /// <summary>Most rows in one run; 0 turns batching off. Left out: 32 when the model can batch.</summary>
     [JsonPropertyName("max_batch_size")]
+    [ConfigurationKeyName("max_batch_size")]
     public int? MaxBatchSize { get; init; }
 
     /// <summary>Microseconds the oldest request waits for others to join its batch (default 0: batches form from the backlog).</summary>
     [JsonPropertyName("max_queue_delay_us")]
+    [ConfigurationKeyName("max_queue_delay_us")]
     public long MaxQueueDelayMicroseconds { get; init; }
 
     /// <summary>Batch sizes that run as soon as they can be formed.</summary>
     [JsonPropertyName("preferred_batch_sizes")]
+    [ConfigurationKeyName("preferred_batch_sizes")]
     public IReadOnlyList<int>? PreferredBatchSizes { get; init; }
 
     /// <summary>Most requests waiting before new ones are refused with RESOURCE_EXHAUSTED (default 1024).</summary>
     [JsonPropertyName("max_queue_size")]
+    [ConfigurationKeyName("max_queue_size")]
     public int MaxQueueSize { get; init; } = 1024;
 
     /// <summary>Runs that may execute at the same time (default 1).</summary>
     [JsonPropertyName("instances")]
+    [ConfigurationKeyName("instances")]
     public int Instances { get; init; } = 1;
 
     /// <summary>Rewrite a fixed first dimension (a batch of 1) into a symbolic one so the model can batch.</summary>
     [JsonPropertyName("dynamic_batch_dim")]
+    [ConfigurationKeyName("dynamic_batch_dim")]
     public bool DynamicBatchDim { get; init; }
 
     /// <summary><c>auto</c> (CUDA when present, else CPU), <c>cuda</c> or <c>cpu</c>.</summary>
     [JsonPropertyName("execution_provider")]
+    [ConfigurationKeyName("execution_provider")]
     public string ExecutionProvider { get; init; } = "auto";
 
     /// <summary>CUDA settings, used when the CUDA provider is chosen.</summary>
     [JsonPropertyName("cuda")]
+    [ConfigurationKeyName("cuda")]
     public CudaConfig Cuda { get; init; } = new();
 
     /// <summary>Which versions of the model to serve (model folder's config only).</summary>
     [JsonPropertyName("version_policy")]
+    [ConfigurationKeyName("version_policy")]
     public VersionPolicy? VersionPolicy { get; init; }
 
     /// <summary>Expected SHA-256 (hex) of <c>model.onnx</c>; a mismatch refuses the version.</summary>
     [JsonPropertyName("sha256")]
+    [ConfigurationKeyName("sha256")]
     public string? Sha256 { get; init; }
 
     /// <summary>
     /// Reads the configuration of one version: the model folder's file, overridden field by field
-    /// by the version folder's. Missing files give the defaults.
+    /// (nested objects too; a list replaces a list whole) by the version folder's. Missing files give the defaults.
     /// </summary>
     /// <exception cref="InvalidDataException">A file is not valid JSON of this shape, or a value is out of range.</exception>
     public static ModelConfig Load(string? modelLevelPath, string versionLevelPath)
     {
-        var merged = new JsonObject();
-        foreach (var path in new[] { modelLevelPath, versionLevelPath })
-        {
-            if (path is null || !File.Exists(path))
-            {
-                continue;
-            }
-            try
-            {
-                if (JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions
-                {
-                    CommentHandling = JsonCommentHandling.Skip,
-                    AllowTrailingCommas = true,
-                }) is not JsonObject fields)
-                {
-                    throw new InvalidDataException($"{path} must hold a JSON object.");
-                }
-                foreach (var (name, value) in fields)
-                {
-                    merged[name] = value?.DeepClone();
-                }
-            }
-            catch (JsonException ex)
-            {
-                throw new InvalidDataException($"{path} is not valid JSON: {ex.Message}", ex);
-            }
-        }
-        ModelConfig config;
-        try
-        {
-            config = merged.Deserialize<ModelConfig>(SerializerOptions) ?? new ModelConfig();
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"{versionLevelPath}: {ex.Message}", ex);
-        }
+        var config = ModelConfigLayers.Merge([modelLevelPath, versionLevelPath]);
         var errors = config.Validate();
         if (errors.Count > 0)
         {
@@ -174,7 +153,8 @@ internal sealed class ModelConfig
     /// <summary>Writes this configuration to <paramref name="path"/>.</summary>
     public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, SerializerOptions));
 
-    private static readonly JsonSerializerOptions SerializerOptions = new()
+    /// <summary>How the file is read and written.</summary>
+    internal static readonly JsonSerializerOptions SerializerOptions = new()
     {
         WriteIndented = true,
         ReadCommentHandling = JsonCommentHandling.Skip,

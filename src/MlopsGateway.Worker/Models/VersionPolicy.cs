@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Microsoft.Extensions.Configuration;
 
 namespace MlopsGateway.Worker.Models;
 
@@ -9,13 +10,19 @@ namespace MlopsGateway.Worker.Models;
 internal sealed class VersionPolicy
 {
     [JsonPropertyName("latest")]
+    [ConfigurationKeyName("latest")]
     public int? Latest { get; init; }
 
     [JsonPropertyName("all")]
+    [ConfigurationKeyName("all")]
     public bool? All { get; init; }
 
     [JsonPropertyName("specific")]
+    [ConfigurationKeyName("specific")]
     public IReadOnlyList<string>? Specific { get; init; }
+
+    /// <summary>The refusal of <c>"specific": []</c>.</summary>
+    internal const string EmptySpecific = "version_policy.specific must name at least one version.";
 
     /// <summary>The versions to serve out of <paramref name="available"/>, which is sorted oldest first.</summary>
     public IReadOnlyList<string> Select(IReadOnlyList<string> available)
@@ -45,7 +52,7 @@ internal sealed class VersionPolicy
         }
         if (Specific is { Count: 0 })
         {
-            yield return "version_policy.specific must name at least one version.";
+            yield return EmptySpecific;
         }
     }
 
