@@ -5,15 +5,19 @@ using MlopsGateway.Worker.Batching;
 namespace MlopsGateway.Tests.Worker.Batching;
 
 /// <summary>
-/// The batching rules, driven by a fake clock: no test waits for real time to pass a delay. A
-/// short real pause only lets the scheduler thread act before asserting that it did not run.
+/// The batching rules, driven by a fake clock: no test waits for real time to pass a delay. The
+/// scheduler creates a timer exactly when it has looked at the queue and chosen to wait, so a test
+/// that asserts nothing ran yet first waits for that timer.
 /// </summary>
 public sealed class DynamicBatcherTests : IAsyncDisposable
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(10);
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly TimerWatch _timers;
     private readonly ConcurrentQueue<string[]> _batches = new();
     private DynamicBatcher<string, string>? _batcher;
+
+    public DynamicBatcherTests() => _timers = new TimerWatch(_time);
 
     private DynamicBatcher<string, string> Create(BatcherOptions options, Func<IReadOnlyList<string>, string[]>? run = null)
     {
@@ -21,7 +25,7 @@ public sealed class DynamicBatcherTests : IAsyncDisposable
         {
             _batches.Enqueue([.. items]);
             return items.Select(i => "answer:" + i).ToArray();
-        }), _time, "model 'm' version 1");
+        }), _timers, "model 'm' version 1");
         return _batcher;
     }
 
@@ -33,15 +37,19 @@ public sealed class DynamicBatcherTests : IAsyncDisposable
         }
     }
 
-    private static Task Settle() => Task.Delay(100);
-
     [Fact]
     public async Task SubmitAsync_BeforeMaxDelay_WaitsThenRunsTogether()
     {
         var batcher = Create(new BatcherOptions { MaxBatchSize = 8, MaxQueueDelay = TimeSpan.FromMilliseconds(10) });
 
-        var tasks = new[] { "a", "b", "c" }.Select(i => batcher.SubmitAsync(i, 1, "k", null, default)).ToArray();
-        await Settle();
+        // One at a time, each answered by the scheduler's decision to wait for more.
+        var tasks = new List<Task<string>>();
+        foreach (var item in new[] { "a", "b", "c" })
+        {
+            var seen = _timers.Created;
+            tasks.Add(batcher.SubmitAsync(item, 1, "k", null, default));
+            await _timers.CreatedAsync(seen + 1).WaitAsync(s_timeout);
+        }
         Assert.Empty(_batches);
 
         _time.Advance(TimeSpan.FromMilliseconds(10));
@@ -92,16 +100,23 @@ public sealed class DynamicBatcherTests : IAsyncDisposable
     [Fact]
     public async Task SubmitAsync_PreferredSizeFormed_RunsItAtOnceAndTheRestWaits()
     {
+        var timersAtFirstRun = -1;
         var batcher = Create(new BatcherOptions
         {
             MaxBatchSize = 8,
             MaxQueueDelay = TimeSpan.FromSeconds(1),
             PreferredBatchSizes = [3],
+        }, items =>
+        {
+            Interlocked.CompareExchange(ref timersAtFirstRun, _timers.Created, -1);
+            _batches.Enqueue([.. items]);
+            return items.Select(i => "answer:" + i).ToArray();
         });
 
         var tasks = Enumerable.Range(0, 4).Select(i => batcher.SubmitAsync(i.ToString(), 1, "k", null, default)).ToArray();
         await Task.WhenAll(tasks.Take(3)).WaitAsync(s_timeout);
-        await Settle();
+        // A timer after the first batch was taken: the scheduler has seen the fourth alone and waits for more.
+        await _timers.CreatedAsync(Volatile.Read(ref timersAtFirstRun) + 1).WaitAsync(s_timeout);
         Assert.Equal([3], _batches.Select(b => b.Length));
         Assert.False(tasks[3].IsCompleted);
 
@@ -198,6 +213,8 @@ public sealed class DynamicBatcherTests : IAsyncDisposable
         Assert.Equal("answer:good1", await good1.WaitAsync(s_timeout));
         Assert.Equal("answer:good2", await good2.WaitAsync(s_timeout));
         await Assert.ThrowsAsync<InvalidDataException>(() => bad.WaitAsync(s_timeout));
+        Assert.Equal(["good1", "bad", "good2"], _batches.First());
+        Assert.Equal([["good1"], ["bad"], ["good2"]], _batches.Skip(1));
     }
 
     [Fact]
@@ -219,20 +236,22 @@ public sealed class DynamicBatcherTests : IAsyncDisposable
         using var gate = new SemaphoreSlim(0);
         var running = 0;
         var peak = 0;
+        var bothRunning = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var batcher = Create(new BatcherOptions { MaxBatchSize = 1, Instances = 2 }, items =>
         {
             var now = Interlocked.Increment(ref running);
             InterlockedMax(ref peak, now);
+            if (now == 2)
+            {
+                bothRunning.TrySetResult();
+            }
             gate.Wait(s_timeout);
             Interlocked.Decrement(ref running);
             return items.ToArray();
         });
 
         var tasks = Enumerable.Range(0, 4).Select(i => batcher.SubmitAsync(i.ToString(), 1, "k", null, default)).ToArray();
-        while (Volatile.Read(ref running) < 2)
-        {
-            await Task.Delay(5);
-        }
+        await bothRunning.Task.WaitAsync(s_timeout);
         Assert.Equal(2, batcher.Running);
         gate.Release(4);
         await Task.WhenAll(tasks).WaitAsync(s_timeout);
