@@ -83,10 +83,11 @@ public static class GatewayServiceCollectionExtensions
 
     private static void AddDiscovery(IServiceCollection services)
     {
+        services.AddSingleton<ISnapshotSource, RedisSnapshotSource>();
         services.AddSingleton<SnapshotCache>();
         services.AddHostedService(sp => sp.GetRequiredService<SnapshotCache>());
         services.AddSingleton<WorkerProxyConfigProvider>();
-        services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<WorkerProxyConfigProvider>());
+        services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<WorkerProxyConfigProvider>().Provider);
         services.AddSingleton<IPassiveHealthCheckPolicy, DrainingWorkers>();
         // YARP's transport-failure-rate policy keeps a worker out for max(ReactivationPeriod, DetectionWindowSize),
         // and its window defaults to 60 s: a worker that failed and came back would sit out a minute.

@@ -1,0 +1,40 @@
+using MlopsGateway.Registry;
+using StackExchange.Redis;
+
+namespace MlopsGateway.Gateway.Discovery;
+
+/// <summary>The snapshot's source in Redis, through the registry's stores.</summary>
+internal sealed class RedisSnapshotSource : ISnapshotSource
+{
+    // Who restored routes, in their audit entries.
+    private static readonly string s_restoredBy = $"gateway on {Environment.MachineName} (Redis lost changes)";
+
+    private readonly ApiKeyStore _keys;
+    private readonly RouteStore _routes;
+    private readonly WorkerStore _workers;
+    private readonly RegistryRestore _restore;
+
+    public RedisSnapshotSource(IConnectionMultiplexer redis, TimeProvider time)
+    {
+        _keys = new ApiKeyStore(redis);
+        _routes = new RouteStore(redis);
+        _workers = new WorkerStore(redis);
+        _restore = new RegistryRestore(redis, time);
+    }
+
+    public async Task<SnapshotRead> ReadAsync()
+    {
+        var keys = _keys.ListAsync();
+        var routes = _routes.ListAsync();
+        var workers = _workers.ListAsync();
+        var generation = _restore.ReadGenerationAsync();
+        await Task.WhenAll(keys, routes, workers, generation).ConfigureAwait(false);
+        return new SnapshotRead(keys.Result, routes.Result, workers.Result, generation.Result);
+    }
+
+    public Task<RestoredChanges?> RestoreAsync(
+        IReadOnlyCollection<ApiKeyRecord> keys, IReadOnlyCollection<RouteRecord> routes, DateTimeOffset readAt, long read, long restoreTo) =>
+        _restore.RestoreAsync(keys, routes, readAt, read, restoreTo, s_restoredBy);
+
+    public Task<long> StartGenerationAsync() => _restore.StartGenerationAsync();
+}
