@@ -9,15 +9,7 @@ namespace MlopsGateway.Tests.Gateway.Routing;
 
 public class GrpcRequestPeekTests
 {
-    private static byte[] Frame(IMessage message, byte compressed = 0)
-    {
-        var payload = message.ToByteArray();
-        var frame = new byte[5 + payload.Length];
-        frame[0] = compressed;
-        BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)payload.Length);
-        payload.CopyTo(frame, 5);
-        return frame;
-    }
+    private static byte[] Frame(IMessage message, byte compressed = 0) => StepContext.Frame(message, compressed);
 
     private static ModelInferRequest BigInfer(string name, string version)
     {
