@@ -1,9 +1,8 @@
 using BenchmarkDotNet.Attributes;
 using Google.Protobuf;
 using Inference;
-using MlopsGateway.Gateway;
-using MlopsGateway.Gateway.Internal;
 using MlopsGateway.Gateway.Routing;
+using MlopsGateway.Gateway.Shadow;
 
 namespace MlopsGateway.Benchmarks;
 

@@ -41,22 +41,6 @@ internal static partial class GatewayLog
         Message = "Shared quota counts in Redis are unavailable; letting requests through until Redis returns")]
     public static partial void SharedQuotaUnavailable(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 2010, EventName = "ShadowFailed", Level = LogLevel.Debug,
-        Message = "Shadow call for model '{Model}' version {Shadow} failed: {Reason}")]
-    public static partial void ShadowFailed(ILogger logger, string model, string shadow, string reason);
-
-    [LoggerMessage(EventId = 2011, EventName = "ShadowYielding", Level = LogLevel.Information,
-        Message = "Shadow copies yield to callers: the CPU was {Busy:0}% busy, above the {Limit:0}% limit; sampled copies are sent in part and the rest counted as dropped 'busy' until it falls")]
-    public static partial void ShadowYielding(ILogger logger, double busy, double limit);
-
-    [LoggerMessage(EventId = 2012, EventName = "ShadowResumed", Level = LogLevel.Information,
-        Message = "Shadow copies resumed in full: the CPU was {Busy:0}% busy, at or below the {Limit:0}% limit")]
-    public static partial void ShadowResumed(ILogger logger, double busy, double limit);
-
-    [LoggerMessage(EventId = 2013, EventName = "ShadowCpuUnread", Level = LogLevel.Warning,
-        Message = "Shadow copies cannot yield to callers here: no CPU reading came for 2 s (ResourceMonitoring's container.cpu.limit.utilization); every sampled copy is sent even above the {Limit:0}% limit")]
-    public static partial void ShadowCpuUnread(ILogger logger, double limit);
-
     [LoggerMessage(EventId = 2014, EventName = "RedisChangesRestored", Level = LogLevel.Warning,
         Message = "Redis lost changes (restarted empty or from an older save: change count {Read}, this gateway had seen {Seen}); wrote back this gateway's snapshot: {KeysWritten} API keys written and {KeysRemoved} removed, {RoutesWritten} routes written and {RoutesRemoved} removed. Workers register again by themselves; shared quota counts start afresh")]
     public static partial void RedisChangesRestored(ILogger logger, long read, long seen, int keysWritten, int keysRemoved, int routesWritten, int routesRemoved);

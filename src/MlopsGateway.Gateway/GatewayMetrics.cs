@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using MlopsGateway.Gateway.Shadow;
 using MlopsGateway.Monitoring;
 
 namespace MlopsGateway.Gateway;
@@ -84,7 +85,7 @@ internal sealed class GatewayMetrics : IDisposable
     public void ShadowDropped(string model, string reason) => _shadowDropped.Add(1, new TagList { { "model", model }, { "reason", reason } });
 
     /// <summary>Records how far a shadow's outputs were from the primary's.</summary>
-    public void ShadowCompared(string model, string primary, string shadow, OutputComparison comparison)
+    internal void ShadowCompared(string model, string primary, string shadow, OutputComparison comparison)
     {
         var tags = new TagList { { "model", model }, { "primary", primary }, { "shadow", shadow } };
         _shadowDiff.Record(comparison.MaxAbsDiff, tags);

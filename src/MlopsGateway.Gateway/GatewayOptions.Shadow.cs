@@ -23,7 +23,7 @@ public sealed partial class GatewayOptions
     /// Largest request (and primary answer) copied to a shadow, in bytes; larger ones are not shadowed.
     /// By default the most bytes of copies merged into one message.
     /// </summary>
-    public int MaxShadowMessageBytes { get; set; } = Internal.ShadowBatch.MaxBytes;
+    public int MaxShadowMessageBytes { get; set; } = Shadow.ShadowBatch.MaxBytes;
 
     /// <summary>Longest a shadow call may take before it is abandoned (and counted as failed).</summary>
     public TimeSpan ShadowTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -33,7 +33,7 @@ public sealed partial class GatewayOptions
     /// (merged into one request where they differ only in their rows): the worker then runs them as
     /// one batch and answers them in one message. The window ends early once 32 copies wait (a full
     /// message of one-row copies). At a few hundred copies a second, a message per copy cost the worker
-    /// several times the copy's own work. Zero sends each copy at once. Callers never wait for it.
+    /// several times the copy's own work. Zero sends each copy at once and alone, never merged. Callers never wait for it.
     /// </summary>
     public TimeSpan ShadowGatherWindow { get; set; } = TimeSpan.FromMilliseconds(50);
 

@@ -8,6 +8,7 @@ using MlopsGateway.Gateway.Auth;
 using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Gateway.Forwarding;
 using MlopsGateway.Gateway.Routing;
+using MlopsGateway.Gateway.Shadow;
 using MlopsGateway.Monitoring;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Health;
@@ -37,7 +38,7 @@ public static class GatewayServiceCollectionExtensions
         AddDiscovery(services);
         AddAuth(services);
         services.AddSingleton(sp => new RouteSelector(sp.GetRequiredService<RandomSource>()));
-        ShadowRegistration.Add(services);
+        services.AddShadow();
         AddSteps(services);
         services.AddReverseProxy().AddTransforms(ProxyTransforms.Apply);
         services.AddGrpc();

@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Gateway;
 using MlopsGateway.Gateway.Discovery;
-using MlopsGateway.Gateway.Internal;
 using MlopsGateway.LoadTest;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;

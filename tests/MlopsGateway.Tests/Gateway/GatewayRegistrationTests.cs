@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Gateway;
 using MlopsGateway.Gateway.Auth;
+using MlopsGateway.Gateway.Shadow;
 
 namespace MlopsGateway.Tests.Gateway;
 
@@ -41,6 +42,6 @@ public class GatewayRegistrationTests
     {
         var supported = OperatingSystem.IsLinux() || OperatingSystem.IsWindows();
 
-        Assert.Equal(reads && supported, ShadowRegistration.ReadsCpu(new GatewayOptions { ShadowCpuLimit = limit }));
+        Assert.Equal(reads && supported, ShadowServiceCollectionExtensions.ReadsCpu(new GatewayOptions { ShadowCpuLimit = limit }));
     }
 }

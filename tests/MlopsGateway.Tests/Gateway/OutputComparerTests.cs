@@ -1,5 +1,5 @@
 using Inference;
-using MlopsGateway.Gateway;
+using MlopsGateway.Gateway.Shadow;
 
 namespace MlopsGateway.Tests.Gateway;
 

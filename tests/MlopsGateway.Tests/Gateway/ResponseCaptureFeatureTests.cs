@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
-using MlopsGateway.Gateway.Internal;
+using MlopsGateway.Gateway.Shadow;
 using MlopsGateway.Monitoring;
 
 namespace MlopsGateway.Tests.Gateway;

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using Google.Protobuf;
 using Inference;
-using MlopsGateway.Gateway.Internal;
+using MlopsGateway.Gateway.Shadow;
 using MlopsGateway.Tests.Infrastructure;
 
 namespace MlopsGateway.Tests.Gateway;

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using MlopsGateway.Gateway;
-using MlopsGateway.Gateway.Internal;
+using MlopsGateway.Gateway.Shadow;
 using MlopsGateway.Tests.Infrastructure;
 
 namespace MlopsGateway.Tests.Gateway;

@@ -3,26 +3,32 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.ResourceMonitoring;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MlopsGateway.Gateway.Internal;
 
-namespace MlopsGateway.Gateway;
+namespace MlopsGateway.Gateway.Shadow;
 
 /// <summary>
-/// The shadow's services. Whether copies yield to callers' CPU is decided from the bound options
-/// when the throttle is first needed, not while registering: a limit of 100 (from code or from
-/// configuration) never reads the CPU.
+/// Registers the shadow room: <see cref="ShadowCopier"/>, the one entry point, and what stands behind
+/// it. Whether copies yield to callers' CPU is decided from the bound options when the throttle is
+/// first needed, not while registering: a limit of 100 (from code or from configuration) never reads the CPU.
 /// </summary>
-internal static class ShadowRegistration
+internal static class ShadowServiceCollectionExtensions
 {
-    public static void Add(IServiceCollection services)
+    /// <summary>
+    /// Adds the copier, the dispatcher, the recorder and the CPU throttle. Needs <see cref="GatewayMetrics"/>,
+    /// <see cref="RandomSource"/>, a <see cref="TimeProvider"/> and the gateway's discovery registered.
+    /// </summary>
+    public static IServiceCollection AddShadow(this IServiceCollection services)
     {
+        services.AddSingleton<ShadowRecorder>();
         services.AddSingleton<ShadowDispatcher>();
+        services.AddSingleton<ShadowCopier>();
         services.AddSingleton(sp =>
         {
             var random = sp.GetRequiredService<RandomSource>();
-            return ReadsCpu(sp.GetRequiredService<IOptions<GatewayOptions>>().Value)
-                ? new ShadowThrottle(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<IOptions<GatewayOptions>>(), random,
-                    sp.GetRequiredService<ILogger<ShadowThrottle>>())
+            var options = sp.GetRequiredService<IOptions<GatewayOptions>>();
+            return ReadsCpu(options.Value)
+                ? new ShadowThrottle(sp.GetRequiredService<IMeterFactory>(), options, random,
+                    sp.GetRequiredService<ILogger<ShadowThrottle>>(), sp.GetRequiredService<TimeProvider>())
                 : ShadowThrottle.Never(random);
         });
         if (OperatingSystem.IsLinux() || OperatingSystem.IsWindows())
@@ -36,6 +42,7 @@ internal static class ShadowRegistration
             services.Configure<ResourceMonitoringOptions>(o => o.CpuConsumptionRefreshInterval = ShadowThrottle.Period - TimeSpan.FromMilliseconds(50));
 #pragma warning restore EXTOBS0001
         }
+        return services;
     }
 
     /// <summary>Whether the throttle reads the CPU: a limit below 100, on a platform ResourceMonitoring measures.</summary>

@@ -1,8 +1,8 @@
-using MlopsGateway.Gateway.Internal;
+using MlopsGateway.Gateway.Shadow;
 
 namespace MlopsGateway.Tests.Gateway;
 
-public class ShadowDispatcherTests
+public class ShadowRecorderTests
 {
     [Theory]
     [InlineData("InvalidArgument: model 'm' version 2 rejected the inputs", "3")]
@@ -13,5 +13,5 @@ public class ShadowDispatcherTests
     [InlineData("Bogus: not a gRPC status name", "error")]
     [InlineData(": empty name", "error")]
     public void StatusOf_WorkerStreamError_NumericStatusOrError(string errorMessage, string expected) =>
-        Assert.Equal(expected, ShadowDispatcher.StatusOf(errorMessage));
+        Assert.Equal(expected, ShadowRecorder.StatusOf(errorMessage));
 }

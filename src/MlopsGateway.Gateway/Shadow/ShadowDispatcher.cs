@@ -1,23 +1,21 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
-using Grpc.Core;
 using Inference;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Gateway.Routing;
 using Yarp.ReverseProxy;
 
-namespace MlopsGateway.Gateway.Internal;
+namespace MlopsGateway.Gateway.Shadow;
 
 /// <summary>
 /// Sends copies of sampled requests to their shadow version off the caller's path, at most
 /// <see cref="GatewayOptions.MaxShadowConcurrency"/> copies and about
 /// <see cref="GatewayOptions.MaxShadowBytesInFlight"/> bytes at once (a copy beyond that is dropped
-/// and counted rather than queued, so a slow shadow never builds up memory), and records how the
-/// shadow's answer differs from the primary's. Copies travel on one <see cref="ShadowStream"/> per
-/// worker. Nothing here can reach the caller.
+/// and counted rather than queued, so a slow shadow never builds up memory), and hands each outcome
+/// to the <see cref="ShadowRecorder"/>. Copies travel on one <see cref="ShadowStream"/> per worker;
+/// a sweep gives up on copies unanswered after <see cref="GatewayOptions.ShadowTimeout"/> and closes
+/// streams idle for a minute.
 /// </summary>
 internal sealed class ShadowDispatcher : IDisposable
 {
@@ -29,8 +27,8 @@ internal sealed class ShadowDispatcher : IDisposable
     private readonly GatewayMetrics _metrics;
     private readonly GatewayOptions _options;
     private readonly RandomSource _random;
-    private readonly ShadowThrottle _throttle;
-    private readonly ILogger<ShadowDispatcher> _logger;
+    private readonly ShadowRecorder _recorder;
+    private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, ShadowStream> _streams = new(StringComparer.Ordinal);
     private readonly Action<ShadowWork, ModelStreamInferResponse?, string?> _done;
     private readonly ITimer _sweep;
@@ -40,41 +38,26 @@ internal sealed class ShadowDispatcher : IDisposable
 
     public ShadowDispatcher(
         IProxyStateLookup proxyState, WorkerProxyConfigProvider config, GatewayMetrics metrics, IOptions<GatewayOptions> options,
-        RandomSource random, ShadowThrottle throttle, ILogger<ShadowDispatcher> logger)
+        RandomSource random, ShadowRecorder recorder, TimeProvider time)
     {
         _proxyState = proxyState;
         _config = config;
         _metrics = metrics;
         _options = options.Value;
         _random = random;
-        _throttle = throttle;
-        _logger = logger;
+        _recorder = recorder;
+        _time = time;
         _done = Done;
         // Timeouts are found by sweeping rather than a timer per copy: a copy then costs no timer.
         var period = TimeSpan.FromTicks(Math.Clamp(_options.ShadowTimeout.Ticks / 4, TimeSpan.TicksPerMillisecond * 50, TimeSpan.TicksPerSecond));
-        _sweep = TimeProvider.System.CreateTimer(_ => Sweep(), null, period, period);
+        _sweep = _time.CreateTimer(_ => Sweep(), null, period, period);
     }
 
     /// <summary>Copies in flight now.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    /// <summary>
-    /// Whether a sampled request is to be copied, asked once per request before its answer is
-    /// captured: the throttle admits it (the CPU has room) and a copy could start now. When not, it
-    /// is counted as dropped.
-    /// </summary>
-    public bool Admits(string model)
-    {
-        if (!_throttle.Admit())
-        {
-            _metrics.ShadowDropped(model, "busy");
-            return false;
-        }
-        return HasRoom(model);
-    }
-
     /// <summary>Whether a copy could start now; when not, it is counted as dropped.</summary>
-    private bool HasRoom(string model)
+    public bool HasRoom(string model)
     {
         if (Volatile.Read(ref _inFlight) < _options.MaxShadowConcurrency && Interlocked.Read(ref _bytesInFlight) < _options.MaxShadowBytesInFlight)
         {
@@ -124,7 +107,7 @@ internal sealed class ShadowDispatcher : IDisposable
             // Under a lock: GetOrAdd alone may build a second stream for the address and drop it undisposed.
             lock (_streams)
             {
-                stream = _streams.GetOrAdd(address, static (a, self) => new ShadowStream(a, self._done, self._options.ShadowGatherWindow), this);
+                stream = _streams.GetOrAdd(address, static (a, self) => new ShadowStream(a, self._done, self._options.ShadowGatherWindow, self._time), this);
             }
         }
         stream.Enqueue(work);
@@ -142,43 +125,22 @@ internal sealed class ShadowDispatcher : IDisposable
 
     private void Sweep()
     {
-        var now = Stopwatch.GetTimestamp();
-        var timeout = (long)(_options.ShadowTimeout.TotalSeconds * Stopwatch.Frequency);
         foreach (var (address, stream) in _streams)
         {
-            stream.Expire(now - timeout, $"no answer within {_options.ShadowTimeout.TotalSeconds:0.###} s");
-            if (stream.Waiting == 0 && now - stream.LastUsed > (long)(s_idleStream.TotalSeconds * Stopwatch.Frequency)
-                && _streams.TryRemove(address, out var idle))
+            stream.Expire(_options.ShadowTimeout, $"no answer within {_options.ShadowTimeout.TotalSeconds:0.###} s");
+            if (stream.Waiting == 0 && _time.GetElapsedTime(stream.LastUsed) > s_idleStream && _streams.TryRemove(address, out var idle))
             {
                 idle.Dispose();
             }
         }
     }
 
-    /// <summary>Records one copy's outcome; called exactly once per copy queued on a stream.</summary>
+    /// <summary>Records one copy's outcome and frees its room; called exactly once per copy queued on a stream.</summary>
     private void Done(ShadowWork work, ModelStreamInferResponse? answer, string? failure)
     {
         try
         {
-            if (answer is null)
-            {
-                _metrics.ShadowSent(work.Model, work.Primary, work.Shadow, "error");
-                GatewayLog.ShadowFailed(_logger, work.Model, work.Shadow, failure ?? "no answer");
-                return;
-            }
-            if (answer.ErrorMessage.Length > 0)
-            {
-                _metrics.ShadowSent(work.Model, work.Primary, work.Shadow, StatusOf(answer.ErrorMessage));
-                GatewayLog.ShadowFailed(_logger, work.Model, work.Shadow, answer.ErrorMessage);
-                return;
-            }
-            _metrics.ShadowSent(work.Model, work.Primary, work.Shadow, "0");
-            var primary = ModelInferResponse.Parser.ParseFrom(work.PrimaryAnswer.Span[GrpcRequestPeek.HeaderLength..]);
-            _metrics.ShadowCompared(work.Model, work.Primary, work.Shadow, OutputComparer.Compare(primary, answer.InferResponse));
-        }
-        catch (Exception ex) when (ex is Google.Protobuf.InvalidProtocolBufferException or ArgumentException)
-        {
-            GatewayLog.ShadowFailed(_logger, work.Model, work.Shadow, "the answers could not be compared: " + ex.Message);
+            _recorder.Record(work, answer, failure);
         }
         finally
         {
@@ -189,13 +151,4 @@ internal sealed class ShadowDispatcher : IDisposable
 
     /// <summary>The bytes a copy holds while in flight: its message and the primary's answer.</summary>
     private static long Held(ShadowWork work) => work.Message.Length + (long)work.PrimaryAnswer.Length;
-
-    /// <summary>The numeric gRPC status of a stream error, which the worker writes as <c>NotFound: ...</c>.</summary>
-    internal static string StatusOf(string errorMessage)
-    {
-        var colon = errorMessage.IndexOf(':', StringComparison.Ordinal);
-        return colon > 0 && Enum.TryParse<StatusCode>(errorMessage.AsSpan(0, colon), out var code) && Enum.IsDefined(code)
-            ? ((int)code).ToString(CultureInfo.InvariantCulture)
-            : "error";
-    }
 }

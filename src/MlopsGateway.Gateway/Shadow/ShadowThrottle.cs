@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
-namespace MlopsGateway.Gateway.Internal;
+namespace MlopsGateway.Gateway.Shadow;
 
 /// <summary>
 /// Lets shadow copies use only the CPU that callers leave. Every <see cref="Period"/> it reads how
@@ -46,9 +46,9 @@ internal sealed class ShadowThrottle : IDisposable
     private bool _resumePending;
     private int _unread;
 
-    /// <summary>Reads the CPU through this host's <paramref name="meters"/>, every <see cref="Period"/>.</summary>
-    public ShadowThrottle(IMeterFactory meters, IOptions<GatewayOptions> options, RandomSource random, ILogger<ShadowThrottle> logger)
-        : this(new CpuReader(meters), options.Value.ShadowCpuLimit, random, logger)
+    /// <summary>Reads the CPU through this host's <paramref name="meters"/>, every <see cref="Period"/> of <paramref name="time"/>.</summary>
+    public ShadowThrottle(IMeterFactory meters, IOptions<GatewayOptions> options, RandomSource random, ILogger<ShadowThrottle> logger, TimeProvider time)
+        : this(new CpuReader(meters), options.Value.ShadowCpuLimit, random, logger, time)
     {
         _timer = _time.CreateTimer(_ => Tick(), null, Period, Period);
     }
@@ -63,8 +63,8 @@ internal sealed class ShadowThrottle : IDisposable
         _time = time ?? TimeProvider.System;
     }
 
-    private ShadowThrottle(CpuReader reader, double limit, RandomSource random, ILogger logger)
-        : this(reader.Read, limit, random, logger) =>
+    private ShadowThrottle(CpuReader reader, double limit, RandomSource random, ILogger logger, TimeProvider time)
+        : this(reader.Read, limit, random, logger, time) =>
         _reader = reader;
 
     /// <summary>A throttle that admits every copy (a limit of 100%): nothing is read.</summary>
@@ -90,7 +90,7 @@ internal sealed class ShadowThrottle : IDisposable
         {
             if (++_unread == UnreadTicks)
             {
-                GatewayLog.ShadowCpuUnread(_logger, _limit);
+                ShadowLog.ShadowCpuUnread(_logger, _limit);
             }
             return;
         }
@@ -100,13 +100,13 @@ internal sealed class ShadowThrottle : IDisposable
         Volatile.Write(ref _share, share);
         if (before >= 1 && share < 1 && (_yieldLogged is not { } logged || _time.GetElapsedTime(logged) >= s_logEvery))
         {
-            GatewayLog.ShadowYielding(_logger, busy, _limit);
+            ShadowLog.ShadowYielding(_logger, busy, _limit);
             _yieldLogged = _time.GetTimestamp();
             _resumePending = true;
         }
         else if (before < 1 && share >= 1 && _resumePending)
         {
-            GatewayLog.ShadowResumed(_logger, busy, _limit);
+            ShadowLog.ShadowResumed(_logger, busy, _limit);
             _resumePending = false;
         }
     }

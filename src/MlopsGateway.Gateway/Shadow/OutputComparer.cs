@@ -1,14 +1,14 @@
 using Inference;
 using MlopsGateway.Contracts.Tensors;
 
-namespace MlopsGateway.Gateway;
+namespace MlopsGateway.Gateway.Shadow;
 
 /// <summary>
 /// Compares two answers to one request: the largest absolute difference over outputs of the same
 /// name, and for classifiers (a floating-point output shaped [rows, classes]) whether each row's
 /// top class agrees.
 /// </summary>
-public static class OutputComparer
+internal static class OutputComparer
 {
     /// <summary>Compares <paramref name="shadow"/> with <paramref name="primary"/>.</summary>
     public static OutputComparison Compare(ModelInferResponse primary, ModelInferResponse shadow)

@@ -1,7 +1,7 @@
 using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http.Features;
 
-namespace MlopsGateway.Gateway.Internal;
+namespace MlopsGateway.Gateway.Shadow;
 
 /// <summary>
 /// The response body of a request sampled for shadowing: writes reach the server's own body feature

@@ -4,7 +4,8 @@ using System.Net;
 using Google.Protobuf;
 using Inference;
 using Microsoft.AspNetCore.Builder;
-using MlopsGateway.Gateway.Internal;
+using Microsoft.Extensions.Time.Testing;
+using MlopsGateway.Gateway.Shadow;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
@@ -13,12 +14,18 @@ using DataType = Onnx.TensorProto.Types.DataType;
 
 namespace MlopsGateway.Tests.Functional;
 
-/// <summary>Shadow copies merged into one request for a real worker, and what happens when the worker refuses the merge.</summary>
-public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
+/// <summary>
+/// Shadow streams to a real worker: copies answered each with its own outputs, copies merged into one
+/// request and what happens when the worker refuses the merge, and copies that get no answer. The
+/// gather window runs on a fake clock, advanced only while a test waits for outcomes, so which copies
+/// share a window is decided by the test, not by how fast this machine is.
+/// </summary>
+public sealed class ShadowStreamFunctionalTests : IAsyncLifetime
 {
     private const int WideRow = 200_000;
     private readonly string _repository = TestModels.NewRepository();
     private readonly LogCollector _logs = new();
+    private readonly FakeTimeProvider _time = new();
     private WebApplication _worker = null!;
     private MetricsRecorder _metrics = null!;
     private string _address = "";
@@ -77,13 +84,15 @@ public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
     [Fact]
     public async Task ShadowStream_CopiesWithinAWindow_OneRequestAtTheWorkerEachCopyItsOwnAnswer()
     {
-        // Built before the first is queued, so all twelve are queued within microseconds of the window opening.
-        var works = Enumerable.Range(0, 12).Select(i => StreamInferFunctionalTests.Work(StreamInferFunctionalTests.Row(i, version: "2"), $"copy-{i}")).ToList();
-        var (outcomes, stream) = Collect(TimeSpan.FromMilliseconds(500));
+        var window = TimeSpan.FromMilliseconds(500);
+        var (outcomes, stream) = Collect(window);
         using (stream)
         {
-            works.ForEach(stream.Enqueue);
-            await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == 12));
+            for (var i = 0; i < 12; i++)
+            {
+                stream.Enqueue(Work(StreamInferFunctionalTests.Row(i, version: "2"), $"copy-{i}"));
+            }
+            await UntilAsync(outcomes, 12, window);
         }
 
         // Twelve copies of one row, queued well inside the window: one merged request of 12 rows.
@@ -102,42 +111,38 @@ public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
     [Fact]
     public async Task ShadowStream_FullMessageQueued_SentBeforeTheWindowEnds()
     {
-        // A window far longer than the test: only a full message's worth of copies can end it.
+        // The clock never moves: only a full message's worth of copies can end the window.
         var (outcomes, stream) = Collect(TimeSpan.FromMinutes(5));
         using (stream)
         {
             for (var i = 0; i < ShadowBatch.MaxRows - 1; i++)
             {
-                stream.Enqueue(StreamInferFunctionalTests.Work(StreamInferFunctionalTests.Row(i, version: "2"), $"copy-{i}"));
+                stream.Enqueue(Work(StreamInferFunctionalTests.Row(i, version: "2"), $"copy-{i}"));
             }
-            await Task.Delay(300);
-            Assert.Empty(outcomes);
-
-            stream.Enqueue(StreamInferFunctionalTests.Work(StreamInferFunctionalTests.Row(99, version: "2"), "copy-last"));
-            await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == ShadowBatch.MaxRows));
+            stream.Enqueue(Work(StreamInferFunctionalTests.Row(99, version: "2"), "copy-last"));
+            await UntilAsync(outcomes, ShadowBatch.MaxRows, TimeSpan.Zero);
         }
 
         Assert.All(outcomes.Values, o => Assert.Equal("", o.Answer!.ErrorMessage));
+        // One request of every copy: none went out before the last one filled the message.
+        Assert.Equal(1, Requests("propensity", "OK"));
         Assert.Equal([(double)ShadowBatch.MaxRows], _metrics.Values("mlops.worker.batch.size", ("model", "propensity"), ("version", "2")));
     }
 
     [Fact]
     public async Task ShadowStream_CopiesOverAMessagesBytes_MergedUpToTheLimitEachAnswered()
     {
-        // Built before the first is queued: building and serialising 800 KB copies one by one took longer
-        // than the window on a slow machine, and the last copies fell into a second window.
-        var works = new List<ShadowWork>();
-        for (var i = 0; i < 12; i++)
-        {
-            var request = new ModelInferRequest { ModelName = "wide" };
-            TestRequests.AddInput(request, "x", "FP32", [1, WideRow], c => c.Fp32Contents.Add(Enumerable.Repeat((float)i, WideRow)));
-            works.Add(StreamInferFunctionalTests.Work(request, $"copy-{i}"));
-        }
-        var (outcomes, stream) = Collect(TimeSpan.FromMilliseconds(500));
+        var window = TimeSpan.FromMilliseconds(500);
+        var (outcomes, stream) = Collect(window);
         using (stream)
         {
-            works.ForEach(stream.Enqueue);
-            await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == 12));
+            for (var i = 0; i < 12; i++)
+            {
+                var request = new ModelInferRequest { ModelName = "wide" };
+                TestRequests.AddInput(request, "x", "FP32", [1, WideRow], c => c.Fp32Contents.Add(Enumerable.Repeat((float)i, WideRow)));
+                stream.Enqueue(Work(request, $"copy-{i}"));
+            }
+            await UntilAsync(outcomes, 12, window);
         }
 
         // About 800 KB a copy: five fit in 4 MiB, so 12 copies take three requests (5, 5 and 2).
@@ -153,19 +158,20 @@ public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
     [Fact]
     public async Task ShadowStream_VersionTakingOneRowPerRun_MergeRefusedOnceThenEveryCopyAnsweredAlone()
     {
-        var (outcomes, stream) = Collect(TimeSpan.FromMilliseconds(50));
+        var window = TimeSpan.FromMilliseconds(50);
+        var (outcomes, stream) = Collect(window);
         using (stream)
         {
             for (var i = 0; i < 10; i++)
             {
-                stream.Enqueue(StreamInferFunctionalTests.Work(Fixed(i), $"copy-{i}"));
+                stream.Enqueue(Work(Fixed(i), $"copy-{i}"));
                 if (i == 4)
                 {
                     // The second five come after the refusal: they go alone from the start.
-                    await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == 5));
+                    await UntilAsync(outcomes, 5, window);
                 }
             }
-            await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == 10));
+            await UntilAsync(outcomes, 10, window);
             Assert.Equal(0, stream.Waiting);
         }
 
@@ -183,19 +189,12 @@ public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
     [Fact]
     public async Task ShadowStream_OneMalformedCopyAmongMerged_OnlyThatCopyFailsTheOthersAreAnswered()
     {
-        var (outcomes, stream) = Collect(TimeSpan.FromMilliseconds(50));
+        var window = TimeSpan.FromMilliseconds(50);
+        var (outcomes, stream) = Collect(window);
         using (stream)
         {
-            for (var i = 0; i < 6; i++)
-            {
-                var row = StreamInferFunctionalTests.Row(i, version: "2");
-                if (i == 3)
-                {
-                    row.Inputs[0].Contents.Fp32Contents.RemoveAt(4);   // shape [1, 5], four values
-                }
-                stream.Enqueue(StreamInferFunctionalTests.Work(row, $"copy-{i}"));
-            }
-            await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == 6));
+            QueueSixOneMalformed(stream, "copy");
+            await UntilAsync(outcomes, 6, window);
         }
 
         var client = StackFixture.Client(_address);
@@ -212,25 +211,19 @@ public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
     [Fact]
     public async Task ShadowStream_OneMalformedCopyAmongMerged_LaterCopiesStillMerged()
     {
-        var (outcomes, stream) = Collect(TimeSpan.FromMilliseconds(100));
+        var window = TimeSpan.FromMilliseconds(100);
+        var (outcomes, stream) = Collect(window);
         using (stream)
         {
-            var first = Enumerable.Range(0, 6).Select(i =>
-            {
-                var row = StreamInferFunctionalTests.Row(i, version: "2");
-                if (i == 3)
-                {
-                    row.Inputs[0].Contents.Fp32Contents.RemoveAt(4);   // shape [1, 5], four values
-                }
-                return StreamInferFunctionalTests.Work(row, $"first-{i}");
-            }).ToList();
-            first.ForEach(stream.Enqueue);
-            await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == 6));
+            QueueSixOneMalformed(stream, "first");
+            await UntilAsync(outcomes, 6, window);
 
             // The same shape as before, all well formed: the one bad copy must not have stopped merging.
-            var second = Enumerable.Range(0, 6).Select(i => StreamInferFunctionalTests.Work(StreamInferFunctionalTests.Row(10 + i, version: "2"), $"second-{i}")).ToList();
-            second.ForEach(stream.Enqueue);
-            await Wait.UntilAsync(() => Task.FromResult(outcomes.Count == 12));
+            for (var i = 0; i < 6; i++)
+            {
+                stream.Enqueue(Work(StreamInferFunctionalTests.Row(10 + i, version: "2"), $"second-{i}"));
+            }
+            await UntilAsync(outcomes, 12, window);
         }
 
         Assert.StartsWith("InvalidArgument: ", outcomes["first-3"].Answer!.ErrorMessage);
@@ -241,12 +234,125 @@ public sealed class ShadowBatchFunctionalTests : IAsyncLifetime
         Assert.Contains(6.0, _metrics.Values("mlops.worker.batch.size", ("model", "propensity"), ("version", "2")));
     }
 
-    private (ConcurrentDictionary<string, (ModelStreamInferResponse? Answer, string? Failure)> Outcomes, ShadowStream Stream) Collect(TimeSpan gather)
+    [Theory]
+    [InlineData(0)]
+    [InlineData(50)]
+    public async Task ShadowStream_LiveWorker_EachCopyAnsweredWithItsOwnOutputs(int gatherMs)
     {
-        var outcomes = new ConcurrentDictionary<string, (ModelStreamInferResponse?, string?)>();
-        var stream = new ShadowStream(_address, (work, answer, failure) => Assert.True(outcomes.TryAdd(work.Id, (answer, failure))), gather);
-        return (outcomes, stream);
+        var window = TimeSpan.FromMilliseconds(gatherMs);
+        var (outcomes, stream) = Collect(window);
+        using (stream)
+        {
+            // In three bursts, each answered before the next is queued: with a gather window the
+            // copies of a burst go out together, and every one must still arrive and be answered.
+            for (var burst = 0; burst < 3; burst++)
+            {
+                for (var i = burst * 10; i < burst * 10 + 10; i++)
+                {
+                    stream.Enqueue(Work(StreamInferFunctionalTests.Row(i, version: "2"), $"copy-{i}"));
+                }
+                await UntilAsync(outcomes, burst * 10 + 10, window);
+            }
+            Assert.Equal(0, stream.Waiting);
+        }
+
+        // A window of zero sends each copy alone; one of 50 ms sends each burst as one request.
+        Assert.Equal(gatherMs == 0 ? 30 : 3, Requests("propensity", "OK"));
+        var client = StackFixture.Client(_address);
+        for (var i = 0; i < 30; i++)
+        {
+            var (answer, failure) = outcomes[$"copy-{i}"];
+            Assert.Null(failure);
+            Assert.Equal("2", answer!.InferResponse.ModelVersion);
+            Assert.Equal((await client.ModelInferAsync(StreamInferFunctionalTests.Row(i, version: "2"))).Outputs, answer.InferResponse.Outputs);
+        }
     }
+
+    [Fact]
+    public async Task ShadowStream_NoWorkerListening_EveryCopyFailsOnceWithTheReason()
+    {
+        using var stream = new ShadowStream("http://127.0.0.1:9", Record, time: _time);
+        for (var i = 0; i < 5; i++)
+        {
+            stream.Enqueue(Work(StreamInferFunctionalTests.Row(i), $"copy-{i}"));
+        }
+
+        await UntilAsync(_outcomes, 5, TimeSpan.Zero);
+        // The one sending loop takes a copy queued now only after it has done with the first call:
+        // once this one has failed, nothing about the first five is left to report (Record fails a second report).
+        stream.Enqueue(Work(StreamInferFunctionalTests.Row(5), "copy-5"));
+        await Wait.UntilAsync(() => _outcomes.ContainsKey("copy-5"));
+
+        Assert.Equal(6, _outcomes.Count);
+        Assert.All(_outcomes.Values, o => Assert.StartsWith("Unavailable: ", o.Failure));
+        Assert.Equal(0, stream.Waiting);
+    }
+
+    [Fact]
+    public async Task Expire_WorkerNeverAnswers_SentAndQueuedCopiesFailOnceWithTheReason()
+    {
+        await using var silent = new SilentWorker();
+        using var stream = new ShadowStream(silent.Address, Record, time: _time);
+        for (var i = 0; i < 3; i++)
+        {
+            stream.Enqueue(Work(StreamInferFunctionalTests.Row(i), $"copy-{i}"));
+        }
+        // Every copy has reached the worker, which will never answer them.
+        await Wait.UntilAsync(() => silent.RowsReceived == 3);
+
+        // Expiry goes by the stream's clock: before a second has passed on it, nothing is old enough.
+        stream.Expire(TimeSpan.FromSeconds(1), "too early");
+        Assert.Empty(_outcomes);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        stream.Expire(TimeSpan.FromSeconds(1), "no answer within 1 s");
+        stream.Expire(TimeSpan.Zero, "expired twice");
+
+        // Expire reports what it gives up on before it returns.
+        Assert.Equal(["copy-0", "copy-1", "copy-2"], _outcomes.Keys.Order());
+        Assert.All(_outcomes.Values, o => Assert.Equal("no answer within 1 s", o.Failure));
+        Assert.Equal(0, stream.Waiting);
+    }
+
+    /// <summary>Queues six one-row copies, <c>{prefix}-0</c> to <c>{prefix}-5</c>; the fourth is malformed.</summary>
+    private static void QueueSixOneMalformed(ShadowStream stream, string prefix)
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            var row = StreamInferFunctionalTests.Row(i, version: "2");
+            if (i == 3)
+            {
+                row.Inputs[0].Contents.Fp32Contents.RemoveAt(4);   // shape [1, 5], four values
+            }
+            stream.Enqueue(Work(row, $"{prefix}-{i}"));
+        }
+    }
+
+    /// <summary>A shadow copy of <paramref name="request"/> carrying <paramref name="id"/>.</summary>
+    internal static ShadowWork Work(ModelInferRequest request, string id)
+    {
+        request.Id = id;
+        return new ShadowWork(request.ModelName, "1", request.ModelVersion, id, request.ToByteArray(), ReadOnlyMemory<byte>.Empty);
+    }
+
+    private readonly ConcurrentDictionary<string, (ModelStreamInferResponse? Answer, string? Failure)> _outcomes = new();
+
+    /// <summary>Keeps one copy's outcome; a second outcome for a copy fails the test.</summary>
+    private void Record(ShadowWork work, ModelStreamInferResponse? answer, string? failure) =>
+        Assert.True(_outcomes.TryAdd(work.Id, (answer, failure)), $"{work.Id} was reported twice");
+
+    private (ConcurrentDictionary<string, (ModelStreamInferResponse? Answer, string? Failure)> Outcomes, ShadowStream Stream) Collect(TimeSpan gather) =>
+        (_outcomes, new ShadowStream(_address, Record, gather, _time));
+
+    /// <summary>
+    /// Waits until <paramref name="count"/> copies have an outcome, moving the fake clock on by
+    /// <paramref name="window"/> at each look, so that a window open now ends only once the test waits.
+    /// </summary>
+    private Task UntilAsync(ConcurrentDictionary<string, (ModelStreamInferResponse? Answer, string? Failure)> outcomes, int count, TimeSpan window) =>
+        Wait.UntilAsync(() =>
+        {
+            _time.Advance(window);
+            return Task.FromResult(outcomes.Count >= count);
+        });
 
     private int Requests(string model, string status) =>
         (int)_metrics.Values("mlops.worker.requests", ("model", model), ("status", status)).Sum();

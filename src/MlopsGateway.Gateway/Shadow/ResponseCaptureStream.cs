@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace MlopsGateway.Gateway.Internal;
+namespace MlopsGateway.Gateway.Shadow;
 
 /// <summary>
 /// Passes the primary's answer to the caller unchanged and keeps a copy (up to a limit) for

@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Inference;
 using MlopsGateway.Contracts.Tensors;
 
-namespace MlopsGateway.Gateway.Internal;
+namespace MlopsGateway.Gateway.Shadow;
 
 /// <summary>
 /// Merges shadow copies that differ only in their rows into one ModelInferRequest (the rows of each

@@ -1,4 +1,4 @@
-namespace MlopsGateway.Gateway.Internal;
+namespace MlopsGateway.Gateway.Shadow;
 
 /// <summary>One sampled request to copy to a shadow version, with the primary's answer to compare against.</summary>
 /// <param name="Model">The model.</param>
@@ -16,5 +16,5 @@ internal sealed record ShadowWork(string Model, string Primary, string Shadow, s
     /// The copies sent again alone after the merged message they were in was refused; their answers
     /// tell whether the merging or one of the copies was at fault. Null otherwise.
     /// </summary>
-    public ShadowStream.MergeRetry? Retry { get; init; }
+    public ShadowMergeLearning.RetryAlone? Retry { get; init; }
 }
