@@ -22,7 +22,7 @@ internal static class GatewayCommand
         var sharedQuotas = new Option<bool>("--shared-quotas") { Description = "Count per-key quotas in Redis, shared by every gateway (one Redis call per limited request)." };
         var maxRequest = new Option<long>("--max-request-bytes") { Description = "Largest request message accepted.", DefaultValueFactory = _ => 64L * 1024 * 1024 };
         var shadowGather = ServerOptions.Duration("--shadow-gather",
-            "How long a shadow copy may wait for others bound for the same worker, to go out together as one request (less CPU per copy in the gateway and the worker); a window ends early once 32 copies wait. Callers never wait for it. 0 sends each at once.",
+            "How long a shadow copy may wait for others bound for the same worker, to go out together as one request (less CPU per copy in the gateway and the worker); a window ends early once 32 copies wait. Callers never wait for it. 0 sends each at once and alone (never merged).",
             "50ms", "10ms, 0");
         var shadowCpuLimit = new Option<double>("--shadow-cpu-limit")
         {
