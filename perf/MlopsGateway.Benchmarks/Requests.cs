@@ -2,11 +2,12 @@ using Inference;
 using MlopsGateway.Contracts.Tensors;
 using MlopsGateway.LoadTest;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Tensors;
 
 namespace MlopsGateway.Benchmarks;
 
 /// <summary>The requests the benchmarks share: propensity rows (small) and a ResNet18 image (600 KB raw).</summary>
-public static class Requests
+internal static class Requests
 {
     /// <summary>The propensity model's input.</summary>
     public static readonly TensorSpec[] PropensityInputs = [new("features", TensorDatatype.Fp32, [-1, 5])];

@@ -4,6 +4,7 @@ using Inference;
 using MlopsGateway.Contracts.Tensors;
 using MlopsGateway.Worker;
 using MlopsGateway.Worker.Serving;
+using MlopsGateway.Worker.Tensors;
 
 namespace MlopsGateway.Benchmarks;
 

@@ -6,6 +6,7 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MlopsGateway.Contracts.Tensors;
 using MlopsGateway.Worker.Models;
+using MlopsGateway.Worker.Tensors;
 
 namespace MlopsGateway.Worker.Batching;
 

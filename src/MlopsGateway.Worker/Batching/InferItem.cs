@@ -1,3 +1,4 @@
+using MlopsGateway.Worker.Tensors;
 namespace MlopsGateway.Worker.Batching;
 
 /// <summary>A validated inference request waiting in a model version's batcher.</summary>

@@ -1,6 +1,7 @@
 using Inference;
 using Microsoft.ML.OnnxRuntime;
 using MlopsGateway.Worker.Batching;
+using MlopsGateway.Worker.Tensors;
 
 namespace MlopsGateway.Worker.Models;
 

@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Inference;
 using MlopsGateway.Contracts.Tensors;
+using MlopsGateway.Worker.Tensors;
 
 namespace MlopsGateway.Worker.Serving;
 

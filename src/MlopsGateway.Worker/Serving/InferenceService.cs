@@ -9,6 +9,7 @@ using MlopsGateway.Contracts;
 using MlopsGateway.Worker.Batching;
 using MlopsGateway.Worker.Draining;
 using MlopsGateway.Worker.Models;
+using MlopsGateway.Worker.Tensors;
 
 namespace MlopsGateway.Worker.Serving;
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
 using MlopsGateway.Worker.Models;
+using MlopsGateway.Worker.Tensors;
 
 namespace MlopsGateway.Tests.Worker.Models;
 

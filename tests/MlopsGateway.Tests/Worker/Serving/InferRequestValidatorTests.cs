@@ -3,6 +3,7 @@ using Grpc.Core;
 using Inference;
 using MlopsGateway.Worker;
 using MlopsGateway.Worker.Serving;
+using MlopsGateway.Worker.Tensors;
 
 namespace MlopsGateway.Tests.Worker.Serving;
 

@@ -4,14 +4,14 @@ using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MlopsGateway.Contracts.Tensors;
 
-namespace MlopsGateway.Worker;
+namespace MlopsGateway.Worker.Tensors;
 
 /// <summary>
 /// Moves tensors between the protocol's messages and ONNX Runtime values: the mapping between ONNX
 /// Runtime's element types and the protocol's datatypes. Reading and writing the values themselves
 /// is the codec's (<see cref="TensorContents"/>).
 /// </summary>
-public static class TensorConverter
+internal static class TensorConverter
 {
     /// <summary>A tensor owned by ONNX Runtime holding the input's values, copied once.</summary>
     public static OrtValue ToOrtValue(ValidatedInput input)
