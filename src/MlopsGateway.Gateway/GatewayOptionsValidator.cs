@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace MlopsGateway.Gateway;
 
+/// <summary>Checks every feature's settings at start-up and lists every problem at once, each naming its setting.</summary>
 internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 {
     // YARP's failure-rate history stamps calls in 1 s buckets, so a failure may count up to 1 s past the window.
@@ -11,6 +12,15 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
     public ValidateOptionsResult Validate(string? name, GatewayOptions options)
     {
         var errors = new List<string>();
+        Discovery(errors, options);
+        Forwarding(errors, options);
+        Shadow(errors, options);
+        Auth(errors, options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Discovery(List<string> errors, GatewayOptions options)
+    {
         foreach (var worker in options.Workers)
         {
             if (!Uri.TryCreate(worker, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -18,12 +28,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
                 errors.Add($"Workers: '{worker}' is not an http:// or https:// address.");
             }
         }
-        if (options.MaxRequestBodySize <= 0)
-        {
-            errors.Add($"MaxRequestBodySize: must be positive, not {options.MaxRequestBodySize}.");
-        }
         Positive(errors, nameof(options.RefreshInterval), options.RefreshInterval);
-        Positive(errors, nameof(options.UpstreamActivityTimeout), options.UpstreamActivityTimeout);
         Positive(errors, nameof(options.HealthCheckInterval), options.HealthCheckInterval);
         Positive(errors, nameof(options.HealthCheckTimeout), options.HealthCheckTimeout);
         Positive(errors, nameof(options.PassiveHealthWindow), options.PassiveHealthWindow);
@@ -40,6 +45,23 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add($"PassiveHealthReactivationPeriod: must be at least PassiveHealthWindow + 1 s ({options.PassiveHealthWindow + s_passiveHealthBucket}), "
                 + $"not {options.PassiveHealthReactivationPeriod}; failures still in the window would take a returning worker out again.");
         }
+        if (options.WorkerGracePeriod < TimeSpan.Zero)
+        {
+            errors.Add($"WorkerGracePeriod: must not be negative, not {options.WorkerGracePeriod}.");
+        }
+    }
+
+    private static void Forwarding(List<string> errors, GatewayOptions options)
+    {
+        if (options.MaxRequestBodySize <= 0)
+        {
+            errors.Add($"MaxRequestBodySize: must be positive, not {options.MaxRequestBodySize}.");
+        }
+        Positive(errors, nameof(options.UpstreamActivityTimeout), options.UpstreamActivityTimeout);
+    }
+
+    private static void Shadow(List<string> errors, GatewayOptions options)
+    {
         Positive(errors, nameof(options.ShadowTimeout), options.ShadowTimeout);
         if (options.ShadowGatherWindow < TimeSpan.Zero || options.ShadowGatherWindow >= options.ShadowTimeout)
         {
@@ -48,10 +70,6 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (!(options.ShadowCpuLimit > 0 && options.ShadowCpuLimit <= 100))
         {
             errors.Add($"ShadowCpuLimit: must be above 0 and at most 100 (percent; 100 never yields), not {options.ShadowCpuLimit}.");
-        }
-        if (options.WorkerGracePeriod < TimeSpan.Zero)
-        {
-            errors.Add($"WorkerGracePeriod: must not be negative, not {options.WorkerGracePeriod}.");
         }
         if (options.MaxShadowConcurrency < 1)
         {
@@ -65,6 +83,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             errors.Add($"MaxShadowMessageBytes: must be at least 1, not {options.MaxShadowMessageBytes}.");
         }
+    }
+
+    private static void Auth(List<string> errors, GatewayOptions options)
+    {
         if (options.JwtSigningKey is { } key && Encoding.UTF8.GetByteCount(key) < 32)
         {
             // Never echo the key itself.
@@ -74,7 +96,6 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             errors.Add("JwtModelsClaim: a claim name is required.");
         }
-        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
     private static void Positive(List<string> errors, string name, TimeSpan value)
