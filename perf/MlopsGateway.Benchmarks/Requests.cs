@@ -1,7 +1,6 @@
 using Inference;
 using MlopsGateway.Contracts.Tensors;
 using MlopsGateway.LoadTest;
-using MlopsGateway.Worker;
 using MlopsGateway.Worker.Tensors;
 
 namespace MlopsGateway.Benchmarks;

@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
 using Inference;
 using MlopsGateway.Contracts.Tensors;
-using MlopsGateway.Worker;
 using MlopsGateway.Worker.Serving;
 using MlopsGateway.Worker.Tensors;
 

@@ -103,6 +103,7 @@ public sealed class OipLoadClient : IDisposable
         return frame;
     }
 
+    /// <summary>Closes the client's channels and their connections.</summary>
     public void Dispose()
     {
         foreach (var channel in _channels)

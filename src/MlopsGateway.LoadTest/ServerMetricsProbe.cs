@@ -96,6 +96,7 @@ public sealed class ServerMetricsProbe : IDisposable
             after.Any(s => s.Name == ComputeDuration + "_count" && Matches(s)) ? (long)Math.Round(runs) : null);
     }
 
+    /// <summary>Releases the HTTP client when the probe made it.</summary>
     public void Dispose()
     {
         if (_ownsHttp)

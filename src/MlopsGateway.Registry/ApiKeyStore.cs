@@ -13,6 +13,7 @@ public sealed class ApiKeyStore
     private readonly IConnectionMultiplexer _redis;
     private readonly TimeProvider _time;
 
+    /// <summary>A store over <paramref name="redis"/>; <paramref name="time"/> stamps creation times (the system clock when null).</summary>
     public ApiKeyStore(IConnectionMultiplexer redis, TimeProvider? time = null)
     {
         _redis = redis;

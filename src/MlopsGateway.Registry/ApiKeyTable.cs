@@ -24,6 +24,7 @@ public sealed class ApiKeyTable
     private readonly ConcurrentDictionary<string, ApiKeyRecord> _matched = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ApiKeyRecord>.AlternateLookup<ReadOnlySpan<char>> _matchedBySpan;
 
+    /// <summary>A table of <paramref name="records"/>, indexed by their secrets' hashes.</summary>
     public ApiKeyTable(IEnumerable<ApiKeyRecord> records)
     {
         var byHash = new Dictionary<string, ApiKeyRecord>(StringComparer.Ordinal);

@@ -49,6 +49,7 @@ public sealed class EmbeddedRedisServer : IDisposable
         return new EmbeddedRedisServer(server, port);
     }
 
+    /// <summary>Stops the server and closes its port.</summary>
     public void Dispose() => _server.Dispose();
 
     private static int FreeLoopbackPort()

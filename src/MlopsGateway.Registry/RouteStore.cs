@@ -20,6 +20,7 @@ public sealed class RouteStore
     private readonly WorkerStore _workers;
     private readonly TimeProvider _time;
 
+    /// <summary>A store over <paramref name="redis"/>; <paramref name="time"/> stamps audit entries (the system clock when null).</summary>
     public RouteStore(IConnectionMultiplexer redis, TimeProvider? time = null)
     {
         _redis = redis;

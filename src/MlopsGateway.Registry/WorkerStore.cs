@@ -13,6 +13,7 @@ public sealed class WorkerStore
 {
     private readonly IConnectionMultiplexer _redis;
 
+    /// <summary>A store over <paramref name="redis"/>.</summary>
     public WorkerStore(IConnectionMultiplexer redis)
     {
         _redis = redis;

@@ -3,7 +3,6 @@ using System.Net;
 using Microsoft.Extensions.Hosting;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway;
-using MlopsGateway.Worker;
 
 namespace MlopsGateway.Cli.Commands;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Grpc.Core;
 using Inference;
 using MlopsGateway.LoadTest;

@@ -1,9 +1,6 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
-using Google.Protobuf;
 using Inference;
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using MlopsGateway.Contracts.Tensors;
 using MlopsGateway.Worker.Models;
 using MlopsGateway.Worker.Tensors;

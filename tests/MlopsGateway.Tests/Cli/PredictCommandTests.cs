@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using MlopsGateway.Gateway;
 using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Registry;
 using MlopsGateway.Tests.Infrastructure;

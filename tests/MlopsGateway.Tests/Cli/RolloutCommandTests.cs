@@ -4,7 +4,6 @@ using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
-using MlopsGateway.Worker.Models;
 
 namespace MlopsGateway.Tests.Cli;
 

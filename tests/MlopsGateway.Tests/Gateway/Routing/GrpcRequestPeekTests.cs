@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Google.Protobuf;
 using Inference;
-using MlopsGateway.Gateway;
 using MlopsGateway.Gateway.Routing;
 
 namespace MlopsGateway.Tests.Gateway.Routing;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using MlopsGateway.Tests.Infrastructure;
-using MlopsGateway.Worker;
 using MlopsGateway.Worker.Models;
 using MlopsGateway.Worker.Tensors;
 

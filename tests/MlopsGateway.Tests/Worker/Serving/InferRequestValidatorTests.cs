@@ -1,7 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
 using Inference;
-using MlopsGateway.Worker;
 using MlopsGateway.Worker.Serving;
 using MlopsGateway.Worker.Tensors;
 
