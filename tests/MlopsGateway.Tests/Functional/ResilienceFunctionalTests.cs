@@ -333,7 +333,13 @@ public sealed class ResilienceFunctionalTests : FunctionalTest
         {
             var logs = NewLogs();
             await using var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis,
-                o => o.Workers.AddRange([survivor.Address, doomed.Address]), logs.Configure);
+                o =>
+                {
+                    o.Workers.AddRange([survivor.Address, doomed.Address]);
+                    // Passive health alone is under test: an active probe failing first (a busy machine slows
+                    // the calls, not the probes) would take the worker out without it.
+                    o.HealthCheckInterval = TimeSpan.FromMinutes(10);
+                }, logs.Configure);
             await gateway.StartAsync();
             var proxy = gateway.Services.GetRequiredService<IProxyStateLookup>();
             Assert.True(proxy.TryGetCluster(ProxyTopology.AllCluster, out var cluster));
@@ -358,7 +364,7 @@ public sealed class ResilienceFunctionalTests : FunctionalTest
             var port = new Uri(doomed.Address).Port;
             await doomed.DisposeAsync();
             // Calls that meet the dead worker fail before reaching it and are retried on the survivor; enough of
-            // them take it out by passive health, before its /healthz probes fail twice.
+            // them take it out by passive health (the probes are ten minutes apart).
             await Wait.UntilAsync(async () =>
             {
                 await CallAsync();

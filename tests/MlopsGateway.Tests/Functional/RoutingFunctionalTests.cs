@@ -133,8 +133,9 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : FunctionalTes
         await stack.SetRouteAsync(new RouteRecord("", "1", Shadow: "2", ShadowPercent: 100));
         await using var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, o =>
         {
-            // The first copy waits out a long gather window, holding all the room there is.
-            o.ShadowGatherWindow = TimeSpan.FromSeconds(2);
+            // The first copy waits out a long gather window, holding all the room there is while the
+            // four calls after it are made; 2 s was too short for five calls on a machine at load 25.
+            o.ShadowGatherWindow = TimeSpan.FromSeconds(8);
             o.ShadowCpuLimit = 100;
             if (limit == "copies")
             {
@@ -155,7 +156,7 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : FunctionalTes
 
         Assert.Equal(4, metrics.Values("mlops.gateway.shadow.dropped", ("model", stack.Model), ("reason", "saturated")).Sum());
         (string, string)[] sent = [("model", stack.Model), ("primary", "1"), ("shadow", "2"), ("status", "0")];
-        await Wait.UntilAsync(() => Task.FromResult(metrics.Values("mlops.gateway.shadow.sent", sent).Sum() == 1));
+        await Wait.UntilAsync(() => Task.FromResult(metrics.Values("mlops.gateway.shadow.sent", sent).Sum() == 1), seconds: 30);
         await gateway.StopAsync();
     }
 
