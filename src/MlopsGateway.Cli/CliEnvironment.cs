@@ -18,6 +18,9 @@ internal sealed class CliEnvironment(Func<string, string?> read)
     /// <summary>The Redis connection string of every command that takes <c>--redis</c>.</summary>
     public const string Redis = "MLOPS_REDIS";
 
+    /// <summary>The CA file trusted for Redis's certificate, for every command that reaches Redis.</summary>
+    public const string RedisCa = "MLOPS_REDIS_CA";
+
     private readonly Dictionary<Option, string> _variables = [];
     private readonly HashSet<Option> _required = [];
 

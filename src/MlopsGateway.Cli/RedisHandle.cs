@@ -25,13 +25,16 @@ internal sealed class RedisHandle : IAsyncDisposable
 
     public bool IsEmbedded => _embedded is not null;
 
-    /// <summary>Connects to <paramref name="connectionString"/>, or starts the embedded server when it is null.</summary>
+    /// <summary>
+    /// Connects to <paramref name="connectionString"/> (trusting the CA in <paramref name="trustedCaPath"/> for its
+    /// TLS certificate, when given), or starts the embedded server when it is null.
+    /// </summary>
     /// <exception cref="SettingRefusedException">Redis cannot be reached there, or the string is not a connection string.</exception>
-    public static async Task<RedisHandle> OpenAsync(string? connectionString)
+    public static async Task<RedisHandle> OpenAsync(string? connectionString, string? trustedCaPath = null)
     {
         if (!string.IsNullOrWhiteSpace(connectionString))
         {
-            return new RedisHandle(await ConnectAsync(connectionString).ConfigureAwait(false), null, Display(connectionString));
+            return new RedisHandle(await ConnectAsync(connectionString, trustedCaPath).ConfigureAwait(false), null, Display(connectionString));
         }
         var embedded = EmbeddedRedisServer.Start();
         try
@@ -48,15 +51,20 @@ internal sealed class RedisHandle : IAsyncDisposable
 
     /// <summary>Connects a role to <paramref name="connectionString"/>, refusing to start it when Redis is not there.</summary>
     /// <exception cref="SettingRefusedException">Redis cannot be reached there, or the string is not a connection string.</exception>
-    public static async Task<ConnectionMultiplexer> ConnectAsync(string connectionString)
+    public static async Task<ConnectionMultiplexer> ConnectAsync(string connectionString, string? trustedCaPath = null)
     {
         try
         {
-            return await RedisConnector.ConnectAsync(connectionString).ConfigureAwait(false);
+            return await RedisConnector.ConnectAsync(connectionString, trustedCaPath: trustedCaPath).ConfigureAwait(false);
+        }
+        catch (ArgumentException ex) when (ex.ParamName == "trustedCaPath")
+        {
+            throw new SettingRefusedException("Redis CA", "--redis-ca or " + CliEnvironment.RedisCa, ex.Message.Split(" (Parameter")[0], ex);
         }
         catch (ArgumentException ex)
         {
-            throw new SettingRefusedException("Redis", Options, $"not a Redis connection string: {ex.Message}", ex);
+            throw new SettingRefusedException("Redis", Options,
+                $"not a Redis connection string: {RedisConnectionString.Redact(ex.Message, connectionString)}", ex);
         }
         catch (Exception ex) when (ex is InvalidOperationException or RedisException)
         {
@@ -66,14 +74,13 @@ internal sealed class RedisHandle : IAsyncDisposable
     }
 
     /// <summary><paramref name="connectionString"/> with its password, if any, masked: fit to print.</summary>
-    public static string Display(string connectionString)
-    {
-        var options = ConfigurationOptions.Parse(connectionString);
-        return options.Password is null ? connectionString : options.ToString(includePassword: false);
-    }
+    public static string Display(string connectionString) => RedisConnectionString.Redact(connectionString);
+
+    /// <summary>Whether <see cref="Address"/> had a secret masked (and so cannot be passed on as it is printed).</summary>
+    public bool HidesSecret => Address.Contains(RedisConnectionString.Mask, StringComparison.Ordinal);
 
     private static string Endpoint(string connectionString) =>
-        ConfigurationOptions.Parse(connectionString).EndPoints.FirstOrDefault()?.ToString() ?? "(no endpoint)";
+        RedisConnectionString.Redact(RedisConnectionString.Parse(connectionString).EndPoints.FirstOrDefault()?.ToString() ?? "(no endpoint)", connectionString);
 
     public async ValueTask DisposeAsync()
     {

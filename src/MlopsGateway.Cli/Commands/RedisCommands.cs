@@ -1,4 +1,5 @@
 using System.CommandLine;
+using MlopsGateway.Registry;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Cli.Commands;
@@ -11,21 +12,24 @@ internal static class RedisCommands
     /// <summary>The deployment's Redis, from <c>--redis</c> or <c>MLOPS_REDIS</c>; the parser refuses a command given neither.</summary>
     public static Option<string?> RedisRequired(CliEnvironment environment) => environment.FallBack(new Option<string?>(OptionName)
     {
-        Description = "Redis connection string of the deployment (mlops up prints it).",
+        Description = $"Redis connection string of the deployment (mlops up prints it); a private CA for its TLS certificate from {CliEnvironment.RedisCa}.",
     }, CliEnvironment.Redis, required: true);
 
     /// <summary>Connects, runs <paramref name="action"/>, and turns Redis and argument errors into a message and <see cref="ExitCodes.Refused"/>.</summary>
     public static async Task<int> RunAsync(ParseResult parse, CliEnvironment environment, Func<ConnectionMultiplexer, Task<int>> action)
     {
         var option = parse.CommandResult.Command.Options.OfType<Option<string?>>().Single(o => o.Name == OptionName);
+        var connectionString = environment.ValueOf(parse, option)!;
         try
         {
-            await using var redis = await Registry.RedisConnector.ConnectAsync(environment.ValueOf(parse, option)!).ConfigureAwait(false);
+            await using var redis = await RedisConnector.ConnectAsync(connectionString, trustedCaPath: environment.Read(CliEnvironment.RedisCa))
+                .ConfigureAwait(false);
             return await action(redis).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or RedisException or ArgumentException)
         {
-            await parse.InvocationConfiguration.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            // StackExchange.Redis's messages may quote the configuration; the password stays out of them.
+            await parse.InvocationConfiguration.Error.WriteLineAsync(RedisConnectionString.Redact(ex.Message, connectionString)).ConfigureAwait(false);
             return ExitCodes.Refused;
         }
     }

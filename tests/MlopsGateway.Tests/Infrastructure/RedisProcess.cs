@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -13,11 +14,15 @@ namespace MlopsGateway.Tests.Infrastructure;
 public sealed class RedisProcess : IAsyncDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "mlops-tests", "redis-" + Guid.NewGuid().ToString("N"));
+    private readonly ConcurrentQueue<string> _output = new();
+    // With TLS: the listener's settings, the port serving TLS only.
+    private readonly string[]? _tls;
     private Process? _process;
 
-    private RedisProcess(int port)
+    private RedisProcess(int port, string[]? tls = null)
     {
         Port = port;
+        _tls = tls;
         Directory.CreateDirectory(_folder);
     }
 
@@ -28,13 +33,36 @@ public sealed class RedisProcess : IAsyncDisposable
     /// <summary>Starts redis-server (Debian's package; .ci/run installs it).</summary>
     public static async Task<RedisProcess> StartAsync()
     {
+        var redis = new RedisProcess(FreePort());
+        await redis.StartAgainAsync();
+        return redis;
+    }
+
+    /// <summary>
+    /// Starts redis-server serving TLS only on <see cref="Port"/>, with the server certificate of
+    /// <paramref name="certificates"/>; clients need no certificate of their own. Fails, saying so,
+    /// when this redis-server was built without TLS.
+    /// </summary>
+    public static async Task<RedisProcess> StartTlsAsync(TestCertificates certificates)
+    {
+        var port = FreePort();
+        var redis = new RedisProcess(port,
+        [
+            "--port", "0", "--tls-port", port.ToString(CultureInfo.InvariantCulture),
+            "--tls-cert-file", certificates.CertificatePath, "--tls-key-file", certificates.KeyPath,
+            "--tls-ca-cert-file", certificates.CaPath, "--tls-auth-clients", "no",
+        ]);
+        await redis.StartAgainAsync();
+        return redis;
+    }
+
+    private static int FreePort()
+    {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        var redis = new RedisProcess(port);
-        await redis.StartAgainAsync();
-        return redis;
+        return port;
     }
 
     /// <summary>Starts the server again after <see cref="StopAsync"/>, loading what it saved.</summary>
@@ -42,11 +70,15 @@ public sealed class RedisProcess : IAsyncDisposable
     {
         var start = new ProcessStartInfo("redis-server")
         {
-            ArgumentList = { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _folder },
+            ArgumentList = { "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", _folder },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var argument in _tls ?? ["--port", Port.ToString(CultureInfo.InvariantCulture)])
+        {
+            start.ArgumentList.Add(argument);
+        }
         try
         {
             _process = Process.Start(start)!;
@@ -55,8 +87,8 @@ public sealed class RedisProcess : IAsyncDisposable
         {
             throw new InvalidOperationException("redis-server is not installed; install Debian's redis-server (.ci/run does).", ex);
         }
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.OutputDataReceived += (_, e) => Keep(e.Data);
+        _process.ErrorDataReceived += (_, e) => Keep(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -72,6 +104,20 @@ public sealed class RedisProcess : IAsyncDisposable
             {
                 await Task.Delay(20);
             }
+            catch (SocketException ex) when (_process.HasExited)
+            {
+                await _process.WaitForExitAsync();
+                throw new InvalidOperationException(
+                    $"redis-server stopped at start{(_tls is null ? "" : " with TLS (it must be built with TLS, as Debian's is)")}: {string.Join(" | ", _output)}", ex);
+            }
+        }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is not null && _output.Count < 50)
+        {
+            _output.Enqueue(line);
         }
     }
 
