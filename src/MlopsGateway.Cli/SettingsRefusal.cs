@@ -27,6 +27,7 @@ internal sealed partial class SettingsRefusal(AsynchronousCommandLineAction inne
         ["ModelRepository"] = "--models",
         ["AdvertiseAddress"] = "--advertise",
         ["DrainDelay"] = "--drain-delay",
+        ["WorkerCaPath"] = "--worker-ca",
     };
 
     /// <summary>Wraps the action of <paramref name="command"/> and of every command beneath it.</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Options;
+using MlopsGateway.Gateway.Forwarding;
 
 namespace MlopsGateway.Gateway;
 
@@ -16,6 +17,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Forwarding(errors, options);
         Shadow(errors, options);
         Auth(errors, options);
+        Tls(errors, options);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
@@ -95,6 +97,21 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         if (string.IsNullOrWhiteSpace(options.JwtModelsClaim))
         {
             errors.Add("JwtModelsClaim: a claim name is required.");
+        }
+    }
+
+    private static void Tls(List<string> errors, GatewayOptions options)
+    {
+        if (options.WorkerCaPath is { } path)
+        {
+            try
+            {
+                WorkerTls.ReadAuthorities(path);
+            }
+            catch (InvalidOperationException ex)
+            {
+                errors.Add($"WorkerCaPath: {ex.Message}");
+            }
         }
     }
 

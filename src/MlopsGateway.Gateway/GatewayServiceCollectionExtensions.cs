@@ -11,6 +11,7 @@ using MlopsGateway.Gateway.Routing;
 using MlopsGateway.Gateway.Shadow;
 using MlopsGateway.Monitoring;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 
 namespace MlopsGateway.Gateway;
@@ -41,6 +42,8 @@ public static class GatewayServiceCollectionExtensions
         services.AddShadow();
         AddSteps(services);
         services.AddReverseProxy().AddTransforms(ProxyTransforms.Apply);
+        services.AddSingleton<WorkerTls>();
+        services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory, WorkerHttpClientFactory>());
         services.AddGrpc();
         services.AddMlopsMetrics(GatewayMetrics.MeterName);
         services.AddGrpcHealthChecks()

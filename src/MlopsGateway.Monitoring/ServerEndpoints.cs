@@ -1,29 +1,40 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace MlopsGateway.Monitoring;
 
 /// <summary>
-/// The listeners of a server role: gRPC over HTTP/2 cleartext (prior knowledge, so HTTP/2 only),
-/// and optionally a separate HTTP/1.1 listener for Prometheus scrapes and probes, which speak HTTP/1.1.
+/// The listeners of a server role: gRPC over HTTP/2 only, cleartext (prior knowledge) or over TLS
+/// (ALPN h2) with a <see cref="ServerCertificate"/>, and optionally a separate HTTP/1.1 listener for
+/// Prometheus scrapes and probes, which speak HTTP/1.1.
 /// </summary>
 public static class ServerEndpoints
 {
-    /// <summary>Adds the listeners to Kestrel.</summary>
-    public static void Configure(KestrelServerOptions kestrel, IPEndPoint grpc, IPEndPoint? metrics)
+    /// <summary>Adds the listeners to Kestrel; the gRPC one over TLS when <paramref name="tls"/> is given.</summary>
+    public static void Configure(KestrelServerOptions kestrel, IPEndPoint grpc, IPEndPoint? metrics, ServerCertificate? tls = null)
     {
-        kestrel.Listen(grpc, listen => listen.Protocols = HttpProtocols.Http2);
+        kestrel.Listen(grpc, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http2;
+            if (tls is not null)
+            {
+                // Asked per connection rather than fixed at start, so a certificate replaced on disk is served from then on.
+                listen.UseHttps(new TlsHandshakeCallbackOptions { OnConnection = _ => ValueTask.FromResult(tls.ServerOptions()) });
+            }
+        });
         if (metrics is not null)
         {
             kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
         }
     }
 
-    /// <summary>The gRPC address a started server listens on, e.g. <c>http://127.0.0.1:5001</c>.</summary>
+    /// <summary>The gRPC address a started server listens on, e.g. <c>http://127.0.0.1:5001</c> (<c>https://</c> over TLS).</summary>
     public static string GrpcAddress(WebApplication app) => Addresses(app)[0];
 
     /// <summary>The metrics address of a started server, or null when it has none.</summary>

@@ -38,16 +38,21 @@ internal static class GatewayCommand
             }
         });
         var redis = ServerOptions.Redis(environment);
+        var redisCa = ServerOptions.RedisCa(environment);
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9100);
         var bind = ServerOptions.Bind("0.0.0.0");
+        var tlsCert = ServerOptions.TlsCertificate();
+        var tlsKey = ServerOptions.TlsKey();
+        var workerCa = ServerOptions.WorkerCa();
         var verbose = ServerOptions.Verbose();
         var command = new Command("gateway", "Run the gateway alone: authenticates callers, routes by the models' routes in Redis and forwards OIP calls to the workers registered there.")
         {
-            port, workers, redis, metricsPort, bind, jwtKey, sharedQuotas, maxRequest, shadowGather, shadowCpuLimit, verbose,
+            port, workers, redis, redisCa, metricsPort, bind, tlsCert, tlsKey, workerCa, jwtKey, sharedQuotas, maxRequest, shadowGather, shadowCpuLimit, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            await using var handle = await RedisHandle.OpenAsync(environment.ValueOf(parse, redis)).ConfigureAwait(false);
+            var tls = ServerOptions.Certificate(parse.GetValue(tlsCert), parse.GetValue(tlsKey));
+            await using var handle = await RedisHandle.OpenAsync(environment.ValueOf(parse, redis), environment.ValueOf(parse, redisCa)).ConfigureAwait(false);
             if (handle.IsEmbedded)
             {
                 await Console.Out.WriteLineAsync(
@@ -64,9 +69,10 @@ internal static class GatewayCommand
                     o.MaxRequestBodySize = parse.GetValue(maxRequest);
                     o.ShadowCpuLimit = parse.GetValue(shadowCpuLimit);
                     o.ShadowGatherWindow = parse.GetValue(shadowGather).Value;
+                    o.WorkerCaPath = parse.GetValue(workerCa);
                 },
                 ConsoleLogging.For(parse.GetValue(verbose)),
-                new IPEndPoint(address, parse.GetValue(metricsPort)));
+                new IPEndPoint(address, parse.GetValue(metricsPort)), tls);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"Gateway listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);

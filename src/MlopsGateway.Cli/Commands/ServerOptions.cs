@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using MlopsGateway.Monitoring;
 
 namespace MlopsGateway.Cli.Commands;
 
@@ -11,6 +12,55 @@ internal static class ServerOptions
     {
         Description = "Redis connection string (e.g. 127.0.0.1:6379,password=...); with none, an embedded Redis-compatible server (Garnet) starts on loopback.",
     }, CliEnvironment.Redis);
+
+    /// <summary>A CA for Redis's certificate (<c>ssl=true</c>); left out, <c>MLOPS_REDIS_CA</c>, else the machine's roots.</summary>
+    public static Option<string?> RedisCa(CliEnvironment environment) => environment.FallBack(new Option<string?>("--redis-ca")
+    {
+        Description = "PEM file of the CA that signed Redis's TLS certificate (a private CA), trusted beside the machine's roots; needs ssl=true (or rediss://) in the Redis connection string.",
+        HelpName = "file",
+    }, CliEnvironment.RedisCa);
+
+    /// <summary>The gRPC listener's certificate; with <see cref="TlsKey"/>, the role serves TLS.</summary>
+    public static Option<string?> TlsCertificate() => new("--tls-cert")
+    {
+        Description = "PEM file of the gRPC listener's TLS certificate (intermediates after it); with --tls-key, callers connect over TLS (https://, HTTP/2 by ALPN). Read again when the file changes.",
+        HelpName = "file",
+    };
+
+    public static Option<string?> TlsKey() => new("--tls-key")
+    {
+        Description = "PEM file of the private key of --tls-cert. Read again when the file changes.",
+        HelpName = "file",
+    };
+
+    /// <summary>The CAs a gateway trusts for https:// workers.</summary>
+    public static Option<string?> WorkerCa() => new("--worker-ca")
+    {
+        Description = "PEM file of the CA certificates that sign the workers' TLS certificates (a private CA); https:// workers are trusted by these alone. Left out: the machine's trusted roots.",
+        HelpName = "file",
+    };
+
+    /// <summary>The certificate <paramref name="certificate"/> and <paramref name="key"/> name, or null for cleartext.</summary>
+    /// <exception cref="SettingRefusedException">Only one of the two is given, or they cannot be read.</exception>
+    public static ServerCertificate? Certificate(string? certificate, string? key)
+    {
+        if (certificate is null && key is null)
+        {
+            return null;
+        }
+        if (certificate is null || key is null)
+        {
+            throw new SettingRefusedException("TLS", "--tls-cert and --tls-key", "give both the certificate and its key, or neither.");
+        }
+        try
+        {
+            return ServerCertificate.FromPemFiles(certificate, key);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new SettingRefusedException("TLS", "--tls-cert and --tls-key", ex.Message, ex);
+        }
+    }
 
     public static Option<IPAddress> Bind(string fallback) =>
         TypedOptions.Address("--bind", "Address to listen on (0.0.0.0 for every interface).", fallback);

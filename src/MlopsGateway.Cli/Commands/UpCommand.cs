@@ -39,35 +39,43 @@ internal static class UpCommand
         });
         var watch = new Option<bool>("--watch") { Description = "Reload a model when files under its folder change." };
         var bind = ServerOptions.Bind("127.0.0.1");
+        var redisCa = ServerOptions.RedisCa(environment);
+        var tlsCert = ServerOptions.TlsCertificate();
+        var tlsKey = ServerOptions.TlsKey();
+        var workerCa = ServerOptions.WorkerCa();
         var verbose = ServerOptions.Verbose();
 
         var command = new Command("up", $"Run everything in one process on embedded defaults: Redis, a worker with sample models, a gateway. Accepts JWTs when {CliEnvironment.JwtSigningKey} is set.")
         {
-            gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, models, apiKey, watch, bind, verbose,
+            gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, redisCa, models, apiKey, watch, bind, tlsCert, tlsKey, workerCa, verbose,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             new UpSettings(parse.GetValue(gatewayPort), parse.GetValue(workerPort), parse.GetValue(gatewayMetricsPort),
                 parse.GetValue(workerMetricsPort), environment.ValueOf(parse, redis), parse.GetValue(models)!, parse.GetValue(apiKey),
-                parse.GetValue(bind)!, parse.GetValue(verbose), parse.GetValue(watch), environment.Read(CliEnvironment.JwtSigningKey)),
+                parse.GetValue(bind)!, parse.GetValue(verbose), parse.GetValue(watch), environment.Read(CliEnvironment.JwtSigningKey),
+                environment.ValueOf(parse, redisCa), parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(workerCa)),
             cancellationToken));
         return command;
     }
 
     private sealed record UpSettings(
         int GatewayPort, int WorkerPort, int GatewayMetricsPort, int WorkerMetricsPort, string? Redis, string Models,
-        string? ApiKey, IPAddress Bind, bool Verbose, bool Watch, string? JwtSigningKey);
+        string? ApiKey, IPAddress Bind, bool Verbose, bool Watch, string? JwtSigningKey,
+        string? RedisCa, string? TlsCertificate, string? TlsKey, string? WorkerCa);
 
     private static async Task<int> RunAsync(UpSettings settings, CancellationToken cancellationToken)
     {
         var (gatewayPort, workerPort, models, apiKey, bind) = (settings.GatewayPort, settings.WorkerPort, settings.Models, settings.ApiKey, settings.Bind);
         var output = Console.Out;
         var logging = ConsoleLogging.For(settings.Verbose);
+        // Both listeners serve the one certificate; the gateway reaches the worker at 127.0.0.1, so it must name that address.
+        var tls = ServerOptions.Certificate(settings.TlsCertificate, settings.TlsKey);
         if (SampleModels.WriteIfEmpty(models))
         {
             await output.WriteLineAsync($"Wrote sample model '{SampleModels.Propensity}' (versions 1 and 2) to {Path.GetFullPath(models)}").ConfigureAwait(false);
         }
 
-        await using var redis = await RedisHandle.OpenAsync(settings.Redis).ConfigureAwait(false);
+        await using var redis = await RedisHandle.OpenAsync(settings.Redis, settings.RedisCa).ConfigureAwait(false);
         await output.WriteLineAsync(redis.IsEmbedded
             ? $"Started embedded Redis-compatible server (Garnet) at {redis.Address}"
             : $"Connected to Redis at {redis.Address}").ConfigureAwait(false);
@@ -87,13 +95,13 @@ internal static class UpCommand
                     // The gateway runs in this process: loopback reaches the worker whatever the bind address.
                     if (workerPort != 0)
                     {
-                        o.AdvertiseAddress = $"http://127.0.0.1:{workerPort}";
+                        o.AdvertiseAddress = $"{(tls is null ? "http" : "https")}://127.0.0.1:{workerPort}";
                     }
                 });
                 // Ctrl-C stops the worker only once the gateway has stopped (below), not on its own: a
                 // worker gone first leaves the gateway probing a closed port while it stops.
                 w.Services.AddSingleton<IHostLifetime, StoppedByCaller>();
-            });
+            }, tls);
         await worker.StartAsync(cancellationToken).ConfigureAwait(false);
         var workerAddress = ServerOptions.Reachable(ServerEndpoints.GrpcAddress(worker));
 
@@ -104,7 +112,11 @@ internal static class UpCommand
         // As for 'mlops gateway': tokens are accepted once a signing key is given.
         var jwtKey = settings.JwtSigningKey;
         await using var gateway = GatewayHost.Build(new IPEndPoint(bind, gatewayPort), redis.Connection,
-            o => o.JwtSigningKey = jwtKey, logging, new IPEndPoint(bind, settings.GatewayMetricsPort));
+            o =>
+            {
+                o.JwtSigningKey = jwtKey;
+                o.WorkerCaPath = settings.WorkerCa;
+            }, logging, new IPEndPoint(bind, settings.GatewayMetricsPort), tls);
         await gateway.StartAsync(cancellationToken).ConfigureAwait(false);
         if (!await GatewayHost.WaitForWorkersAsync(gateway, 1, TimeSpan.FromSeconds(15)).ConfigureAwait(false))
         {
@@ -112,21 +124,23 @@ internal static class UpCommand
         }
         var gatewayAddress = ServerOptions.Reachable(ServerEndpoints.GrpcAddress(gateway));
 
+        // A password is never printed; commands given no --redis read MLOPS_REDIS, which then holds it.
+        var redisOption = redis.HidesSecret ? "" : $" --redis {redis.Address}";
         var served = WorkerHost.ServedModels(worker).GroupBy(v => v.Model).Select(g => $"{g.Key} (versions {string.Join(", ", g.Select(v => v.Version))})");
         await output.WriteLineAsync($"""
 
             MLOps gateway is up.
-              gateway   {gatewayAddress}   (gRPC, Open Inference Protocol v2, h2c)
+              gateway   {gatewayAddress}   (gRPC, Open Inference Protocol v2, {(tls is null ? "h2c" : "h2 over TLS")})
               worker    {workerAddress}
               metrics   {ServerOptions.Reachable(ServerEndpoints.MetricsAddress(gateway)!)}/metrics (gateway), {ServerOptions.Reachable(ServerEndpoints.MetricsAddress(worker)!)}/metrics (worker)
-              redis     {redis.Address}{(redis.IsEmbedded ? " (embedded)" : "")}
+              redis     {redis.Address}{(redis.IsEmbedded ? " (embedded)" : "")}{(redis.HidesSecret ? " (password not shown; set MLOPS_REDIS for the commands below)" : "")}
               models    {string.Join("; ", served)}
               api key   {secret}
                         (shown once; only its hash is stored. Send it as 'x-api-key' or 'authorization: Bearer' metadata.)
               tokens    {(jwtKey is null ? "off (set MLOPS_JWT_SIGNING_KEY to accept JWTs)" : "JWTs signed with MLOPS_JWT_SIGNING_KEY accepted; mint one: mlops token create --subject NAME --models " + SampleModels.Propensity)}
 
-            Roll out (the worker registered itself; 'mlops workers --redis {redis.Address}' lists it):
-              mlops rollout canary --redis {redis.Address} --model {SampleModels.Propensity} --version 2 --weight 10 --stable 1
+            Roll out (the worker registered itself; 'mlops workers{redisOption}' lists it):
+              mlops rollout canary{redisOption} --model {SampleModels.Propensity} --version 2 --weight 10 --stable 1
 
             Try it (in another terminal, from this folder):
               dotnet run --project src/MlopsGateway.Cli -c Release -- predict --gateway {gatewayAddress} --api-key {secret} --model {SampleModels.Propensity} --input 'features=[[3, 12.5, 2, 14, 4]]'

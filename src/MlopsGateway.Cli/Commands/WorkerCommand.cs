@@ -27,15 +27,18 @@ internal static class WorkerCommand
             Description = "Register in this Redis (gateways discover workers there); with none, no registration (give gateways --worker).",
         }, CliEnvironment.Redis);
         var advertise = TypedOptions.HttpAddress("--advertise",
-            "The address gateways should use, e.g. http://10.0.0.5:5001. Left out: the bound address, a wildcard replaced by the host name.",
+            "The address gateways should use, e.g. http://10.0.0.5:5001 (https:// with --tls-cert). Left out: the bound address, a wildcard replaced by the host name.",
             null, "http://10.0.0.5:5001");
+        var redisCa = ServerOptions.RedisCa(environment);
+        var tlsCert = ServerOptions.TlsCertificate();
+        var tlsKey = ServerOptions.TlsKey();
         var drainDelay = ServerOptions.Duration("--drain-delay",
             "On Ctrl-C or SIGTERM, how long the worker keeps answering calls while it drains (leaves Redis with --redis, fails its health checks, marks its answers draining), so gateways stop sending it calls and those already sent are answered before it stops. 0 stops at once.",
             "1s", "1s, 500ms, 0");
         var verbose = ServerOptions.Verbose();
         var command = new Command("worker", "Run a worker alone: serves the models in a repository folder over the Open Inference Protocol.")
         {
-            port, models, watch, samples, metricsPort, bind, redis, advertise, drainDelay, verbose,
+            port, models, watch, samples, metricsPort, bind, tlsCert, tlsKey, redis, redisCa, advertise, drainDelay, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -44,7 +47,10 @@ internal static class WorkerCommand
             {
                 await Console.Out.WriteLineAsync($"Wrote sample models to {Path.GetFullPath(folder)}").ConfigureAwait(false);
             }
-            var connection = environment.ValueOf(parse, redis) is { } address ? await RedisHandle.ConnectAsync(address).ConfigureAwait(false) : null;
+            var tls = ServerOptions.Certificate(parse.GetValue(tlsCert), parse.GetValue(tlsKey));
+            var connection = environment.ValueOf(parse, redis) is { } address
+                ? await RedisHandle.ConnectAsync(address, environment.ValueOf(parse, redisCa)).ConfigureAwait(false)
+                : null;
             await using var _ = connection;
             var bound = parse.GetValue(bind)!;
             await using var app = WorkerHost.Build(new IPEndPoint(bound, parse.GetValue(port)),
@@ -55,7 +61,8 @@ internal static class WorkerCommand
                     o.DrainDelay = parse.GetValue(drainDelay).Value;
                 }, ConsoleLogging.For(parse.GetValue(verbose)),
                 new IPEndPoint(bound, parse.GetValue(metricsPort)),
-                connection is null ? null : w => w.AddRedisRegistration(connection, o => o.AdvertiseAddress = parse.GetValue(advertise)?.OriginalString));
+                connection is null ? null : w => w.AddRedisRegistration(connection, o => o.AdvertiseAddress = parse.GetValue(advertise)?.OriginalString),
+                tls);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"Worker listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);

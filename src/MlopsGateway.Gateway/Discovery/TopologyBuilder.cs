@@ -88,7 +88,7 @@ internal static class TopologyBuilder
         HttpRequest = new ForwarderRequestConfig
         {
             ActivityTimeout = options.UpstreamActivityTimeout,
-            // Workers speak HTTP/2 without TLS (h2c, prior knowledge): never fall back to HTTP/1.1. Probes too.
+            // Workers speak HTTP/2 only (h2c by prior knowledge, or h2 over TLS): never fall back to HTTP/1.1. Probes too.
             Version = HttpVersion.Version20,
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
         },

@@ -3,6 +3,7 @@ using System.Globalization;
 using Inference;
 using Microsoft.Extensions.Options;
 using MlopsGateway.Gateway.Discovery;
+using MlopsGateway.Gateway.Forwarding;
 using MlopsGateway.Gateway.Routing;
 using Yarp.ReverseProxy;
 
@@ -29,6 +30,7 @@ internal sealed class ShadowDispatcher : IDisposable
     private readonly RandomSource _random;
     private readonly ShadowRecorder _recorder;
     private readonly TimeProvider _time;
+    private readonly WorkerTls _tls;
     private readonly ConcurrentDictionary<string, ShadowStream> _streams = new(StringComparer.Ordinal);
     private readonly Action<ShadowWork, ModelStreamInferResponse?, string?> _done;
     private readonly ITimer _sweep;
@@ -38,8 +40,9 @@ internal sealed class ShadowDispatcher : IDisposable
 
     public ShadowDispatcher(
         IProxyStateLookup proxyState, WorkerProxyConfigProvider config, GatewayMetrics metrics, IOptions<GatewayOptions> options,
-        RandomSource random, ShadowRecorder recorder, TimeProvider time)
+        RandomSource random, ShadowRecorder recorder, TimeProvider time, WorkerTls tls)
     {
+        _tls = tls;
         _proxyState = proxyState;
         _config = config;
         _metrics = metrics;
@@ -107,7 +110,7 @@ internal sealed class ShadowDispatcher : IDisposable
             // Under a lock: GetOrAdd alone may build a second stream for the address and drop it undisposed.
             lock (_streams)
             {
-                stream = _streams.GetOrAdd(address, static (a, self) => new ShadowStream(a, self._done, self._options.ShadowGatherWindow, self._time), this);
+                stream = _streams.GetOrAdd(address, static (a, self) => new ShadowStream(a, self._done, self._options.ShadowGatherWindow, self._time, self._tls), this);
             }
         }
         stream.Enqueue(work);

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Grpc.Net.Client;
 using Inference;
+using MlopsGateway.Gateway.Forwarding;
 
 namespace MlopsGateway.Gateway.Shadow;
 
@@ -42,7 +43,10 @@ internal sealed class ShadowStream : IDisposable
     /// copies are queued (a full message of one-row copies); zero sends each copy at once, never merged.
     /// </param>
     /// <param name="time">The clock of the gather window, expiry and merging's pauses; the system's by default.</param>
-    public ShadowStream(string address, Action<ShadowWork, ModelStreamInferResponse?, string?> done, TimeSpan gather = default, TimeProvider? time = null)
+    /// <param name="tls">Which certificates an <c>https://</c> worker may show; the machine's roots when null.</param>
+    public ShadowStream(
+        string address, Action<ShadowWork, ModelStreamInferResponse?, string?> done, TimeSpan gather = default, TimeProvider? time = null,
+        WorkerTls? tls = null)
     {
         _done = done;
         _time = time ?? TimeProvider.System;
@@ -51,13 +55,15 @@ internal sealed class ShadowStream : IDisposable
         _learning = new ShadowMergeLearning(_time);
         _merger = new ShadowMerger(_gather.Gathers, _learning);
         _lastUsed = _time.GetTimestamp();
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            ConnectTimeout = TimeSpan.FromSeconds(5),
+        };
+        tls?.Apply(handler);
         _channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler
-            {
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-            },
+            HttpHandler = handler,
             MaxReceiveMessageSize = null,
             MaxSendMessageSize = null,
         });
