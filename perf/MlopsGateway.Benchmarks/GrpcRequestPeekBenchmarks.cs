@@ -4,7 +4,10 @@ using MlopsGateway.Gateway.Routing;
 
 namespace MlopsGateway.Benchmarks;
 
-/// <summary>The gateway reads the model name from the first bytes; the tensor size must not matter.</summary>
+/// <summary>
+/// The gateway reads the model name from the first bytes; the tensor size must not matter. The scan
+/// of the rest (<see cref="FrameScanner"/>) reads only tags and lengths, skipping tensor bytes.
+/// </summary>
 public class GrpcRequestPeekBenchmarks
 {
     private ReadOnlySequence<byte> _propensity;
@@ -29,4 +32,17 @@ public class GrpcRequestPeekBenchmarks
 
     [Benchmark]
     public int ResNetFirstSegment() => (int)GrpcRequestPeek.TryReadModel(_resnetFirstSegment, out _, out _);
+
+    [Benchmark]
+    public bool PropensityPeekAndScan() => PeekAndScan(_propensity);
+
+    [Benchmark]
+    public bool ResNetPeekAndScan() => PeekAndScan(_resnet);
+
+    private static bool PeekAndScan(ReadOnlySequence<byte> frame)
+    {
+        GrpcRequestPeek.TryReadPrefix(frame, out var prefix);
+        var scanner = new FrameScanner(prefix.FieldsEnd, GrpcRequestPeek.HeaderLength + (long)prefix.MessageLength);
+        return scanner.Scan(frame) && scanner.Complete();
+    }
 }

@@ -7,9 +7,11 @@ using Yarp.ReverseProxy.Model;
 namespace MlopsGateway.Gateway.Forwarding;
 
 /// <summary>
-/// Step 11, around YARP's load balancing and forwarding: when the first worker failed before any of
-/// the body was read (so it cannot have run the request), tries once more on another worker of the
-/// cluster; a failure that remains is logged, counted and answered UNAVAILABLE (or CANCELLED).
+/// Step 11, around YARP's load balancing and forwarding: a body the frame scan refused part way is
+/// answered INVALID_ARGUMENT with the fault (the worker's stream was reset unfinished, so nothing
+/// ran); when the first worker failed before any of the body was read (so it cannot have run the
+/// request), tries once more on another worker of the cluster; a failure that remains is logged,
+/// counted and answered UNAVAILABLE (or CANCELLED).
 /// </summary>
 internal sealed class RetryStep(GatewayMetrics metrics, ILogger<RetryStep> logger)
 {
@@ -24,6 +26,14 @@ internal sealed class RetryStep(GatewayMetrics metrics, ILogger<RetryStep> logge
 
     private async Task HandleFailureAsync(HttpContext context, Func<Task> next, GatewayRequest request, IForwarderErrorFeature failure)
     {
+        if (request.Body?.Refusal is { } refusal && !context.Response.HasStarted)
+        {
+            // The body broke the wire rules part way; the worker's stream was reset before it ended, so nothing ran.
+            context.Features.Set<IForwarderErrorFeature>(null);
+            await GrpcErrorWriter.WriteAsync(context, StatusCode.InvalidArgument,
+                $"The {request.Method} request is not a valid protocol message: {refusal}.").ConfigureAwait(false);
+            return;
+        }
         var model = request.Model;
         var body = request.Body!;
         var cluster = request.Cluster!;

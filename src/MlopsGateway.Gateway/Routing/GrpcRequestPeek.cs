@@ -23,7 +23,10 @@ internal enum PeekResult
 /// <summary>
 /// Reads the model name and version from the start of a gRPC request body without deserialising
 /// the message: ModelInferRequest, ModelMetadataRequest and ModelReadyRequest all carry them as
-/// fields 1 and 2, which protobuf encoders write before the tensors.
+/// fields 1 and 2, which protobuf encoders write before the tensors. Read strictly (see
+/// <see cref="ProtoWire"/>): each at most once, as strings of valid UTF-8, before any other field;
+/// <see cref="FrameScanner"/> holds the rest of the message to the same rules as it is forwarded,
+/// so that the fields read here are the ones the worker's parser keeps.
 /// </summary>
 internal static class GrpcRequestPeek
 {
@@ -32,6 +35,8 @@ internal static class GrpcRequestPeek
 
     private const int FrameHeaderLength = 5;
 
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>
     /// Reads fields 1 (name) and 2 (version) of the first message in <paramref name="body"/>.
     /// Stops at the first field numbered above 2: encoders write fields in number order, so the
@@ -39,7 +44,7 @@ internal static class GrpcRequestPeek
     /// </summary>
     public static PeekResult TryReadModel(ReadOnlySequence<byte> body, out string name, out string version)
     {
-        var result = TryReadPrefix(body, out var prefix);
+        var result = TryReadPrefix(body, out var prefix, out _);
         name = prefix.Name;
         version = prefix.Version;
         return result;
@@ -49,11 +54,13 @@ internal static class GrpcRequestPeek
     /// As <see cref="TryReadModel"/>, and also where fields 1 and 2 end and how long the message is,
     /// so that the gateway can write the fields anew (another version) and send the rest untouched.
     /// </summary>
-    public static PeekResult TryReadPrefix(ReadOnlySequence<byte> body, out RequestPrefix prefix)
+    public static PeekResult TryReadPrefix(ReadOnlySequence<byte> body, out RequestPrefix prefix) => TryReadPrefix(body, out prefix, out _);
+
+    /// <summary>As <see cref="TryReadPrefix(ReadOnlySequence{byte}, out RequestPrefix)"/>; <paramref name="fault"/> says what could not be read when the answer is <see cref="PeekResult.Malformed"/>.</summary>
+    public static PeekResult TryReadPrefix(ReadOnlySequence<byte> body, out RequestPrefix prefix, out string fault)
     {
-        var name = "";
-        var version = "";
         prefix = new RequestPrefix("", "", 0, 0);
+        fault = "";
         if (body.Length < FrameHeaderLength)
         {
             return PeekResult.NeedMoreData;
@@ -62,6 +69,7 @@ internal static class GrpcRequestPeek
         body.Slice(0, FrameHeaderLength).CopyTo(header);
         if (header[0] > 1)
         {
+            fault = $"the frame's compressed flag is {header[0]}, not 0 or 1";
             return PeekResult.Malformed;
         }
         if (header[0] == 1)
@@ -74,43 +82,61 @@ internal static class GrpcRequestPeek
         var message = body.Slice(FrameHeaderLength, Math.Min(available, messageLength));
         var complete = available >= messageLength;
 
+        string? name = null;
+        string? version = null;
         var reader = new SequenceReader<byte>(message);
         while (!reader.End)
         {
             var fieldStart = reader.Consumed;
-            if (!TryReadVarint(ref reader, out var tag))
+            var status = ReadVarint(ref reader, out var tag);
+            if (status == VarintStatus.More)
             {
-                return complete ? PeekResult.Malformed : PeekResult.NeedMoreData;
+                return complete ? Malformed(out fault, "the message ends inside a field tag") : PeekResult.NeedMoreData;
+            }
+            if ((status == VarintStatus.Invalid ? "a field tag is over-long or padded" : ProtoWire.CheckTag(tag)) is { } badTag)
+            {
+                return Malformed(out fault, badTag);
             }
             var field = tag >> 3;
-            var wireType = (int)(tag & 7);
-            if (field is 0)
-            {
-                return PeekResult.Malformed;
-            }
             if (field > 2)
             {
-                prefix = new RequestPrefix(name, version, messageLength, FrameHeaderLength + fieldStart);
+                prefix = new RequestPrefix(name ?? "", version ?? "", messageLength, FrameHeaderLength + fieldStart);
                 return PeekResult.Found;
             }
-            if (wireType != 2)
+            if ((tag & 7) != ProtoWire.WireLengthDelimited)
             {
                 // Fields 1 and 2 are strings in every message this reads.
-                return PeekResult.Malformed;
+                return Malformed(out fault, $"{ProtoWire.Describe(field)} is not a string");
             }
-            if (!TryReadVarint(ref reader, out var length))
+            if ((field == 1 ? name : version) is not null)
             {
-                return complete ? PeekResult.Malformed : PeekResult.NeedMoreData;
+                return Malformed(out fault, $"{ProtoWire.Describe(field)} appears more than once");
+            }
+            status = ReadVarint(ref reader, out var length);
+            if (status == VarintStatus.More)
+            {
+                return complete ? Malformed(out fault, "the message ends inside a field length") : PeekResult.NeedMoreData;
+            }
+            if (status == VarintStatus.Invalid)
+            {
+                return Malformed(out fault, $"the length of {ProtoWire.Describe(field)} is over-long or padded");
             }
             if (length > MaxNameLength)
             {
-                return PeekResult.Malformed;
+                return Malformed(out fault, $"{ProtoWire.Describe(field)} is longer than {MaxNameLength} bytes");
+            }
+            if ((long)length > messageLength - reader.Consumed)
+            {
+                return Malformed(out fault, $"{ProtoWire.Describe(field)} runs past the end of the message");
             }
             if (reader.Remaining < (long)length)
             {
-                return complete ? PeekResult.Malformed : PeekResult.NeedMoreData;
+                return PeekResult.NeedMoreData;
             }
-            var text = DecodeUtf8(reader.UnreadSequence.Slice(0, (long)length));
+            if (DecodeUtf8(reader.UnreadSequence.Slice(0, (long)length)) is not { } text)
+            {
+                return Malformed(out fault, $"{ProtoWire.Describe(field)} is not valid UTF-8");
+            }
             reader.Advance((long)length);
             if (field == 1)
             {
@@ -121,8 +147,14 @@ internal static class GrpcRequestPeek
                 version = text;
             }
         }
-        prefix = new RequestPrefix(name, version, messageLength, FrameHeaderLength + reader.Consumed);
+        prefix = new RequestPrefix(name ?? "", version ?? "", messageLength, FrameHeaderLength + reader.Consumed);
         return complete ? PeekResult.Found : PeekResult.NeedMoreData;
+    }
+
+    private static PeekResult Malformed(out string fault, string what)
+    {
+        fault = what;
+        return PeekResult.Malformed;
     }
 
     /// <summary>Length of a gRPC frame header: a compressed flag and a big-endian message length.</summary>
@@ -201,24 +233,31 @@ internal static class GrpcRequestPeek
         return position + Encoding.UTF8.GetBytes(text, buffer.AsSpan(position));
     }
 
-    private static string DecodeUtf8(ReadOnlySequence<byte> bytes) =>
-        bytes.IsSingleSegment ? Encoding.UTF8.GetString(bytes.FirstSpan) : Encoding.UTF8.GetString(bytes.ToArray());
+    private static string? DecodeUtf8(ReadOnlySequence<byte> bytes)
+    {
+        try
+        {
+            return bytes.IsSingleSegment ? s_strictUtf8.GetString(bytes.FirstSpan) : s_strictUtf8.GetString(bytes.ToArray());
+        }
+        catch (DecoderFallbackException)
+        {
+            return null;
+        }
+    }
 
-    private static bool TryReadVarint(ref SequenceReader<byte> reader, out ulong value)
+    /// <summary>A tag or a length: at most 5 bytes, in the shortest form.</summary>
+    private static VarintStatus ReadVarint(ref SequenceReader<byte> reader, out ulong value)
     {
         value = 0;
-        for (var shift = 0; shift < 64; shift += 7)
+        var count = 0;
+        while (reader.TryRead(out var b))
         {
-            if (!reader.TryRead(out var b))
+            var status = ProtoWire.Add(ref value, ref count, b, ProtoWire.MaxTagOrLengthBytes, canonical: true);
+            if (status != VarintStatus.More)
             {
-                return false;
-            }
-            value |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0)
-            {
-                return true;
+                return status;
             }
         }
-        return false;
+        return VarintStatus.More;
     }
 }

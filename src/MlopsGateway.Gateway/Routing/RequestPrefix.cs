@@ -1,6 +1,6 @@
 namespace MlopsGateway.Gateway.Routing;
 
-/// <summary>What <see cref="GrpcRequestPeek.TryReadPrefix"/> read from the start of a gRPC request.</summary>
+/// <summary>What <see cref="GrpcRequestPeek.TryReadPrefix(System.Buffers.ReadOnlySequence{byte}, out RequestPrefix)"/> read from the start of a gRPC request.</summary>
 /// <param name="Name">Field 1: the model name ("" when absent).</param>
 /// <param name="Version">Field 2: the model version ("" when absent).</param>
 /// <param name="MessageLength">The message's length from the frame header.</param>

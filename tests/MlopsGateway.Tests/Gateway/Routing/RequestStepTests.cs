@@ -72,6 +72,7 @@ public class RequestStepTests
     public async Task Peek_Compressed_Unimplemented()
     {
         var call = new StepContext(body: StepContext.Frame(new ModelInferRequest { ModelName = "m" }, compressed: 1));
+        call.Http.Request.Headers["grpc-encoding"] = "gzip";
         call.Started();
 
         await new PeekStep(s_options).InvokeAsync(call.Http, call.Next);
