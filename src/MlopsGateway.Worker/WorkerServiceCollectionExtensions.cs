@@ -1,5 +1,6 @@
 using Grpc.AspNetCore.Server;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -45,7 +46,9 @@ public static class WorkerServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;
             grpc.MaxReceiveMessageSize = options.MaxReceiveMessageSize;
             grpc.MaxSendMessageSize = options.MaxSendMessageSize;
+            grpc.Interceptors.Add<UnreadableRequests>();
         }));
+        services.AddTransient<IStartupFilter, UnreadableRequests.StartupFilter>();
         services.AddGrpcHealthChecks()
             .AddCheck<ModelRepositoryHealthCheck>("models")
             .AddCheck<WorkerDrain.HealthCheck>("not-draining");

@@ -13,16 +13,24 @@ namespace MlopsGateway.Worker.Serving;
 /// </summary>
 internal static class InferRequestValidator
 {
-    /// <summary>Largest tensor accepted, in elements; guards the size arithmetic and memory.</summary>
+    /// <summary>Largest tensor accepted, in elements, whatever the receive limit; guards the size arithmetic and memory.</summary>
     public const long MaxElements = 1L << 31;
 
     /// <summary>
+    /// The most elements a request's tensor may hold under a receive limit of <paramref name="maxReceiveMessageSize"/>
+    /// bytes: every element takes at least one byte of the message, so a larger shape cannot be carried whole.
+    /// </summary>
+    public static long ElementLimit(long maxReceiveMessageSize) => Math.Clamp(maxReceiveMessageSize, 0, MaxElements);
+
+    /// <summary>
     /// Validates <paramref name="request"/>; returns the inputs in the model's order and the output
-    /// names to compute (every output when the request names none).
+    /// names to compute (every output when the request names none). One input holds at most
+    /// <paramref name="maxElements"/> elements (<see cref="ElementLimit"/>).
     /// </summary>
     /// <exception cref="RpcException">INVALID_ARGUMENT, naming what is wrong.</exception>
     public static (ValidatedInput[] Inputs, string[] Outputs) Validate(
-        ModelInferRequest request, string modelLabel, IReadOnlyList<TensorSpec> inputs, IReadOnlyList<TensorSpec> outputs)
+        ModelInferRequest request, string modelLabel, IReadOnlyList<TensorSpec> inputs, IReadOnlyList<TensorSpec> outputs,
+        long maxElements = MaxElements)
     {
         var useRaw = request.RawInputContents.Count > 0;
         if (useRaw && request.RawInputContents.Count != request.Inputs.Count)
@@ -53,7 +61,7 @@ internal static class InferRequestValidator
                 throw Invalid($"{modelLabel}: missing input '{spec.Name}' ({spec.Datatype} {spec.ShapeText}).");
             }
             var input = request.Inputs[index];
-            validated[i] = ValidateInput(modelLabel, spec, input, useRaw ? request.RawInputContents[index] : null);
+            validated[i] = ValidateInput(modelLabel, spec, input, useRaw ? request.RawInputContents[index] : null, maxElements);
         }
 
         string[] outputNames;
@@ -86,7 +94,7 @@ internal static class InferRequestValidator
     }
 
     private static ValidatedInput ValidateInput(
-        string modelLabel, TensorSpec spec, ModelInferRequest.Types.InferInputTensor input, ByteString? raw)
+        string modelLabel, TensorSpec spec, ModelInferRequest.Types.InferInputTensor input, ByteString? raw, long maxElements)
     {
         var label = $"{modelLabel}: input '{spec.Name}'";
         if (!string.Equals(input.Datatype, spec.Datatype, StringComparison.Ordinal))
@@ -109,11 +117,12 @@ internal static class InferRequestValidator
         for (var d = 0; d < shape.Count; d++)
         {
             dims[d] = shape[d];
-            count *= shape[d];
-            if (count > MaxElements)
+            // Every dimension is at least 0 here (ShapeFits), so the product only grows; stop before it wraps.
+            if (shape[d] != 0 && count > maxElements / shape[d])
             {
-                throw Invalid($"{label} has shape {TensorSpec.FormatShape(shape)}, over the limit of {MaxElements} elements.");
+                throw Invalid($"{label} has shape {TensorSpec.FormatShape(shape)}, over the limit of {maxElements} elements.");
             }
+            count *= shape[d];
         }
 
         if (raw is not null)
@@ -122,7 +131,7 @@ internal static class InferRequestValidator
             {
                 throw Invalid($"{label} sets contents while the request uses raw_input_contents; send every input one way.");
             }
-            var expected = count * TensorDatatype.ElementSize(spec.Datatype);
+            var expected = checked(count * TensorDatatype.ElementSize(spec.Datatype));
             if (raw.Length != expected)
             {
                 throw Invalid($"{label} has {raw.Length} bytes of raw contents; shape {TensorSpec.FormatShape(shape)} of {spec.Datatype} needs {expected} bytes.");

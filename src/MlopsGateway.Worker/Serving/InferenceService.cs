@@ -4,6 +4,7 @@ using Grpc.Core;
 using Inference;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
 using MlopsGateway.Contracts;
 using MlopsGateway.Worker.Batching;
@@ -32,12 +33,14 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     private readonly ILogger<InferenceService> _logger;
     private readonly CancellationToken _stopping;
     private readonly WorkerDrain _drain;
+    private readonly long _maxElements;
 
     public InferenceService(
         ModelRepository repository, WorkerMetrics metrics, TimeProvider time, ILogger<InferenceService> logger, IHostApplicationLifetime lifetime,
-        WorkerDrain drain)
+        WorkerDrain drain, IOptions<WorkerOptions> options)
     {
         _drain = drain;
+        _maxElements = InferRequestValidator.ElementLimit(options.Value.MaxReceiveMessageSize);
         _repository = repository;
         _metrics = metrics;
         _time = time;
@@ -269,7 +272,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
 
     private async Task<ModelInferResponse> SubmitAsync(ModelVersion model, ModelInferRequest request, ServerCallContext context)
     {
-        var (inputs, outputNames) = InferRequestValidator.Validate(request, model.Label, model.Inputs, model.Outputs);
+        var (inputs, outputNames) = InferRequestValidator.Validate(request, model.Label, model.Inputs, model.Outputs, _maxElements);
         var rows = Rows(model, inputs);
         var item = new InferItem(inputs, outputNames, request.RawInputContents.Count > 0, request.Id, rows, _time.GetTimestamp());
         // The key only decides which requests may share a run; with batching off none do.

@@ -203,4 +203,31 @@ public class InferRequestValidatorTests
         request.Inputs[0].Shape.Add([long.MaxValue / 2, 5]);
         Assert.Contains("over the limit", Refusal(request));
     }
+
+    [Fact]
+    public void Validate_ShapeWhoseProductWouldWrap_RefusedNamingTheInput()
+    {
+        // 2^31 x 2^33 wraps a 64-bit product to 0 elements, which no contents would contradict.
+        var spec = new TensorSpec[] { new("grid", "FP32", [-1, -1]) };
+        var request = new ModelInferRequest { ModelName = "m" };
+        request.Inputs.Add(Tensor("grid", "FP32", 1L << 31, 1L << 33));
+        request.Inputs[0].Contents = new InferTensorContents();
+
+        var ex = Assert.Throws<RpcException>(() => InferRequestValidator.Validate(request, "m", spec, s_outputs));
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("input 'grid' has shape [2147483648, 8589934592], over the limit", ex.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_MoreElementsThanTheReceiveLimitHoldsBytes_Refused()
+    {
+        var limit = InferRequestValidator.ElementLimit(maxReceiveMessageSize: 9);
+
+        var ex = Assert.Throws<RpcException>(() => InferRequestValidator.Validate(TypedRequest(rows: 2), "m", s_inputs, s_outputs, limit));
+
+        Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
+        Assert.Contains("input 'features' has shape [2, 5], over the limit of 9 elements", ex.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(InferRequestValidator.MaxElements, InferRequestValidator.ElementLimit(long.MaxValue));
+    }
 }
