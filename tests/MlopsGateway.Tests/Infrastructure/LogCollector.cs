@@ -25,6 +25,9 @@ public sealed class LogCollector : ILoggerProvider
 
     public IReadOnlyCollection<LogEntry> Entries => _entries;
 
+    /// <summary>Entries below this level are dropped (a long run keeps only what could fail it).</summary>
+    public LogLevel MinimumLevel { get; set; } = LogLevel.Debug;
+
     /// <summary>How many entries have been logged so far.</summary>
     public int Count => _entries.Count;
 
@@ -52,9 +55,15 @@ public sealed class LogCollector : ILoggerProvider
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => true;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= owner.MinimumLevel;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel < owner.MinimumLevel)
+            {
+                return;
+            }
             owner._entries.Enqueue(new LogEntry(category, logLevel, eventId, formatter(state, exception) + (exception is null ? "" : " " + exception.Message)));
+        }
     }
 }
