@@ -118,6 +118,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<PeekStep>();
         services.AddSingleton<ModelAccessStep>();
         services.AddSingleton<QuotaStep>();
+        services.AddSingleton(sp => new MetricLabels(sp.GetRequiredService<SnapshotCache>(), sp.GetRequiredService<WorkerProxyConfigProvider>()));
         services.AddSingleton<RequestMetricsStep>();
         services.AddSingleton<RouteStep>();
         services.AddSingleton<ShadowCopyStep>();

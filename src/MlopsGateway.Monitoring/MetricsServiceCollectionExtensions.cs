@@ -33,10 +33,13 @@ public static class MetricsServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Maps <c>/metrics</c> and <c>/healthz</c>.</summary>
+    /// <summary>
+    /// Maps <c>/metrics</c>, answered only on the metrics listener (<see cref="ServerEndpoints.Configure"/>;
+    /// elsewhere 404), and <c>/healthz</c>, answered on every listener (the gateway probes workers on their gRPC port).
+    /// </summary>
     public static IEndpointRouteBuilder MapMlopsMetrics(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPrometheusScrapingEndpoint(MetricsPath);
+        endpoints.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: MetricsListener.Only, optionsName: null);
         endpoints.MapHealthChecks(HealthPath);
         return endpoints;
     }

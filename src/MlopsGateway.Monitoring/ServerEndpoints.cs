@@ -30,7 +30,16 @@ public static class ServerEndpoints
         });
         if (metrics is not null)
         {
-            kestrel.Listen(metrics, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(metrics, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                // Marks the listener's connections, so /metrics answers only here (MetricsListener.Only).
+                listen.Use(next => connection =>
+                {
+                    connection.Features.Set(MetricsListener.Marker);
+                    return next(connection);
+                });
+            });
         }
     }
 

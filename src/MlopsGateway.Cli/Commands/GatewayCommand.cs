@@ -44,10 +44,11 @@ internal static class GatewayCommand
         var tlsCert = ServerOptions.TlsCertificate();
         var tlsKey = ServerOptions.TlsKey();
         var workerCa = ServerOptions.WorkerCa();
+        var metricsBind = ServerOptions.MetricsBind();
         var verbose = ServerOptions.Verbose();
         var command = new Command("gateway", "Run the gateway alone: authenticates callers, routes by the models' routes in Redis and forwards OIP calls to the workers registered there.")
         {
-            port, workers, redis, redisCa, metricsPort, bind, tlsCert, tlsKey, workerCa, jwtKey, sharedQuotas, maxRequest, shadowGather, shadowCpuLimit, verbose,
+            port, workers, redis, redisCa, metricsPort, bind, metricsBind, tlsCert, tlsKey, workerCa, jwtKey, sharedQuotas, maxRequest, shadowGather, shadowCpuLimit, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -72,7 +73,7 @@ internal static class GatewayCommand
                     o.WorkerCaPath = parse.GetValue(workerCa);
                 },
                 ConsoleLogging.For(parse.GetValue(verbose)),
-                new IPEndPoint(address, parse.GetValue(metricsPort)), tls);
+                new IPEndPoint(parse.GetValue(metricsBind)!, parse.GetValue(metricsPort)), tls);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"Gateway listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);

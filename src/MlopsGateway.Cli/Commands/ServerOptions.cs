@@ -65,6 +65,10 @@ internal static class ServerOptions
     public static Option<IPAddress> Bind(string fallback) =>
         TypedOptions.Address("--bind", "Address to listen on (0.0.0.0 for every interface).", fallback);
 
+    /// <summary>Where the metrics port listens: loopback unless asked, since its pages name every model and the process' internals.</summary>
+    public static Option<IPAddress> MetricsBind() =>
+        TypedOptions.Address("--metrics-bind", "Address the metrics port listens on (0.0.0.0 for every interface, for a scraper on another machine).", "127.0.0.1");
+
     public static Option<bool> Verbose() => new("--verbose", "-v")
     {
         Description = "Log framework and debug events too.",

@@ -43,17 +43,21 @@ internal static class UpCommand
         var tlsCert = ServerOptions.TlsCertificate();
         var tlsKey = ServerOptions.TlsKey();
         var workerCa = ServerOptions.WorkerCa();
+        var metricsBind = ServerOptions.MetricsBind();
         var verbose = ServerOptions.Verbose();
 
         var command = new Command("up", $"Run everything in one process on embedded defaults: Redis, a worker with sample models, a gateway. Accepts JWTs when {CliEnvironment.JwtSigningKey} is set.")
         {
-            gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, redisCa, models, apiKey, watch, bind, tlsCert, tlsKey, workerCa, verbose,
+            gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, redisCa, models, apiKey, watch, bind, metricsBind, tlsCert, tlsKey, workerCa, verbose,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             new UpSettings(parse.GetValue(gatewayPort), parse.GetValue(workerPort), parse.GetValue(gatewayMetricsPort),
                 parse.GetValue(workerMetricsPort), environment.ValueOf(parse, redis), parse.GetValue(models)!, parse.GetValue(apiKey),
                 parse.GetValue(bind)!, parse.GetValue(verbose), parse.GetValue(watch), environment.Read(CliEnvironment.JwtSigningKey),
-                environment.ValueOf(parse, redisCa), parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(workerCa)),
+                environment.ValueOf(parse, redisCa), parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(workerCa))
+            {
+                MetricsBind = parse.GetValue(metricsBind)!,
+            },
             cancellationToken));
         return command;
     }
@@ -61,7 +65,10 @@ internal static class UpCommand
     private sealed record UpSettings(
         int GatewayPort, int WorkerPort, int GatewayMetricsPort, int WorkerMetricsPort, string? Redis, string Models,
         string? ApiKey, IPAddress Bind, bool Verbose, bool Watch, string? JwtSigningKey,
-        string? RedisCa, string? TlsCertificate, string? TlsKey, string? WorkerCa);
+        string? RedisCa, string? TlsCertificate, string? TlsKey, string? WorkerCa)
+    {
+        public IPAddress MetricsBind { get; init; } = IPAddress.Loopback;
+    }
 
     private static async Task<int> RunAsync(UpSettings settings, CancellationToken cancellationToken)
     {
@@ -88,7 +95,7 @@ internal static class UpCommand
                 // It stops after the gateway (below): no gateway is left to drop it.
                 o.DrainDelay = TimeSpan.Zero;
             }, logging,
-            new IPEndPoint(bind, settings.WorkerMetricsPort), w =>
+            new IPEndPoint(settings.MetricsBind, settings.WorkerMetricsPort), w =>
             {
                 w.AddRedisRegistration(redis.Connection, o =>
                 {
@@ -116,7 +123,7 @@ internal static class UpCommand
             {
                 o.JwtSigningKey = jwtKey;
                 o.WorkerCaPath = settings.WorkerCa;
-            }, logging, new IPEndPoint(bind, settings.GatewayMetricsPort), tls);
+            }, logging, new IPEndPoint(settings.MetricsBind, settings.GatewayMetricsPort), tls);
         await gateway.StartAsync(cancellationToken).ConfigureAwait(false);
         if (!await GatewayHost.WaitForWorkersAsync(gateway, 1, TimeSpan.FromSeconds(15)).ConfigureAwait(false))
         {

@@ -22,6 +22,7 @@ internal static class WorkerCommand
         var samples = new Option<bool>("--write-samples") { Description = "Write the sample models into the folder first when it holds none." };
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9101);
         var bind = ServerOptions.Bind("0.0.0.0");
+        var metricsBind = ServerOptions.MetricsBind();
         var redis = environment.FallBack(new Option<string?>("--redis")
         {
             Description = "Register in this Redis (gateways discover workers there); with none, no registration (give gateways --worker).",
@@ -38,7 +39,7 @@ internal static class WorkerCommand
         var verbose = ServerOptions.Verbose();
         var command = new Command("worker", "Run a worker alone: serves the models in a repository folder over the Open Inference Protocol.")
         {
-            port, models, watch, samples, metricsPort, bind, tlsCert, tlsKey, redis, redisCa, advertise, drainDelay, verbose,
+            port, models, watch, samples, metricsPort, bind, metricsBind, tlsCert, tlsKey, redis, redisCa, advertise, drainDelay, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -60,7 +61,7 @@ internal static class WorkerCommand
                     o.WatchRepository = parse.GetValue(watch);
                     o.DrainDelay = parse.GetValue(drainDelay).Value;
                 }, ConsoleLogging.For(parse.GetValue(verbose)),
-                new IPEndPoint(bound, parse.GetValue(metricsPort)),
+                new IPEndPoint(parse.GetValue(metricsBind)!, parse.GetValue(metricsPort)),
                 connection is null ? null : w => w.AddRedisRegistration(connection, o => o.AdvertiseAddress = parse.GetValue(advertise)?.OriginalString),
                 tls);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

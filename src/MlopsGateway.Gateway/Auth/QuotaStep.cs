@@ -10,7 +10,7 @@ namespace MlopsGateway.Gateway.Auth;
 /// Step 6: takes a token from the caller's quota, or refuses the call with RESOURCE_EXHAUSTED and
 /// when to retry (<c>grpc-retry-pushback-ms</c>). Synchronous unless quotas are shared in Redis.
 /// </summary>
-internal sealed class QuotaStep(QuotaLimiter quotas, GatewayMetrics metrics, ILogger<QuotaStep> logger)
+internal sealed class QuotaStep(QuotaLimiter quotas, GatewayMetrics metrics, MetricLabels labels, ILogger<QuotaStep> logger)
 {
     public Task InvokeAsync(HttpContext context, Func<Task> next)
     {
@@ -37,7 +37,7 @@ internal sealed class QuotaStep(QuotaLimiter quotas, GatewayMetrics metrics, ILo
     {
         var caller = request.Caller!;
         GatewayLog.QuotaRejected(logger, request.Method, caller.Label);
-        metrics.QuotaRejected(request.Model);
+        metrics.QuotaRejected(labels.Model(request.Model));
         return GrpcErrorWriter.WriteAsync(context, StatusCode.ResourceExhausted,
             $"{caller.Label} is over its quota of {caller.RatePerSecond?.ToString(CultureInfo.InvariantCulture)} requests/s (burst {QuotaLimiter.Bucket(caller).Limit}). Retry in {Math.Max(wait.TotalSeconds, 0.001):0.###} s.",
             wait);

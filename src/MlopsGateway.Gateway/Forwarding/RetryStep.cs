@@ -13,7 +13,7 @@ namespace MlopsGateway.Gateway.Forwarding;
 /// request), tries once more on another worker of the cluster; a failure that remains is logged,
 /// counted and answered UNAVAILABLE (or CANCELLED).
 /// </summary>
-internal sealed class RetryStep(GatewayMetrics metrics, ILogger<RetryStep> logger)
+internal sealed class RetryStep(GatewayMetrics metrics, MetricLabels labels, ILogger<RetryStep> logger)
 {
     public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
@@ -44,7 +44,7 @@ internal sealed class RetryStep(GatewayMetrics metrics, ILogger<RetryStep> logge
         var untouched = !body.Started && !context.Response.HasStarted && error != ForwarderError.RequestCanceled
             && !context.RequestAborted.IsCancellationRequested;
         var others = Others(cluster, failed);
-        metrics.UpstreamError(model, error.ToString(), untouched && others.Length > 0);
+        metrics.UpstreamError(labels.Model(model), error.ToString(), untouched && others.Length > 0);
         if (untouched && others.Length > 0)
         {
             GatewayLog.UpstreamRetried(logger, request.Method, model, failed?.DestinationId ?? "?", error.ToString());
@@ -60,7 +60,7 @@ internal sealed class RetryStep(GatewayMetrics metrics, ILogger<RetryStep> logge
             failed = proxy.ProxiedDestination;
             error = failure.Error;
             untouched = !body.Started && !context.Response.HasStarted;
-            metrics.UpstreamError(model, error.ToString(), false);
+            metrics.UpstreamError(labels.Model(model), error.ToString(), false);
         }
         GatewayLog.UpstreamFailed(logger, request.Method, model, failed?.Model.Config.Address ?? "?", error.ToString(), failure.Exception);
         if (!context.Response.HasStarted)

@@ -9,6 +9,9 @@ public class ServerCommandHelpTests
     [InlineData("gateway", "--shadow-gather <duration>", "[default: 50ms]")]
     [InlineData("gateway", "--shadow-cpu-limit <percent>", "[default: 90]")]
     [InlineData("worker", "--drain-delay <duration>", "[default: 1s]")]
+    [InlineData("gateway", "--metrics-bind <address>", "[default: 127.0.0.1]")]
+    [InlineData("worker", "--metrics-bind <address>", "[default: 127.0.0.1]")]
+    [InlineData("up", "--metrics-bind <address>", "[default: 127.0.0.1]")]
     public async Task Help_Option_ShownWithItsUnitAndDefault(string command, string option, string fallback)
     {
         var (exit, output, _) = await CliRunner.RunAsync(command, "--help");

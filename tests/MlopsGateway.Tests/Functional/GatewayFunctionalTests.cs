@@ -297,4 +297,21 @@ public sealed class GatewayFunctionalTests(StackFixture stack) : FunctionalTest(
         Assert.Contains("dotnet_gc_collections_total{", await gateway.Content.ReadAsStringAsync());
         Assert.Contains("dotnet_gc_pause_time_seconds_total", workerPage);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Metrics_OnTheGrpcPort_NotFoundWhileHealthzAnswers(bool gateway)
+    {
+        // The gRPC port speaks HTTP/2 only (prior knowledge), as a caller reaching it would.
+        using var http = new HttpClient { DefaultRequestVersion = System.Net.HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        var address = gateway ? stack.GatewayAddress : stack.WorkerAddress;
+
+        var metrics = await http.GetAsync(address + "/metrics");
+        var health = await http.GetAsync(address + "/healthz");
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, metrics.StatusCode);
+        Assert.DoesNotContain("dotnet_gc", await metrics.Content.ReadAsStringAsync());
+        Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
+    }
 }

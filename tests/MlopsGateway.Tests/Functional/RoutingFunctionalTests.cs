@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Cli;
 using MlopsGateway.Gateway;
 using MlopsGateway.Gateway.Discovery;
+using MlopsGateway.Gateway.Forwarding;
 using MlopsGateway.Gateway.Routing;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
@@ -310,6 +311,24 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : FunctionalTes
         Assert.True(metrics.Values("mlops.gateway.requests", [.. infer, ("decision", "stable"), ("version", "1")]).Sum() > 0);
         Assert.Equal(1, metrics.Values("mlops.gateway.requests", [.. infer, ("decision", "explicit"), ("version", "2")]).Sum());
         Assert.Equal(21, metrics.Values("mlops.gateway.request.duration", infer).Count);
+    }
+
+    [Fact]
+    public async Task Metrics_MadeUpVersions_CountedUnderOneOtherLabel()
+    {
+        using var metrics = new MetricsRecorder(stack.GatewayA);
+        await stack.SetRouteAsync(new RouteRecord("", "1"));
+        for (var i = 0; i < 30; i++)
+        {
+            var ex = await Assert.ThrowsAsync<RpcException>(() => GatewayA.ModelInferAsync(Request($"made-up-{i}-" + new string('x', 200)), Key).ResponseAsync);
+            Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        }
+        await GatewayA.ModelInferAsync(Request("2"), Key);
+
+        (string, string)[] infer = [("method", "ModelInfer"), ("model", stack.Model)];
+        Assert.Equal(30, metrics.Values("mlops.gateway.requests", [.. infer, ("version", MetricLabels.Other), ("status", "NotFound")]).Sum());
+        Assert.Equal(1, metrics.Values("mlops.gateway.requests", [.. infer, ("version", "2"), ("status", "OK")]).Sum());
+        Assert.Equal(31, metrics.Values("mlops.gateway.requests", infer).Sum());
     }
 
     [Fact]

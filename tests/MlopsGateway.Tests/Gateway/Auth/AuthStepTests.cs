@@ -102,7 +102,7 @@ public sealed class AuthStepTests : IDisposable
     public async Task Quota_OverQuota_ResourceExhaustedWithPushback()
     {
         using var quotas = new QuotaLimiter(null!, Options.Create(new GatewayOptions()), NullLogger<QuotaLimiter>.Instance);
-        var step = new QuotaStep(quotas, _metrics, NullLogger<QuotaStep>.Instance);
+        var step = new QuotaStep(quotas, _metrics, new MetricLabels(() => new Dictionary<string, RouteRecord>(), () => ProxyTopology.Empty), NullLogger<QuotaStep>.Instance);
         var caller = new CallerIdentity("k1", "API key 'checkout' (k1)", ["*"], 0.001, null);
         var first = new StepContext();
         first.Started().Caller = caller;
