@@ -73,21 +73,33 @@ public sealed class ApiKeyStore
         }
     }
 
-    /// <summary>Every stored key, oldest first.</summary>
-    public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync()
+    /// <summary>Every valid stored key, oldest first.</summary>
+    public async Task<IReadOnlyList<ApiKeyRecord>> ListAsync() => (await ReadAllAsync().ConfigureAwait(false)).Records;
+
+    /// <summary>Every valid stored key, oldest first, and the records skipped as invalid (a field missing, say) with why.</summary>
+    public async Task<RecordsRead<ApiKeyRecord>> ReadAllAsync()
     {
         var entries = await _redis.GetDatabase().HashGetAllAsync(RedisKeys.ApiKeys).ConfigureAwait(false);
         var records = new List<ApiKeyRecord>(entries.Length);
+        var faults = new List<RecordFault>();
         foreach (var entry in entries)
         {
-            var record = RedisJson.Read<ApiKeyRecord>(entry.Value);
-            if (record is not null)
+            var field = (string)entry.Name!;
+            if (!RedisJson.TryRead<ApiKeyRecord>(entry.Value, out var record, out var fault))
+            {
+                faults.Add(new RecordFault(RecordChecks.ApiKeyLocation(field), fault!));
+            }
+            else if (record is not null && RecordChecks.ApiKey(field, record) is { } problem)
+            {
+                faults.Add(new RecordFault(RecordChecks.ApiKeyLocation(field), problem));
+            }
+            else if (record is not null)
             {
                 records.Add(record);
             }
         }
         records.Sort((a, b) => a.CreatedAt.CompareTo(b.CreatedAt));
-        return records;
+        return new RecordsRead<ApiKeyRecord>(records, faults);
     }
 
     /// <summary>Removes the keys whose id or name is <paramref name="idOrName"/>; returns those removed.</summary>

@@ -32,20 +32,33 @@ public sealed class RouteStore
     public async Task<RouteRecord?> GetAsync(string model) =>
         RedisJson.Read<RouteRecord>(await _redis.GetDatabase().HashGetAsync(RedisKeys.Routes, model).ConfigureAwait(false));
 
-    /// <summary>Every route, by model name.</summary>
-    public async Task<IReadOnlyList<RouteRecord>> ListAsync()
+    /// <summary>Every valid route, by model name.</summary>
+    public async Task<IReadOnlyList<RouteRecord>> ListAsync() => (await ReadAllAsync().ConfigureAwait(false)).Records;
+
+    /// <summary>Every valid route, by model name, and the records skipped as invalid (a field missing, say) with why.</summary>
+    public async Task<RecordsRead<RouteRecord>> ReadAllAsync()
     {
         var entries = await _redis.GetDatabase().HashGetAllAsync(RedisKeys.Routes).ConfigureAwait(false);
         var routes = new List<RouteRecord>(entries.Length);
+        var faults = new List<RecordFault>();
         foreach (var entry in entries)
         {
-            if (RedisJson.Read<RouteRecord>(entry.Value) is { } route)
+            var field = (string)entry.Name!;
+            if (!RedisJson.TryRead<RouteRecord>(entry.Value, out var route, out var fault))
+            {
+                faults.Add(new RecordFault(RecordChecks.RouteLocation(field), fault!));
+            }
+            else if (route is not null && RecordChecks.Route(field, route) is { } problem)
+            {
+                faults.Add(new RecordFault(RecordChecks.RouteLocation(field), problem));
+            }
+            else if (route is not null)
             {
                 routes.Add(route);
             }
         }
         routes.Sort((a, b) => string.CompareOrdinal(a.Model, b.Model));
-        return routes;
+        return new RecordsRead<RouteRecord>(routes, faults);
     }
 
     /// <summary>

@@ -41,14 +41,20 @@ public sealed class WorkerStore
     public Task AnnounceAsync(string kind, string id) =>
         _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.WorkersChanged), kind + ":" + id);
 
-    /// <summary>Every live registration, by id. Ids whose record expired are removed from the set on the way.</summary>
-    public async Task<IReadOnlyList<WorkerRecord>> ListAsync()
+    /// <summary>Every valid live registration, by id. Ids whose record expired are removed from the set on the way.</summary>
+    public async Task<IReadOnlyList<WorkerRecord>> ListAsync() => (await ReadAllAsync().ConfigureAwait(false)).Records;
+
+    /// <summary>
+    /// Every valid live registration, by id, and the records skipped as invalid (a field missing, an
+    /// address that is not http or https, say) with why. Ids whose record expired are removed from the set on the way.
+    /// </summary>
+    public async Task<RecordsRead<WorkerRecord>> ReadAllAsync()
     {
         var db = _redis.GetDatabase();
         var ids = await db.SetMembersAsync(RedisKeys.Workers).ConfigureAwait(false);
         if (ids.Length == 0)
         {
-            return [];
+            return new RecordsRead<WorkerRecord>([], []);
         }
         var keys = new RedisKey[ids.Length];
         for (var i = 0; i < ids.Length; i++)
@@ -57,13 +63,22 @@ public sealed class WorkerStore
         }
         var values = await db.StringGetAsync(keys).ConfigureAwait(false);
         var records = new List<WorkerRecord>(ids.Length);
+        var faults = new List<RecordFault>();
         var expired = new List<RedisValue>();
         for (var i = 0; i < ids.Length; i++)
         {
-            var record = RedisJson.Read<WorkerRecord>(values[i]);
-            if (record is null)
+            var id = (string)ids[i]!;
+            if (!RedisJson.TryRead<WorkerRecord>(values[i], out var record, out var fault))
+            {
+                faults.Add(new RecordFault(RedisKeys.Worker(id), fault!));
+            }
+            else if (record is null)
             {
                 expired.Add(ids[i]);
+            }
+            else if (RecordChecks.Worker(id, record) is { } problem)
+            {
+                faults.Add(new RecordFault(RedisKeys.Worker(id), problem));
             }
             else
             {
@@ -75,7 +90,7 @@ public sealed class WorkerStore
             await db.SetRemoveAsync(RedisKeys.Workers, expired.ToArray()).ConfigureAwait(false);
         }
         records.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
-        return records;
+        return new RecordsRead<WorkerRecord>(records, faults);
     }
 
     /// <summary>The versions of <paramref name="model"/> that ready workers serve, oldest first.</summary>

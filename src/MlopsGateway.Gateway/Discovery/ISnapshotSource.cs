@@ -20,6 +20,10 @@ internal interface ISnapshotSource
     Task<long> StartGenerationAsync();
 }
 
-/// <summary>One whole read of the source; <c>Generation</c> is the change count (<see cref="RedisKeys.Generation"/>), 0 when there is none.</summary>
+/// <summary>
+/// One whole read of the source; <c>Generation</c> is the change count (<see cref="RedisKeys.Generation"/>), 0 when there is none;
+/// <c>Faults</c>: the invalid records left out of it.
+/// </summary>
 internal sealed record SnapshotRead(
-    IReadOnlyList<ApiKeyRecord> Keys, IReadOnlyList<RouteRecord> Routes, IReadOnlyList<WorkerRecord> Workers, long Generation);
+    IReadOnlyList<ApiKeyRecord> Keys, IReadOnlyList<RouteRecord> Routes, IReadOnlyList<WorkerRecord> Workers, long Generation,
+    IReadOnlyList<RecordFault>? Faults = null);

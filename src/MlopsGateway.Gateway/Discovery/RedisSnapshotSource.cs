@@ -24,12 +24,13 @@ internal sealed class RedisSnapshotSource : ISnapshotSource
 
     public async Task<SnapshotRead> ReadAsync()
     {
-        var keys = _keys.ListAsync();
-        var routes = _routes.ListAsync();
-        var workers = _workers.ListAsync();
+        var keys = _keys.ReadAllAsync();
+        var routes = _routes.ReadAllAsync();
+        var workers = _workers.ReadAllAsync();
         var generation = _restore.ReadGenerationAsync();
         await Task.WhenAll(keys, routes, workers, generation).ConfigureAwait(false);
-        return new SnapshotRead(keys.Result, routes.Result, workers.Result, generation.Result);
+        return new SnapshotRead(keys.Result.Records, routes.Result.Records, workers.Result.Records, generation.Result,
+            [.. keys.Result.Faults, .. routes.Result.Faults, .. workers.Result.Faults]);
     }
 
     public Task<RestoredChanges?> RestoreAsync(

@@ -27,6 +27,9 @@ internal sealed class SnapshotCache : BackgroundService
     private readonly TaskCompletionSource _firstLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile GatewaySnapshot _current = GatewaySnapshot.Empty;
     private bool _redisDown;
+    private bool _rebuildFailing;
+    // Invalid records already logged: each is logged once, again only after it was fixed and broke anew.
+    private HashSet<RecordFault> _reportedFaults = [];
 
     public SnapshotCache(
         IConnectionMultiplexer redis, ISnapshotSource source, IOptions<GatewayOptions> options, GatewayMetrics metrics, ILogger<SnapshotCache> logger,
@@ -59,6 +62,7 @@ internal sealed class SnapshotCache : BackgroundService
         try
         {
             var load = await _loader.LoadAsync(_current).ConfigureAwait(false);
+            ReportFaults(load.Faults);
             foreach (var restored in load.Restorations)
             {
                 var changes = restored.Changes;
@@ -83,6 +87,7 @@ internal sealed class SnapshotCache : BackgroundService
                 GatewayLog.SnapshotChanged(_logger, snapshot.Routes.Count, snapshot.Workers.Count, snapshot.Workers.Count(w => w.Ready));
             }
             Changed?.Invoke(snapshot);
+            _rebuildFailing = false;
             return true;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -94,10 +99,33 @@ internal sealed class SnapshotCache : BackgroundService
             }
             return false;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever Redis holds, the host must not stop: a gateway serving its last snapshot is better than none.
+            if (!_rebuildFailing)
+            {
+                _rebuildFailing = true;
+                DiscoveryLog.SnapshotRebuildFailed(_logger, ex);
+            }
+            return false;
+        }
         finally
         {
             _reloadLock.Release();
         }
+    }
+
+    private void ReportFaults(IReadOnlyList<RecordFault> faults)
+    {
+        var now = faults.ToHashSet();
+        foreach (var fault in now)
+        {
+            if (!_reportedFaults.Contains(fault))
+            {
+                DiscoveryLog.RecordSkipped(_logger, fault.Key, fault.Fault);
+            }
+        }
+        _reportedFaults = now;
     }
 
     public override async Task StartAsync(CancellationToken cancellationToken)

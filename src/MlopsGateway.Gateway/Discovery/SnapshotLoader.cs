@@ -43,12 +43,12 @@ internal sealed class SnapshotLoader(ISnapshotSource source, WorkerGrace workers
         _generation = generation;
         var now = time.GetUtcNow();
         var snapshot = new GatewaySnapshot(new ApiKeyTable(read.Keys), read.Routes, workers.Merge(read.Workers, now), now);
-        return new SnapshotLoad(snapshot, restorations ?? (IReadOnlyList<Restoration>)[]);
+        return new SnapshotLoad(snapshot, restorations ?? (IReadOnlyList<Restoration>)[], read.Faults ?? []);
     }
 }
 
-/// <summary>A new snapshot, and the write-backs done before it was read.</summary>
-internal sealed record SnapshotLoad(GatewaySnapshot Snapshot, IReadOnlyList<Restoration> Restorations);
+/// <summary>A new snapshot, the write-backs done before it was read, and the invalid records left out of it.</summary>
+internal sealed record SnapshotLoad(GatewaySnapshot Snapshot, IReadOnlyList<Restoration> Restorations, IReadOnlyList<RecordFault> Faults);
 
 /// <summary>One write-back: Redis had count <paramref name="Read"/> where this gateway had seen <paramref name="Seen"/>.</summary>
 internal sealed record Restoration(long Read, long Seen, RestoredChanges Changes);

@@ -25,4 +25,33 @@ internal static class RedisJson
             return null;
         }
     }
+
+    /// <summary>
+    /// The record in <paramref name="value"/> (null when empty), or false with why it cannot be read;
+    /// the reason names the JSON's line and position, never its content.
+    /// </summary>
+    public static bool TryRead<T>(RedisValue value, out T? record, out string? fault) where T : class
+    {
+        record = null;
+        fault = null;
+        if (value.IsNullOrEmpty)
+        {
+            return true;
+        }
+        try
+        {
+            record = JsonSerializer.Deserialize<T>((string)value!);
+            if (record is null)
+            {
+                fault = "it is JSON null, not a record";
+                return false;
+            }
+            return true;
+        }
+        catch (JsonException ex)
+        {
+            fault = $"it is not a readable record (JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}{(ex.Path is { Length: > 0 } path ? ", " + path : "")})";
+            return false;
+        }
+    }
 }

@@ -66,4 +66,26 @@ public class WorkerStoreTests(IsolatedRedisFixture isolated) : IClassFixture<Iso
     {
         Assert.Empty(WorkerStore.VersionsOf([Record("x", ready: false)], "m-x"));
     }
+
+    [Fact]
+    public async Task ReadAllAsync_RecordWrittenByHandWithoutAField_SkippedWithItsKeyAndKeptInTheSet()
+    {
+        await using var redis = await RedisConnector.ConnectAsync(isolated.Address);
+        var store = new WorkerStore(redis);
+        var good = Record("w-" + Guid.NewGuid().ToString("N")[..8]);
+        await store.RegisterAsync(good, TimeSpan.FromSeconds(30));
+        var bad = "w-bad-" + Guid.NewGuid().ToString("N")[..8];
+        var db = redis.GetDatabase();
+        await db.ExecuteAsync("SET", RedisKeys.Worker(bad), $$"""{"id":"{{bad}}","models":[],"ready":true}""");
+        await db.ExecuteAsync("SADD", RedisKeys.Workers, bad);
+
+        var read = await store.ReadAllAsync();
+
+        Assert.Contains(read.Records, w => w.Id == good.Id);
+        Assert.DoesNotContain(read.Records, w => w.Id == bad);
+        Assert.Contains(new RecordFault(RedisKeys.Worker(bad), "it has no address"), read.Faults);
+        // Not taken for expired: an operator reading the log finds it where it was.
+        Assert.True(await db.SetContainsAsync(RedisKeys.Workers, bad));
+        await db.KeyDeleteAsync(RedisKeys.Worker(bad));
+    }
 }

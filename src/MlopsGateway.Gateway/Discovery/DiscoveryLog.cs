@@ -1,0 +1,15 @@
+using Microsoft.Extensions.Logging;
+
+namespace MlopsGateway.Gateway.Discovery;
+
+/// <summary>Discovery's log events about what it read from Redis. Event ids and names are a contract.</summary>
+internal static partial class DiscoveryLog
+{
+    [LoggerMessage(EventId = 2030, EventName = "RecordSkipped", Level = LogLevel.Warning,
+        Message = "Skipped the record at {RedisKey}: {Fault}. The gateway goes on without it; fix or delete it (logged once, until it changes)")]
+    public static partial void RecordSkipped(ILogger logger, string redisKey, string fault);
+
+    [LoggerMessage(EventId = 2031, EventName = "SnapshotRebuildFailed", Level = LogLevel.Error,
+        Message = "Building a snapshot from what Redis holds failed; serving from the last one until a read succeeds")]
+    public static partial void SnapshotRebuildFailed(ILogger logger, Exception exception);
+}
