@@ -21,6 +21,12 @@ public sealed partial class GatewayOptions
     /// <summary>Audience a JWT must name (<c>aud</c>); null accepts any.</summary>
     public string? JwtAudience { get; set; }
 
+    /// <summary>
+    /// Longest a JWT may be valid: one whose <c>exp</c> lies further from its <c>iat</c>, or from now,
+    /// is refused, so that a leaked long-lived token cannot be used for months.
+    /// </summary>
+    public TimeSpan JwtMaxLifetime { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>Claim listing the models a JWT may call (space- or comma-separated, or repeated; <c>*</c> for all).</summary>
     public string JwtModelsClaim { get; set; } = "models";
 }

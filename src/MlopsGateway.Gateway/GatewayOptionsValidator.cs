@@ -98,6 +98,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             errors.Add("JwtModelsClaim: a claim name is required.");
         }
+        Positive(errors, nameof(options.JwtMaxLifetime), options.JwtMaxLifetime);
     }
 
     private static void Tls(List<string> errors, GatewayOptions options)

@@ -18,6 +18,17 @@ internal static class GatewayCommand
         {
             Description = "Accept JWT bearer tokens signed (HS256) with this key, at least 32 characters. Allowed models come from the 'models' claim.",
         }, CliEnvironment.JwtSigningKey);
+        var jwtIssuer = new Option<string?>("--jwt-issuer") { Description = "Accept only JWTs whose 'iss' claim is this (mlops token create --issuer writes it)." };
+        var jwtAudience = new Option<string?>("--jwt-audience") { Description = "Accept only JWTs whose 'aud' claim is this (mlops token create --audience writes it)." };
+        var jwtMaxLifetime = ServerOptions.Duration("--jwt-max-lifetime",
+            "Refuse JWTs valid for longer than this (their 'exp' further from their 'iat', or from now).", "24h", "1h, 24h");
+        jwtMaxLifetime.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<DurationValue>().Value <= TimeSpan.Zero)
+            {
+                result.AddError("--jwt-max-lifetime must be longer than 0.");
+            }
+        });
         var sharedQuotas = new Option<bool>("--shared-quotas") { Description = "Count per-key quotas in Redis, shared by every gateway (one Redis call per limited request)." };
         var maxRequest = new Option<long>("--max-request-bytes") { Description = "Largest request message accepted.", DefaultValueFactory = _ => 64L * 1024 * 1024 };
         var shadowGather = ServerOptions.Duration("--shadow-gather",
@@ -48,7 +59,7 @@ internal static class GatewayCommand
         var verbose = ServerOptions.Verbose();
         var command = new Command("gateway", "Run the gateway alone: authenticates callers, routes by the models' routes in Redis and forwards OIP calls to the workers registered there.")
         {
-            port, workers, redis, redisCa, metricsPort, bind, metricsBind, tlsCert, tlsKey, workerCa, jwtKey, sharedQuotas, maxRequest, shadowGather, shadowCpuLimit, verbose,
+            port, workers, redis, redisCa, metricsPort, bind, metricsBind, tlsCert, tlsKey, workerCa, jwtKey, jwtIssuer, jwtAudience, jwtMaxLifetime, sharedQuotas, maxRequest, shadowGather, shadowCpuLimit, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -66,6 +77,9 @@ internal static class GatewayCommand
                 {
                     o.Workers.AddRange((parse.GetValue(workers) ?? []).Select(w => w.OriginalString));
                     o.JwtSigningKey = environment.ValueOf(parse, jwtKey);
+                    o.JwtIssuer = parse.GetValue(jwtIssuer);
+                    o.JwtAudience = parse.GetValue(jwtAudience);
+                    o.JwtMaxLifetime = parse.GetValue(jwtMaxLifetime).Value;
                     o.SharedQuotas = parse.GetValue(sharedQuotas);
                     o.MaxRequestBodySize = parse.GetValue(maxRequest);
                     o.ShadowCpuLimit = parse.GetValue(shadowCpuLimit);

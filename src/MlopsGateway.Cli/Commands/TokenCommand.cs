@@ -24,7 +24,10 @@ internal static class TokenCommand
         var models = CallerOptions.Models("token");
         var rate = CallerOptions.Rate();
         var burst = CallerOptions.Burst();
-        var lifetime = ServerOptions.Duration("--ttl", "How long the token is valid.", "1h", "15m, 1h");
+        var issuer = new Option<string?>("--issuer", "--jwt-issuer") { Description = "The 'iss' claim: the gateway's --jwt-issuer, when it was given one." };
+        var audience = new Option<string?>("--audience", "--jwt-audience") { Description = "The 'aud' claim: the gateway's --jwt-audience, when it was given one." };
+        var lifetime = ServerOptions.Duration("--ttl",
+            "How long the token is valid. Gateways refuse tokens valid longer than their --jwt-max-lifetime (24h unless set).", "1h", "15m, 1h");
         lifetime.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<DurationValue>().Value <= TimeSpan.Zero)
@@ -34,7 +37,7 @@ internal static class TokenCommand
         });
         var create = new Command("create", "Print a signed token (and nothing else, so that TOKEN=$(mlops token create ...) works).")
         {
-            signingKey, subject, models, rate, burst, lifetime,
+            signingKey, subject, models, rate, burst, lifetime, issuer, audience,
         };
         create.SetAction(async (parse, _) =>
         {
@@ -77,6 +80,8 @@ internal static class TokenCommand
                 IssuedAt = now,
                 NotBefore = now,
                 Expires = now + ttl,
+                Issuer = parse.GetValue(issuer),
+                Audience = parse.GetValue(audience),
                 SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
             });
             await parse.InvocationConfiguration.Output.WriteLineAsync(jwt).ConfigureAwait(false);

@@ -8,19 +8,25 @@ using Microsoft.IdentityModel.Tokens;
 namespace MlopsGateway.Gateway.Auth;
 
 /// <summary>
-/// Validates JWT bearer tokens with IdentityModel's <see cref="JsonWebTokenHandler"/> (signature with
-/// the configured key, lifetime, optional issuer and audience) and turns the claims into a caller.
-/// Whether tokens are accepted at all follows the bound options: no signing key, no tokens. The
-/// handler is called directly rather than through ASP.NET Core authentication, whose middleware
-/// would run on every request, a few percent of the gateway's CPU per call.
+/// Validates JWT bearer tokens with IdentityModel's <see cref="JsonWebTokenHandler"/> (HS256 only,
+/// signature with the configured key, lifetime up to a maximum, issuer and audience when configured,
+/// a subject required) and turns the claims into a caller. Whether tokens are accepted at all
+/// follows the bound options: no signing key, no tokens. The handler is called directly rather than
+/// through ASP.NET Core authentication, whose middleware would run on every request, a few percent
+/// of the gateway's CPU per call.
 /// </summary>
 internal sealed class JwtAuthenticator
 {
+    /// <summary>The one algorithm accepted: the gateway holds one symmetric key, so any other is a forgery or a confusion.</summary>
+    public const string Algorithm = SecurityAlgorithms.HmacSha256;
+
     private static readonly char[] s_separators = [' ', ','];
+    private static readonly TimeSpan s_clockSkew = TimeSpan.FromSeconds(30);
 
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly TokenValidationParameters? _parameters;
     private readonly string _modelsClaim;
+    private readonly TimeSpan _maxLifetime;
 
     public JwtAuthenticator(IOptions<GatewayOptions> options)
         : this(options.Value)
@@ -30,16 +36,20 @@ internal sealed class JwtAuthenticator
     public JwtAuthenticator(GatewayOptions options)
     {
         _modelsClaim = options.JwtModelsClaim;
+        _maxLifetime = options.JwtMaxLifetime;
         _parameters = options.JwtSigningKey is not { } key ? null : new TokenValidationParameters
         {
             ValidateIssuerSigningKey = true,
             IssuerSigningKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)),
+            ValidAlgorithms = [Algorithm],
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
             ValidateIssuer = options.JwtIssuer is not null,
             ValidIssuer = options.JwtIssuer,
             ValidateAudience = options.JwtAudience is not null,
             ValidAudience = options.JwtAudience,
             ValidateLifetime = true,
-            ClockSkew = TimeSpan.FromSeconds(30),
+            ClockSkew = s_clockSkew,
         };
     }
 
@@ -56,12 +66,28 @@ internal sealed class JwtAuthenticator
         {
             return (null, Refused("JWTs are not accepted by this gateway"));
         }
-        var result = await _handler.ValidateTokenAsync(token, _parameters).ConfigureAwait(false);
+        JsonWebToken parsed;
+        try
+        {
+            parsed = new JsonWebToken(token);
+        }
+        catch (Exception ex) when (ex is ArgumentException or SecurityTokenException or System.Text.Json.JsonException)
+        {
+            return (null, Refused("it is not a well-formed JWT"));
+        }
+        // Read before validating, for a clear answer: the handler reports a wrong algorithm as a signature that did not match.
+        if (parsed.Alg != Algorithm)
+        {
+            return (null, Refused($"it is signed with '{Shown(parsed.Alg)}', and this gateway accepts {Algorithm} only"));
+        }
+        var result = await _handler.ValidateTokenAsync(parsed, _parameters).ConfigureAwait(false);
         if (!result.IsValid || result.ClaimsIdentity is not { } identity)
         {
             return (null, Refused(result.Exception switch
             {
                 SecurityTokenExpiredException => "it has expired",
+                SecurityTokenNoExpirationException => "it has no expiry ('exp' claim)",
+                SecurityTokenInvalidAlgorithmException => $"it is not signed with {Algorithm}",
                 SecurityTokenInvalidSignatureException or SecurityTokenSignatureKeyNotFoundException => "its signature does not match the gateway's signing key",
                 SecurityTokenInvalidIssuerException => "its issuer is not accepted",
                 SecurityTokenInvalidAudienceException => "its audience is not accepted",
@@ -69,12 +95,34 @@ internal sealed class JwtAuthenticator
                 _ => "it could not be validated",
             }));
         }
-        return (ToCaller(identity), null);
+        if (LifetimeProblem(parsed) is { } lifetime)
+        {
+            return (null, Refused(lifetime));
+        }
+        var subject = identity.FindFirst("sub")?.Value;
+        if (string.IsNullOrWhiteSpace(subject))
+        {
+            return (null, Refused("it names no subject ('sub' claim), and every caller must be named"));
+        }
+        return (ToCaller(identity, subject), null);
     }
 
-    private CallerIdentity ToCaller(ClaimsIdentity identity)
+    private string? LifetimeProblem(JsonWebToken token)
     {
-        var subject = identity.FindFirst("sub")?.Value ?? identity.FindFirst("client_id")?.Value ?? "anonymous";
+        var expires = token.ValidTo;
+        if (token.IssuedAt != DateTime.MinValue && expires - token.IssuedAt > _maxLifetime)
+        {
+            return $"it is valid for {Duration(expires - token.IssuedAt)} from its 'iat', longer than this gateway's maximum of {Duration(_maxLifetime)}";
+        }
+        if (expires - DateTime.UtcNow > _maxLifetime + s_clockSkew)
+        {
+            return $"its 'exp' is more than this gateway's maximum lifetime of {Duration(_maxLifetime)} away";
+        }
+        return null;
+    }
+
+    private CallerIdentity ToCaller(ClaimsIdentity identity, string subject)
+    {
         var models = new List<string>();
         foreach (var claim in identity.FindAll(_modelsClaim))
         {
@@ -84,6 +132,15 @@ internal sealed class JwtAuthenticator
         int? burst = int.TryParse(identity.FindFirst("burst")?.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var b) && b > 0 ? b : null;
         return new CallerIdentity("jwt:" + subject, $"token subject '{subject}'", models, rate, burst);
     }
+
+    /// <summary>A duration as people write it: <c>24h</c>, <c>90m</c>, <c>45s</c>.</summary>
+    internal static string Duration(TimeSpan value) =>
+        value.Ticks % TimeSpan.TicksPerHour == 0 ? $"{(long)value.TotalHours}h"
+        : value.Ticks % TimeSpan.TicksPerMinute == 0 ? $"{(long)value.TotalMinutes}m"
+        : $"{Math.Round(value.TotalSeconds)}s";
+
+    // The header is the caller's: a bounded piece of it only, in an answer that may reach a log.
+    private static string Shown(string? alg) => alg is null ? "" : alg.Length <= 16 ? alg : alg[..16] + "…";
 
     private static string Refused(string reason) =>
         $"The bearer token is refused: {reason}. Ask the token issuer for a new one, or send an API key as 'x-api-key'.";

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -108,6 +109,113 @@ public class JwtAuthenticatorTests
         Assert.False(authenticator.Enabled);
         Assert.Null(caller);
         Assert.NotNull(error);
+    }
+
+    /// <summary>A token with the header and payload given, signed (HMAC with <paramref name="key"/>) as <paramref name="sign"/> says.</summary>
+    private static string Handmade(string header, string payload, Func<byte[], byte[], byte[]>? sign, string key = Key)
+    {
+        var unsigned = Base64UrlEncoder.Encode(header) + "." + Base64UrlEncoder.Encode(payload);
+        var signature = sign is null ? "" : Base64UrlEncoder.Encode(sign(Encoding.UTF8.GetBytes(key), Encoding.ASCII.GetBytes(unsigned)));
+        return unsigned + "." + signature;
+    }
+
+    private static string Payload(TimeSpan? lifetime = null, bool subject = true)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var exp = now + (long)(lifetime ?? TimeSpan.FromMinutes(5)).TotalSeconds;
+        return $$"""{{{(subject ? "\"sub\":\"svc-a\"," : "")}}"models":"*","iat":{{now}},"nbf":{{now - 60}},"exp":{{exp}}}""";
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_HandmadeHs256_Accepted()
+    {
+        // The handmade tokens below differ from this one in one thing each.
+        var token = Handmade("""{"alg":"HS256","typ":"JWT"}""", Payload(), HMACSHA256.HashData);
+
+        var (caller, error) = await Authenticator().AuthenticateAsync(token);
+
+        Assert.Null(error);
+        Assert.Equal("jwt:svc-a", caller!.Id);
+    }
+
+    [Theory]
+    [InlineData("HS384", "it is signed with 'HS384', and this gateway accepts HS256 only")]
+    [InlineData("HS512", "it is signed with 'HS512', and this gateway accepts HS256 only")]
+    [InlineData("none", "it is signed with 'none', and this gateway accepts HS256 only")]
+    [InlineData("RS256", "it is signed with 'RS256', and this gateway accepts HS256 only")]
+    public async Task AuthenticateAsync_OtherAlgorithm_Refused(string alg, string reason)
+    {
+        Func<byte[], byte[], byte[]>? sign = alg switch
+        {
+            "HS384" => HMACSHA384.HashData,
+            "HS512" => HMACSHA512.HashData,
+            "none" => null,
+            // Algorithm confusion: an asymmetric algorithm named, the signature an HMAC with the gateway's key.
+            _ => HMACSHA256.HashData,
+        };
+        var token = Handmade($$"""{"alg":"{{alg}}","typ":"JWT"}""", Payload(), sign);
+
+        var (caller, error) = await Authenticator().AuthenticateAsync(token);
+
+        Assert.Null(caller);
+        Assert.Equal($"The bearer token is refused: {reason}. Ask the token issuer for a new one, or send an API key as 'x-api-key'.", error);
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_Hs256HeaderOverAnotherHmac_RefusedForTheSignature()
+    {
+        var token = Handmade("""{"alg":"HS256","typ":"JWT"}""", Payload(), HMACSHA512.HashData);
+
+        var (caller, error) = await Authenticator().AuthenticateAsync(token);
+
+        Assert.Null(caller);
+        Assert.Contains("its signature does not match the gateway's signing key", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_NoSubject_Refused()
+    {
+        var token = Handmade("""{"alg":"HS256","typ":"JWT"}""", Payload(subject: false), HMACSHA256.HashData);
+
+        var (caller, error) = await Authenticator().AuthenticateAsync(token);
+
+        Assert.Null(caller);
+        Assert.Contains("it names no subject ('sub' claim)", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AuthenticateAsync_LongerThanTheMaximumLifetime_Refused()
+    {
+        var longLived = Handmade("""{"alg":"HS256","typ":"JWT"}""", Payload(TimeSpan.FromHours(48)), HMACSHA256.HashData);
+        var withinTheDay = Handmade("""{"alg":"HS256","typ":"JWT"}""", Payload(TimeSpan.FromHours(23)), HMACSHA256.HashData);
+        var handler = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false };
+        var noIssuedAt = handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Subject = new ClaimsIdentity([new Claim("sub", "svc-a")]),
+            Expires = DateTime.UtcNow.AddDays(30),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(Key)), SecurityAlgorithms.HmacSha256),
+        });
+
+        var (_, fromIat) = await Authenticator().AuthenticateAsync(longLived);
+        var (accepted, _) = await Authenticator().AuthenticateAsync(withinTheDay);
+        var (_, fromNow) = await Authenticator().AuthenticateAsync(noIssuedAt);
+        var (_, shorter) = await Authenticator(o => o.JwtMaxLifetime = TimeSpan.FromHours(1)).AuthenticateAsync(withinTheDay);
+
+        Assert.Contains("it is valid for 48h from its 'iat', longer than this gateway's maximum of 24h", fromIat, StringComparison.Ordinal);
+        Assert.NotNull(accepted);
+        Assert.Contains("its 'exp' is more than this gateway's maximum lifetime of 24h away", fromNow, StringComparison.Ordinal);
+        Assert.Contains("it is valid for 23h from its 'iat', longer than this gateway's maximum of 1h", shorter, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("eyJ.eyJ.x")]
+    [InlineData("eyJhbGciOiJIUzI1NiJ9.not-base64!.sig")]
+    public async Task AuthenticateAsync_Malformed_RefusedSayingSo(string token)
+    {
+        var (caller, error) = await Authenticator().AuthenticateAsync(token);
+
+        Assert.Null(caller);
+        Assert.Contains("it is not a well-formed JWT", error, StringComparison.Ordinal);
     }
 
     [Theory]
