@@ -19,7 +19,7 @@ namespace MlopsGateway.Compare;
 /// </summary>
 public sealed partial class Comparison(ComparisonOptions options)
 {
-    private const string ApiKey = "mlk_compare_run_key_0123456789";
+    private const string ApiKey = "mlk_compare_run_key_0123456789abcdef";
     private const string InProcess = "ONNX Runtime in-process";
     private const string Naive = "naive gRPC server";
     private const string WorkerPath = "worker";

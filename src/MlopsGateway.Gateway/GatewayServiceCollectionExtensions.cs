@@ -72,6 +72,7 @@ public static class GatewayServiceCollectionExtensions
             proxy.Use(services.GetRequiredService<PeekStep>().InvokeAsync);
             proxy.Use(services.GetRequiredService<ModelAccessStep>().InvokeAsync);
             proxy.Use(services.GetRequiredService<QuotaStep>().InvokeAsync);
+            proxy.Use(services.GetRequiredService<InFlightStep>().InvokeAsync);
             proxy.Use(services.GetRequiredService<RequestMetricsStep>().InvokeAsync);
             proxy.Use(services.GetRequiredService<RouteStep>().InvokeAsync);
             proxy.Use(services.GetRequiredService<ShadowCopyStep>().InvokeAsync);
@@ -106,6 +107,7 @@ public static class GatewayServiceCollectionExtensions
     private static void AddAuth(IServiceCollection services)
     {
         services.AddSingleton<QuotaLimiter>();
+        services.AddSingleton<InFlightLimiter>();
         services.AddSingleton<JwtAuthenticator>();
         services.AddSingleton<AuthRefusal>();
     }
@@ -118,6 +120,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<PeekStep>();
         services.AddSingleton<ModelAccessStep>();
         services.AddSingleton<QuotaStep>();
+        services.AddSingleton<InFlightStep>();
         services.AddSingleton(sp => new MetricLabels(sp.GetRequiredService<SnapshotCache>(), sp.GetRequiredService<WorkerProxyConfigProvider>()));
         services.AddSingleton<RequestMetricsStep>();
         services.AddSingleton<RouteStep>();

@@ -12,6 +12,7 @@ namespace MlopsGateway.Registry;
 /// <param name="CreatedAt">When the key was created.</param>
 /// <param name="RatePerSecond">Sustained requests per second the key may make; null for no limit.</param>
 /// <param name="Burst">Requests the key may make at once above the rate (the token bucket's size); null means the rate rounded up.</param>
+/// <param name="MaxInFlight">Requests of the key a gateway forwards at once (each gateway counts its own); null for no limit.</param>
 public sealed record ApiKeyRecord(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("name")] string Name,
@@ -19,7 +20,8 @@ public sealed record ApiKeyRecord(
     [property: JsonPropertyName("models")] IReadOnlyList<string> Models,
     [property: JsonPropertyName("created_at")] DateTimeOffset CreatedAt,
     [property: JsonPropertyName("rate")] double? RatePerSecond = null,
-    [property: JsonPropertyName("burst")] int? Burst = null)
+    [property: JsonPropertyName("burst")] int? Burst = null,
+    [property: JsonPropertyName("max_in_flight"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? MaxInFlight = null)
 {
     /// <summary>The wildcard that allows every model.</summary>
     public const string AllModels = "*";

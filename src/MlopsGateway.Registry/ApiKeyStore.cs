@@ -20,24 +20,32 @@ public sealed class ApiKeyStore
         _time = time ?? TimeProvider.System;
     }
 
+    /// <summary>Shortest custom secret accepted: a shorter one's unsalted SHA-256, read from a Redis dump, is cracked by brute force.</summary>
+    public const int MinimumSecretLength = 32;
+
+    /// <summary>Who a change is recorded as made by when the caller names no one: the OS user.</summary>
+    public static string DefaultActor => Environment.UserName;
+
     /// <summary>
     /// Creates a key allowed for <paramref name="models"/>. The returned secret is the only copy:
-    /// only its hash is stored.
+    /// only its hash is stored. The creation is recorded in <see cref="RedisKeys.ApiKeysAudit"/>.
     /// </summary>
     /// <param name="name">A label for the key.</param>
     /// <param name="models">Models the key may call; empty means every model.</param>
-    /// <param name="secret">A secret to use instead of a random one (a demo key, say).</param>
+    /// <param name="secret">A secret to use instead of a random one (a demo key, say), at least <see cref="MinimumSecretLength"/> characters.</param>
     /// <param name="ratePerSecond">Sustained requests per second allowed; null for no limit.</param>
     /// <param name="burst">Requests allowed at once (the bucket's size); null: the rate rounded up.</param>
+    /// <param name="maxInFlight">Requests a gateway forwards for the key at once; null for no limit.</param>
+    /// <param name="by">Who creates it, for the audit trail; null: <see cref="DefaultActor"/>.</param>
+    /// <exception cref="ArgumentException">The secret is too short, or a limit is out of range.</exception>
     public async Task<(ApiKeyRecord Record, string Secret)> CreateAsync(
-        string name, IReadOnlyList<string> models, string? secret = null, double? ratePerSecond = null, int? burst = null)
+        string name, IReadOnlyList<string> models, string? secret = null, double? ratePerSecond = null, int? burst = null,
+        int? maxInFlight = null, string? by = null)
     {
         CheckQuota(ratePerSecond, burst);
+        CheckMaxInFlight(maxInFlight);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (secret is not null && secret.Length < 8)
-        {
-            throw new ArgumentException("An API key must be at least 8 characters long.", nameof(secret));
-        }
+        CheckSecret(secret);
         secret ??= ApiKeyHasher.NewSecret();
         var record = new ApiKeyRecord(
             ApiKeyHasher.NewId(),
@@ -46,15 +54,86 @@ public sealed class ApiKeyStore
             models.Count == 0 ? [ApiKeyRecord.AllModels] : models.ToArray(),
             _time.GetUtcNow(),
             ratePerSecond,
-            burst);
+            burst,
+            maxInFlight);
 
         // Re-creating an existing secret replaces its record: the hash is the identity of a secret.
         var transaction = _redis.GetDatabase().CreateTransaction();
         _ = transaction.HashSetAsync(RedisKeys.ApiKeys, record.Hash, JsonSerializer.Serialize(record));
         _ = transaction.StringIncrementAsync(RedisKeys.Generation);
         await transaction.ExecuteAsync().ConfigureAwait(false);
+        await AuditAsync(ApiKeyChange.Created, record, by).ConfigureAwait(false);
         await PublishChangeAsync(record.Id).ConfigureAwait(false);
         return (record, secret);
+    }
+
+    /// <summary>Refuses a custom secret shorter than <see cref="MinimumSecretLength"/> (without echoing it: it is a secret).</summary>
+    /// <exception cref="ArgumentException">It is shorter.</exception>
+    public static void CheckSecret(string? secret)
+    {
+        if (secret is not null && secret.Length < MinimumSecretLength)
+        {
+            throw new ArgumentException(
+                $"An API key must be at least {MinimumSecretLength} characters long (the one given has {secret.Length}); leave it out for a random one.", nameof(secret));
+        }
+    }
+
+    /// <summary>Refuses a limit of requests in flight under 1.</summary>
+    /// <exception cref="ArgumentException">It is under 1.</exception>
+    public static void CheckMaxInFlight(int? maxInFlight)
+    {
+        if (maxInFlight is < 1)
+        {
+            throw new ArgumentException($"The limit of requests in flight must be at least 1, not {maxInFlight}.", nameof(maxInFlight));
+        }
+    }
+
+    /// <summary>
+    /// Sets the rate, burst and limit in flight of the key with id <paramref name="id"/> (null removes
+    /// each); null when there is no such key. Recorded in <see cref="RedisKeys.ApiKeysAudit"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A limit is out of range.</exception>
+    /// <exception cref="InvalidOperationException">The key changed meanwhile; nothing was changed.</exception>
+    public async Task<ApiKeyRecord?> UpdateQuotaAsync(string id, double? ratePerSecond, int? burst, int? maxInFlight, string? by = null)
+    {
+        CheckQuota(ratePerSecond, burst);
+        CheckMaxInFlight(maxInFlight);
+        if ((await ListAsync().ConfigureAwait(false)).FirstOrDefault(r => r.Id == id) is not { } current)
+        {
+            return null;
+        }
+        var db = _redis.GetDatabase();
+        var stored = await db.HashGetAsync(RedisKeys.ApiKeys, current.Hash).ConfigureAwait(false);
+        var updated = current with { RatePerSecond = ratePerSecond, Burst = burst, MaxInFlight = maxInFlight };
+        var transaction = db.CreateTransaction();
+        transaction.AddCondition(Condition.HashEqual(RedisKeys.ApiKeys, current.Hash, stored));
+        _ = transaction.HashSetAsync(RedisKeys.ApiKeys, current.Hash, JsonSerializer.Serialize(updated));
+        _ = transaction.StringIncrementAsync(RedisKeys.Generation);
+        if (!await transaction.ExecuteAsync().ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"Key {id} changed (or was revoked) while its quota was being changed; try again.");
+        }
+        await AuditAsync(ApiKeyChange.QuotaChanged, updated, by).ConfigureAwait(false);
+        await PublishChangeAsync(id).ConfigureAwait(false);
+        return updated;
+    }
+
+    /// <summary>The latest <paramref name="count"/> key changes, newest first.</summary>
+    public async Task<IReadOnlyList<ApiKeyChange>> HistoryAsync(int count = 20)
+    {
+        var changes = new List<ApiKeyChange>();
+        foreach (var json in await AuditTrail.ReadAsync(_redis.GetDatabase(), RedisKeys.ApiKeysAudit).ConfigureAwait(false))
+        {
+            if (RedisJson.Read<ApiKeyChange>(json) is { } change)
+            {
+                changes.Add(change);
+                if (changes.Count == count)
+                {
+                    break;
+                }
+            }
+        }
+        return changes;
     }
 
     /// <summary>
@@ -102,8 +181,11 @@ public sealed class ApiKeyStore
         return new RecordsRead<ApiKeyRecord>(records, faults);
     }
 
-    /// <summary>Removes the keys whose id or name is <paramref name="idOrName"/>; returns those removed.</summary>
-    public async Task<IReadOnlyList<ApiKeyRecord>> RevokeAsync(string idOrName)
+    /// <summary>
+    /// Removes the keys whose id or name is <paramref name="idOrName"/>, each recorded in
+    /// <see cref="RedisKeys.ApiKeysAudit"/> as revoked by <paramref name="by"/> (null: <see cref="DefaultActor"/>); returns those removed.
+    /// </summary>
+    public async Task<IReadOnlyList<ApiKeyRecord>> RevokeAsync(string idOrName, string? by = null)
     {
         var removed = (await ListAsync().ConfigureAwait(false)).Where(r => r.Id == idOrName || r.Name == idOrName).ToList();
         if (removed.Count > 0)
@@ -115,9 +197,17 @@ public sealed class ApiKeyStore
         }
         foreach (var record in removed)
         {
+            await AuditAsync(ApiKeyChange.Revoked, record, by).ConfigureAwait(false);
             await PublishChangeAsync(record.Id).ConfigureAwait(false);
         }
         return removed;
+    }
+
+    private Task AuditAsync(string action, ApiKeyRecord record, string? by)
+    {
+        var change = ApiKeyChange.Of(action, record, string.IsNullOrWhiteSpace(by) ? DefaultActor : by, _time.GetUtcNow());
+        return AuditTrail.AppendAsync(_redis.GetDatabase(), RedisKeys.ApiKeysAudit, JsonSerializer.Serialize(change),
+            new NameValueEntry("action", action), new NameValueEntry("key_id", record.Id), new NameValueEntry("by", change.By));
     }
 
     private Task PublishChangeAsync(string id) =>

@@ -9,6 +9,12 @@ public static class RedisKeys
     /// <summary>Pub/sub channel announcing that the key set changed; the message is the changed key's id.</summary>
     public const string ApiKeysChanged = "mlops:keys:changed";
 
+    /// <summary>
+    /// Stream (a capped list on servers without streams, such as the embedded one) of key changes:
+    /// created, revoked, quota changed; who, when, the key's id and name, never its secret or hash.
+    /// </summary>
+    public const string ApiKeysAudit = "mlops:keys:audit";
+
     /// <summary>Hash: field = model name, value = <see cref="RouteRecord"/> as JSON.</summary>
     public const string Routes = "mlops:routes";
 

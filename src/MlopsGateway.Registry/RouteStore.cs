@@ -12,7 +12,7 @@ namespace MlopsGateway.Registry;
 public sealed class RouteStore
 {
     /// <summary>Audit entries kept; older ones are trimmed.</summary>
-    public const int AuditLength = 10_000;
+    public const int AuditLength = AuditTrail.Length;
 
     private const int MaxAttempts = 5;
 
@@ -115,19 +115,8 @@ public sealed class RouteStore
     /// <summary>The latest <paramref name="count"/> changes, newest first, of <paramref name="model"/> (or of every model when null).</summary>
     public async Task<IReadOnlyList<RouteChange>> HistoryAsync(string? model, int count = 20)
     {
-        var db = _redis.GetDatabase();
         var changes = new List<RouteChange>();
-        IEnumerable<RedisValue> raw;
-        try
-        {
-            var entries = await db.StreamRangeAsync(RedisKeys.RoutesAudit, "-", "+", null, Order.Descending).ConfigureAwait(false);
-            raw = entries.Select(e => e[AuditField]);
-        }
-        catch (RedisServerException ex) when (IsUnknownCommand(ex))
-        {
-            raw = await db.ListRangeAsync(RedisKeys.RoutesAudit, 0, -1).ConfigureAwait(false);
-        }
-        foreach (var json in raw)
+        foreach (var json in await AuditTrail.ReadAsync(_redis.GetDatabase(), RedisKeys.RoutesAudit).ConfigureAwait(false))
         {
             if (RedisJson.Read<RouteChange>(json) is { } change && (model is null || change.Model == model))
             {
@@ -141,33 +130,11 @@ public sealed class RouteStore
         return changes;
     }
 
-    private const string AuditField = "change";
-
     /// <summary>What follows a route change made in Redis: its audit entry, then its announcement to gateways.</summary>
     internal async Task RecordAsync(RouteChange change)
     {
-        await AppendAuditAsync(change).ConfigureAwait(false);
+        await AuditTrail.AppendAsync(_redis.GetDatabase(), RedisKeys.RoutesAudit, JsonSerializer.Serialize(change),
+            new NameValueEntry("model", change.Model), new NameValueEntry("by", change.By)).ConfigureAwait(false);
         await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.RoutesChanged), change.Model).ConfigureAwait(false);
     }
-
-    private async Task AppendAuditAsync(RouteChange change)
-    {
-        var db = _redis.GetDatabase();
-        var json = JsonSerializer.Serialize(change);
-        try
-        {
-            await db.StreamAddAsync(RedisKeys.RoutesAudit,
-                [new NameValueEntry("model", change.Model), new NameValueEntry("by", change.By), new NameValueEntry(AuditField, json)],
-                maxLength: AuditLength, useApproximateMaxLength: true).ConfigureAwait(false);
-        }
-        catch (RedisServerException ex) when (IsUnknownCommand(ex))
-        {
-            // Servers without streams (the embedded Garnet) keep the same entries in a capped list, newest first.
-            await db.ListLeftPushAsync(RedisKeys.RoutesAudit, json).ConfigureAwait(false);
-            await db.ListTrimAsync(RedisKeys.RoutesAudit, 0, AuditLength - 1).ConfigureAwait(false);
-        }
-    }
-
-    private static bool IsUnknownCommand(RedisServerException ex) =>
-        ex.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase);
 }

@@ -28,13 +28,13 @@ internal static class UpCommand
         };
         var gatewayMetricsPort = ServerOptions.MetricsPort("--gateway-metrics-port", 9100);
         var workerMetricsPort = ServerOptions.MetricsPort("--worker-metrics-port", 9101);
-        var apiKey = new Option<string?>("--api-key") { Description = "Use this API key instead of a random one (at least 8 characters)." };
+        var apiKey = new Option<string?>("--api-key") { Description = $"Use this API key instead of a random one (at least {ApiKeyStore.MinimumSecretLength} characters)." };
         apiKey.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<string?>() is { Length: < 8 })
+            if (result.GetValueOrDefault<string?>() is { } given && given.Length < ApiKeyStore.MinimumSecretLength)
             {
                 // The key itself is not echoed: it is a secret.
-                result.AddError("--api-key must be at least 8 characters long.");
+                result.AddError($"--api-key must be at least {ApiKeyStore.MinimumSecretLength} characters long (a shorter one's hash is cracked from a Redis dump); leave it out for a random one.");
             }
         });
         var watch = new Option<bool>("--watch") { Description = "Reload a model when files under its folder change." };

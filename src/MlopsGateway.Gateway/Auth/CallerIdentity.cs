@@ -6,7 +6,8 @@ namespace MlopsGateway.Gateway.Auth;
 /// <param name="Models">Models it may call; <c>*</c> for all.</param>
 /// <param name="RatePerSecond">Its quota, or null for none.</param>
 /// <param name="Burst">Its bucket size, or null for the rate rounded up.</param>
-internal sealed record CallerIdentity(string Id, string Label, IReadOnlyList<string> Models, double? RatePerSecond, int? Burst)
+/// <param name="MaxInFlight">Its requests this gateway forwards at once, or null for no limit.</param>
+internal sealed record CallerIdentity(string Id, string Label, IReadOnlyList<string> Models, double? RatePerSecond, int? Burst, int? MaxInFlight = null)
 {
     public bool Allows(string model)
     {

@@ -46,6 +46,10 @@ internal static class RecordChecks
         {
             return $"key {record.Id} has a burst of {record.Burst}, not at least 1";
         }
+        if (record.MaxInFlight is < 1)
+        {
+            return $"key {record.Id} has a max_in_flight of {record.MaxInFlight}, not at least 1";
+        }
         return null;
     }
 

@@ -41,4 +41,36 @@ public class KeysCommandTests
         Assert.Equal(1, exitCode);
         Assert.Contains("Could not reach Redis at '127.0.0.1:1'", error);
     }
+
+    [Fact]
+    public async Task CreateUpdateRevoke_ThenAudit_EachListedWithWhoAndNeverTheSecret()
+    {
+        var name = "cli-audit-" + Guid.NewGuid().ToString("N")[..10];
+        var (created, output, _) = await CliRunner.RunAsync("keys", "create", "--redis", TestRedis.Address, "--name", name, "--max-in-flight", "3", "--actor", "alice");
+        var secret = output.Split("Secret (shown once, store it now): ")[1].Trim();
+        var id = output.Split("Created key ")[1].Split(' ')[0];
+
+        var (updated, updateOutput, _) = await CliRunner.RunAsync("keys", "update", "--redis", TestRedis.Address, id, "--rate", "5", "--actor", "bob");
+        var (revoked, _, _) = await CliRunner.RunAsync("keys", "revoke", "--redis", TestRedis.Address, id, "--actor", "carol");
+        var (audited, audit, _) = await CliRunner.RunAsync("keys", "audit", "--redis", TestRedis.Address, "--count", "1000");
+
+        Assert.Equal((0, 0, 0, 0), (created, updated, revoked, audited));
+        Assert.Contains("at most 3 in flight", output, StringComparison.Ordinal);
+        Assert.Contains($"Updated key {id} '{name}'; quota 5/s, burst = rate; at most 3 in flight", updateOutput, StringComparison.Ordinal);
+        var mine = audit.Split('\n').Where(l => l.Contains(id, StringComparison.Ordinal)).ToArray();
+        Assert.Equal(3, mine.Length);
+        Assert.Matches($"revoked +{id} +{name} +carol", mine[0]);
+        Assert.Matches($"quota_changed +{id} +{name} +bob; quota 5/s", mine[1]);
+        Assert.Matches($"created +{id} +{name} +alice; at most 3 in flight", mine[2]);
+        Assert.DoesNotContain(secret, audit, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_MaxInFlightZero_RefusedSayingWhy()
+    {
+        var (exitCode, _, error) = await CliRunner.RunAsync("keys", "create", "--redis", TestRedis.Address, "--name", "zero", "--max-in-flight", "0");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("The limit of requests in flight must be at least 1, not 0.", error, StringComparison.Ordinal);
+    }
 }
