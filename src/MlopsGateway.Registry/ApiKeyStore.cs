@@ -104,6 +104,11 @@ public sealed class ApiKeyStore
         }
         var db = _redis.GetDatabase();
         var stored = await db.HashGetAsync(RedisKeys.ApiKeys, current.Hash).ConfigureAwait(false);
+        if (stored.IsNull)
+        {
+            // Revoked since it was listed: writing it would bring it back.
+            return null;
+        }
         var updated = current with { RatePerSecond = ratePerSecond, Burst = burst, MaxInFlight = maxInFlight };
         var transaction = db.CreateTransaction();
         transaction.AddCondition(Condition.HashEqual(RedisKeys.ApiKeys, current.Hash, stored));
@@ -159,24 +164,7 @@ public sealed class ApiKeyStore
     public async Task<RecordsRead<ApiKeyRecord>> ReadAllAsync()
     {
         var entries = await _redis.GetDatabase().HashGetAllAsync(RedisKeys.ApiKeys).ConfigureAwait(false);
-        var records = new List<ApiKeyRecord>(entries.Length);
-        var faults = new List<RecordFault>();
-        foreach (var entry in entries)
-        {
-            var field = (string)entry.Name!;
-            if (!RedisJson.TryRead<ApiKeyRecord>(entry.Value, out var record, out var fault))
-            {
-                faults.Add(new RecordFault(RecordChecks.ApiKeyLocation(field), fault!));
-            }
-            else if (record is not null && RecordChecks.ApiKey(field, record) is { } problem)
-            {
-                faults.Add(new RecordFault(RecordChecks.ApiKeyLocation(field), problem));
-            }
-            else if (record is not null)
-            {
-                records.Add(record);
-            }
-        }
+        var (records, faults) = RedisJson.ReadFields<ApiKeyRecord>(entries, RecordChecks.ApiKeyLocation, RecordChecks.ApiKey);
         records.Sort((a, b) => a.CreatedAt.CompareTo(b.CreatedAt));
         return new RecordsRead<ApiKeyRecord>(records, faults);
     }

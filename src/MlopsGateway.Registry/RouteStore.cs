@@ -39,24 +39,7 @@ public sealed class RouteStore
     public async Task<RecordsRead<RouteRecord>> ReadAllAsync()
     {
         var entries = await _redis.GetDatabase().HashGetAllAsync(RedisKeys.Routes).ConfigureAwait(false);
-        var routes = new List<RouteRecord>(entries.Length);
-        var faults = new List<RecordFault>();
-        foreach (var entry in entries)
-        {
-            var field = (string)entry.Name!;
-            if (!RedisJson.TryRead<RouteRecord>(entry.Value, out var route, out var fault))
-            {
-                faults.Add(new RecordFault(RecordChecks.RouteLocation(field), fault!));
-            }
-            else if (route is not null && RecordChecks.Route(field, route) is { } problem)
-            {
-                faults.Add(new RecordFault(RecordChecks.RouteLocation(field), problem));
-            }
-            else if (route is not null)
-            {
-                routes.Add(route);
-            }
-        }
+        var (routes, faults) = RedisJson.ReadFields<RouteRecord>(entries, RecordChecks.RouteLocation, RecordChecks.Route);
         routes.Sort((a, b) => string.CompareOrdinal(a.Model, b.Model));
         return new RecordsRead<RouteRecord>(routes, faults);
     }

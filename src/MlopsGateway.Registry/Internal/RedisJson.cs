@@ -54,4 +54,32 @@ internal static class RedisJson
             return false;
         }
     }
+
+    /// <summary>
+    /// The records of a hash's <paramref name="entries"/> that read and pass <paramref name="check"/>
+    /// (given the field and the record: null when valid), and a fault for each other one, placed by <paramref name="location"/>.
+    /// </summary>
+    public static (List<T> Records, List<RecordFault> Faults) ReadFields<T>(
+        HashEntry[] entries, Func<string, string> location, Func<string, T, string?> check) where T : class
+    {
+        var records = new List<T>(entries.Length);
+        var faults = new List<RecordFault>();
+        foreach (var entry in entries)
+        {
+            var field = (string)entry.Name!;
+            if (!TryRead<T>(entry.Value, out var record, out var fault))
+            {
+                faults.Add(new RecordFault(location(field), fault!));
+            }
+            else if (record is not null && check(field, record) is { } problem)
+            {
+                faults.Add(new RecordFault(location(field), problem));
+            }
+            else if (record is not null)
+            {
+                records.Add(record);
+            }
+        }
+        return (records, faults);
+    }
 }

@@ -314,4 +314,21 @@ public sealed class GatewayFunctionalTests(StackFixture stack) : FunctionalTest(
         Assert.DoesNotContain("dotnet_gc", await metrics.Content.ReadAsStringAsync());
         Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
     }
+
+    [Fact]
+    public async Task Metrics_MadeUpVersion_NoSeriesOfItsOwnAtTheGatewayOrTheWorker()
+    {
+        using var gatewayMetrics = new MetricsRecorder(stack.Gateway);
+        using var workerMetrics = new MetricsRecorder(stack.Worker);
+        var madeUp = "made-up-" + Guid.NewGuid().ToString("N");
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() =>
+            Gateway.ModelInferAsync(TestRequests.Propensity("propensity", [TestRequests.Row], version: madeUp), Key).ResponseAsync);
+
+        Assert.Equal(StatusCode.NotFound, ex.StatusCode);
+        Assert.Equal(1, gatewayMetrics.Values("mlops.gateway.requests", ("model", "propensity"), ("version", "other"), ("status", "NotFound")).Sum());
+        Assert.Empty(gatewayMetrics.Values("mlops.gateway.requests", ("version", madeUp)));
+        // The worker refuses a version it does not serve before counting anything by version.
+        Assert.Empty(workerMetrics.Values("mlops.worker.requests", ("version", madeUp)));
+    }
 }

@@ -52,7 +52,7 @@ public sealed class KeyInFlightFunctionalTests : FunctionalTest
         await Wait.UntilAsync(() => silent.RowsReceived == 4);
 
         await rest.CancelAsync();
-        foreach (var call in (Task[])[held[1], other, again])
+        foreach (var call in new Task[] { held[1], other, again })
         {
             await Assert.ThrowsAsync<RpcException>(() => call);
         }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using MlopsGateway.Gateway;
 using MlopsGateway.Gateway.Auth;
 using MlopsGateway.Gateway.Discovery;
+using MlopsGateway.Gateway.Forwarding;
 using MlopsGateway.Registry;
 using MlopsGateway.Tests.Gateway.Discovery;
 
