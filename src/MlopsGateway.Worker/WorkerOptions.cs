@@ -25,4 +25,20 @@ public sealed class WorkerOptions
     /// sent are answered rather than refused. Zero stops at once.
     /// </summary>
     public TimeSpan DrainDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The secrets a caller must send as <c>x-mlops-worker-secret</c> for any inference rpc: any one
+    /// of them is accepted, so that a new secret can join before the old one leaves (at most two).
+    /// Empty: the worker serves anyone who reaches its port, and says so in a warning at start.
+    /// grpc.health.v1, <c>/healthz</c> and <c>/metrics</c> stay open for probes and scrapes.
+    /// </summary>
+    public List<string> WorkerSecrets { get; set; } = [];
+
+    /// <summary>
+    /// The secrets a caller must send as <c>x-mlops-admin-secret</c> for the repository rpcs (index,
+    /// load, unload); accepted for every other rpc too (at most two). Empty while
+    /// <see cref="WorkerSecrets"/> is not: the repository rpcs are refused to everyone. Both empty:
+    /// everything is open.
+    /// </summary>
+    public List<string> AdminSecrets { get; set; } = [];
 }

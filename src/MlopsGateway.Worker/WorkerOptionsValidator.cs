@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MlopsGateway.Contracts;
 
 namespace MlopsGateway.Worker;
 
@@ -27,6 +28,24 @@ internal sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
         {
             errors.Add($"DrainDelay: must not be negative, not {options.DrainDelay}.");
         }
+        Secrets(errors, nameof(options.WorkerSecrets), options.WorkerSecrets);
+        Secrets(errors, nameof(options.AdminSecrets), options.AdminSecrets);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Refuses more than two secrets, or a weak one; never names a secret's value.</summary>
+    private static void Secrets(List<string> errors, string setting, List<string> secrets)
+    {
+        if (secrets.Count > 2)
+        {
+            errors.Add($"{setting}: at most two at once (the current and the next), not {secrets.Count}.");
+        }
+        for (var i = 0; i < secrets.Count; i++)
+        {
+            if (WorkerHeaders.SecretProblem(secrets[i]) is { } problem)
+            {
+                errors.Add($"{setting}: secret {i + 1} {problem}.");
+            }
+        }
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MlopsGateway.Monitoring;
+using MlopsGateway.Worker.Access;
 using MlopsGateway.Worker.Draining;
 using MlopsGateway.Worker.Models;
 using MlopsGateway.Worker.Serving;
@@ -17,7 +18,10 @@ namespace MlopsGateway.Worker;
 /// <summary>Registers and maps the worker role.</summary>
 public static class WorkerServiceCollectionExtensions
 {
-    /// <summary>Adds the model repository, the OIP service and the grpc.health.v1 check.</summary>
+    /// <summary>
+    /// Adds the model repository, the OIP service, the grpc.health.v1 check and the check of the
+    /// worker and admin secrets (<see cref="WorkerOptions.WorkerSecrets"/>) in front of them.
+    /// </summary>
     public static WorkerBuilder AddMlopsWorker(this IServiceCollection services, Action<WorkerOptions> configure)
     {
         services.AddSingleton<WorkerMarker>();
@@ -39,6 +43,8 @@ public static class WorkerServiceCollectionExtensions
         services.AddHostedService<ModelRepositoryService>();
         services.AddSingleton<WorkerDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerDrain>());
+        // The secrets are checked before routing, so a stranger's request is refused unread.
+        services.AddSingleton<IStartupFilter, WorkerAccessMiddleware.StartupFilter>();
         services.AddGrpc();
         services.AddMlopsMetrics(WorkerMetrics.MeterName);
         services.AddSingleton<IConfigureOptions<GrpcServiceOptions>>(sp => new ConfigureOptions<GrpcServiceOptions>(grpc =>

@@ -35,4 +35,24 @@ public sealed class WorkerOptionsValidatorTests
 
         Assert.True(result.Succeeded);
     }
+
+    [Fact]
+    public void Validate_ThreeOrWeakSecrets_RefusedWithoutNamingThem()
+    {
+        var result = new WorkerOptionsValidator().Validate(null, new WorkerOptions
+        {
+            ModelRepository = Path.GetTempPath(),
+            WorkerSecrets = ["short-secret", new string('a', 32), "with a space in it 0123456789abcdef"],
+            AdminSecrets = [new string('b', 32), new string('c', 40)],
+        });
+
+        Assert.True(result.Failed);
+        Assert.Equal(
+            [
+                "WorkerSecrets: at most two at once (the current and the next), not 3.",
+                "WorkerSecrets: secret 1 must be at least 32 characters, not 12.",
+                "WorkerSecrets: secret 3 must be printable ASCII without spaces (it is sent as a header).",
+            ],
+            result.Failures);
+    }
 }
