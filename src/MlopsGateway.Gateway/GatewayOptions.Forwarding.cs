@@ -11,4 +11,12 @@ public sealed partial class GatewayOptions
 
     /// <summary>Seed of the canary and shadow picks; null for a shared random source. Tests set it.</summary>
     public int? RandomSeed { get; set; }
+
+    /// <summary>
+    /// The worker secret sent as <c>x-mlops-worker-secret</c> on every call forwarded to a worker and
+    /// every shadow copy; workers started with it refuse calls without it. Null: none is sent (workers
+    /// must then be open, reachable only by trusted callers). Active health probes need none:
+    /// workers keep <c>/healthz</c> open for them.
+    /// </summary>
+    public string? WorkerSecret { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.Extensions.Options;
+using MlopsGateway.Contracts;
 using MlopsGateway.Gateway.Forwarding;
 
 namespace MlopsGateway.Gateway;
@@ -60,6 +61,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add($"MaxRequestBodySize: must be positive, not {options.MaxRequestBodySize}.");
         }
         Positive(errors, nameof(options.UpstreamActivityTimeout), options.UpstreamActivityTimeout);
+        if (options.WorkerSecret is { } secret && WorkerHeaders.SecretProblem(secret) is { } problem)
+        {
+            // The secret itself is never named.
+            errors.Add($"WorkerSecret: {problem}.");
+        }
     }
 
     private static void Shadow(List<string> errors, GatewayOptions options)

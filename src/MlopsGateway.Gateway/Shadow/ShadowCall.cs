@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Inference;
+using MlopsGateway.Contracts;
 
 namespace MlopsGateway.Gateway.Shadow;
 
@@ -16,7 +17,6 @@ internal sealed class ShadowCall
     private static readonly Marshaller<byte[]> s_bytes = Marshallers.Create(static b => b, static b => b);
     private static readonly Method<byte[], byte[]> s_streamInfer =
         new(MethodType.DuplexStreaming, "inference.GRPCInferenceService", "ModelStreamInfer", s_bytes, s_bytes);
-    private static readonly Metadata s_headers = new() { { GatewayHeaders.ShadowHeader, "1" } };
 
     private readonly AsyncDuplexStreamingCall<byte[], byte[]> _duplex;
     private readonly Action<ShadowCall, string> _closed;
@@ -35,14 +35,26 @@ internal sealed class ShadowCall
     /// <summary>Why the call closed; empty while it is open.</summary>
     public string Reason { get; private set; } = "";
 
+    /// <summary>The metadata of a shadow call: the shadow mark, and the worker secret when the gateway has one.</summary>
+    public static Metadata Headers(string? workerSecret)
+    {
+        var headers = new Metadata { { GatewayHeaders.ShadowHeader, "1" } };
+        if (workerSecret is not null)
+        {
+            headers.Add(WorkerHeaders.WorkerSecret, workerSecret);
+        }
+        return headers;
+    }
+
     /// <summary>
-    /// Opens a call on <paramref name="channel"/>. <paramref name="answered"/> is called with each
-    /// answer as it arrives, <paramref name="closed"/> once when the call closes, with the reason.
+    /// Opens a call on <paramref name="channel"/> with <paramref name="headers"/> (see <see cref="Headers"/>).
+    /// <paramref name="answered"/> is called with each answer as it arrives, <paramref name="closed"/>
+    /// once when the call closes, with the reason.
     /// </summary>
     public static ShadowCall Open(
-        GrpcChannel channel, Action<ModelStreamInferResponse> answered, Action<ShadowCall, string> closed, CancellationToken stop)
+        GrpcChannel channel, Metadata headers, Action<ModelStreamInferResponse> answered, Action<ShadowCall, string> closed, CancellationToken stop)
     {
-        var duplex = channel.CreateCallInvoker().AsyncDuplexStreamingCall(s_streamInfer, null, new CallOptions(s_headers, cancellationToken: stop));
+        var duplex = channel.CreateCallInvoker().AsyncDuplexStreamingCall(s_streamInfer, null, new CallOptions(headers, cancellationToken: stop));
         var call = new ShadowCall(duplex, closed);
         _ = Task.Run(() => call.ReceiveAsync(answered, stop));
         return call;

@@ -110,7 +110,8 @@ internal sealed class ShadowDispatcher : IDisposable
             // Under a lock: GetOrAdd alone may build a second stream for the address and drop it undisposed.
             lock (_streams)
             {
-                stream = _streams.GetOrAdd(address, static (a, self) => new ShadowStream(a, self._done, self._options.ShadowGatherWindow, self._time, self._tls), this);
+                stream = _streams.GetOrAdd(address, static (a, self) => new ShadowStream(a, self._done, self._options.ShadowGatherWindow, self._time, self._tls,
+                    self._options.WorkerSecret), this);
             }
         }
         stream.Enqueue(work);

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Grpc.Core;
 using Grpc.Net.Client;
 using Inference;
 using MlopsGateway.Gateway.Forwarding;
@@ -22,6 +23,7 @@ namespace MlopsGateway.Gateway.Shadow;
 internal sealed class ShadowStream : IDisposable
 {
     private readonly GrpcChannel _channel;
+    private readonly Metadata _headers;
     // Unbounded here because ShadowDispatcher bounds the copies in flight across all streams and
     // drops the rest before they are queued; one writer per sampled request, one sending loop.
     private readonly Channel<ShadowWork> _queue = Channel.CreateUnbounded<ShadowWork>(new UnboundedChannelOptions { SingleReader = true });
@@ -44,10 +46,12 @@ internal sealed class ShadowStream : IDisposable
     /// </param>
     /// <param name="time">The clock of the gather window, expiry and merging's pauses; the system's by default.</param>
     /// <param name="tls">Which certificates an <c>https://</c> worker may show; the machine's roots when null.</param>
+    /// <param name="workerSecret">The worker secret sent on the stream's calls; none when null.</param>
     public ShadowStream(
         string address, Action<ShadowWork, ModelStreamInferResponse?, string?> done, TimeSpan gather = default, TimeProvider? time = null,
-        WorkerTls? tls = null)
+        WorkerTls? tls = null, string? workerSecret = null)
     {
+        _headers = ShadowCall.Headers(workerSecret);
         _done = done;
         _time = time ?? TimeProvider.System;
         _waiting = new ShadowWaiting(done, _time);
@@ -133,7 +137,7 @@ internal sealed class ShadowStream : IDisposable
                 await _gather.WaitAsync(_stop.Token).ConfigureAwait(false);
                 if (call is null || call.Closed)
                 {
-                    call = ShadowCall.Open(_channel, Answered, (closed, reason) => _waiting.FailSentOn(closed, reason), _stop.Token);
+                    call = ShadowCall.Open(_channel, _headers, Answered, (closed, reason) => _waiting.FailSentOn(closed, reason), _stop.Token);
                 }
                 // Claim what is queued; a copy that expired meanwhile is no longer waiting and is skipped.
                 claimed.Clear();

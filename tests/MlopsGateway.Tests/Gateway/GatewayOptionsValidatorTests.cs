@@ -31,4 +31,14 @@ public class GatewayOptionsValidatorTests
     {
         Assert.Same(ValidateOptionsResult.Success, new GatewayOptionsValidator().Validate(null, new GatewayOptions()));
     }
+
+    [Theory]
+    [InlineData("short-worker-secret", "WorkerSecret: must be at least 32 characters, not 19.")]
+    [InlineData("worker secret with spaces 0123456789", "WorkerSecret: must be printable ASCII without spaces (it is sent as a header).")]
+    public void Validate_WeakWorkerSecret_RefusedWithoutNamingIt(string secret, string expected)
+    {
+        var result = new GatewayOptionsValidator().Validate(null, new GatewayOptions { WorkerSecret = secret });
+
+        Assert.Equal([expected], result.Failures!);
+    }
 }
