@@ -22,7 +22,8 @@ build_mlops
 
 worker_port=$(free_port); gateway_port=$(free_port)
 start_redis
-"$MLOPS" worker --models "$work/models" --write-samples --bind 127.0.0.1 --port "$worker_port" --metrics-port 0 --redis "$redis" >"$work/worker.log" 2>&1 &
+# Loopback workers open to any caller: the load tools (and predict) call them directly, without a worker secret.
+"$MLOPS" worker --insecure-no-worker-secret --models "$work/models" --write-samples --bind 127.0.0.1 --port "$worker_port" --metrics-port 0 --redis "$redis" >"$work/worker.log" 2>&1 &
 worker_pid=$!; pids+=($worker_pid); wait_port "$worker_port"
 "$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 --port "$gateway_port" --metrics-port 0 >"$work/gateway.log" 2>&1 &
 gateway_pid=$!; pids+=($gateway_pid); wait_port "$gateway_port"

@@ -24,7 +24,8 @@ build_mlops
 
 worker_port=$(free_port); gateway_port=$(free_port)
 start_redis
-"$MLOPS" worker --models "$work/models" --write-samples --bind 127.0.0.1 --port "$worker_port" --metrics-port 0 --redis "$redis" >"$work/worker.log" 2>&1 &
+# Loopback workers open to any caller: the load tools (and predict) call them directly, without a worker secret.
+"$MLOPS" worker --insecure-no-worker-secret --models "$work/models" --write-samples --bind 127.0.0.1 --port "$worker_port" --metrics-port 0 --redis "$redis" >"$work/worker.log" 2>&1 &
 pids+=($!); wait_port "$worker_port"
 # The perf map names JIT-compiled code; without W^X the code is not behind a memfd perf cannot read.
 DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 "$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 \

@@ -54,17 +54,18 @@ primary_metrics=$(free_port); shadow_metrics=$(free_port)
 start_redis
 
 # The sample model's two versions; with SHADOW_WORKER=own, version 1 and version 2 on separate workers.
-"$MLOPS" worker --models "$work/all" --write-samples --bind 127.0.0.1 --port "$primary_port" --metrics-port 0 >/dev/null 2>&1 &
+# Loopback workers open to any caller: the load tools (and predict) call them directly, without a worker secret.
+"$MLOPS" worker --insecure-no-worker-secret --models "$work/all" --write-samples --bind 127.0.0.1 --port "$primary_port" --metrics-port 0 >/dev/null 2>&1 &
 samples=$!; wait_port "$primary_port"; kill "$samples"; wait "$samples" 2>/dev/null || true
 if [ "$SHADOW_WORKER" = own ]; then
   mkdir -p "$work/v1/propensity" "$work/v2/propensity"
   cp -r "$work/all/propensity/1" "$work/v1/propensity/"; cp -r "$work/all/propensity/2" "$work/v2/propensity/"
-  env ${SERVER_ENV:-} "$MLOPS" worker --models "$work/v1" --bind 127.0.0.1 --port "$primary_port" --metrics-port "$primary_metrics" --redis "$redis" >"$work/primary.log" 2>&1 &
+  env ${SERVER_ENV:-} "$MLOPS" worker --insecure-no-worker-secret --models "$work/v1" --bind 127.0.0.1 --port "$primary_port" --metrics-port "$primary_metrics" --redis "$redis" >"$work/primary.log" 2>&1 &
   pids+=($!); primary_pid=$!; wait_port "$primary_port"
-  nice -n "$SHADOW_NICE" env ${SERVER_ENV:-} "$MLOPS" worker --models "$work/v2" --bind 127.0.0.1 --port "$shadow_port" --metrics-port "$shadow_metrics" --redis "$redis" >"$work/shadow.log" 2>&1 &
+  nice -n "$SHADOW_NICE" env ${SERVER_ENV:-} "$MLOPS" worker --insecure-no-worker-secret --models "$work/v2" --bind 127.0.0.1 --port "$shadow_port" --metrics-port "$shadow_metrics" --redis "$redis" >"$work/shadow.log" 2>&1 &
   pids+=($!); shadow_pid=$!; wait_port "$shadow_port"
 else
-  env ${SERVER_ENV:-} "$MLOPS" worker --models "$work/all" --bind 127.0.0.1 --port "$primary_port" --metrics-port "$primary_metrics" --redis "$redis" >"$work/primary.log" 2>&1 &
+  env ${SERVER_ENV:-} "$MLOPS" worker --insecure-no-worker-secret --models "$work/all" --bind 127.0.0.1 --port "$primary_port" --metrics-port "$primary_metrics" --redis "$redis" >"$work/primary.log" 2>&1 &
   pids+=($!); primary_pid=$!; wait_port "$primary_port"
 fi
 env ${SERVER_ENV:-} "$MLOPS" gateway --redis "$redis" --bind 127.0.0.1 --port "$gateway_port" --metrics-port "$metrics_port" ${GATEWAY_ARGS:-} >"$work/gateway.log" 2>&1 &

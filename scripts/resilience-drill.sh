@@ -64,7 +64,8 @@ echo "   copies compared: $(metric mlops_gateway_shadow_max_abs_diff_count ''), 
 
 for signal in TERM KILL; do
     echo "== 3. a second worker stopped with SIG$signal under load"
-    "$M" worker --models "$work/models" --redis "$R" --port "$spare_port" --metrics-port "$spare_metrics_port" \
+    # Loopback workers open to any caller: the load tools (and predict) call them directly, without a worker secret.
+    "$M" worker --insecure-no-worker-secret --models "$work/models" --redis "$R" --port "$spare_port" --metrics-port "$spare_metrics_port" \
         --advertise "http://127.0.0.1:$spare_port" \
         >"$work/worker-$signal.log" 2>&1 &
     worker=$!

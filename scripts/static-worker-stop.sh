@@ -24,7 +24,8 @@ for round in $(seq "$rounds"); do
     ports=(); workers=()
     for i in 1 2; do
         port=$(free_port)
-        "$MLOPS" worker --models "$work/models" --write-samples --port "$port" --metrics-port "$(free_port)" >"$work/worker-$round-$i.log" 2>&1 &
+        # Loopback workers open to any caller: the load tools (and predict) call them directly, without a worker secret.
+        "$MLOPS" worker --insecure-no-worker-secret --models "$work/models" --write-samples --port "$port" --metrics-port "$(free_port)" >"$work/worker-$round-$i.log" 2>&1 &
         workers+=($!); pids+=($!); ports+=("$port")
     done
     gateway_port=$(free_port)

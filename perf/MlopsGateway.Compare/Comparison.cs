@@ -73,7 +73,7 @@ public sealed partial class Comparison(ComparisonOptions options)
 
         Log("Starting the worker, the gateway (embedded Redis), the naive server and nginx");
         using var worker = await StartServerAsync("worker",
-            ["worker", "--models", repository, "--port", "0", "--metrics-port", "0", "--bind", "127.0.0.1"],
+            ["worker", "--models", repository, "--port", "0", "--metrics-port", "0", "--bind", "127.0.0.1", "--insecure-no-worker-secret"],
             WorkerReady());
         var workerAddress = worker.Ready!.Groups[1].Value;
         var workerMetrics = worker.Ready!.Groups[2].Value;

@@ -21,6 +21,15 @@ internal sealed class CliEnvironment(Func<string, string?> read)
     /// <summary>The CA file trusted for Redis's certificate, for every command that reaches Redis.</summary>
     public const string RedisCa = "MLOPS_REDIS_CA";
 
+    /// <summary>
+    /// The worker secret itself (one, or two on separate lines while rotating) of <c>worker</c> and
+    /// <c>gateway</c>, when no <c>--worker-secret-file</c> is given.
+    /// </summary>
+    public const string WorkerSecret = "MLOPS_WORKER_SECRET";
+
+    /// <summary>The admin secret itself of <c>worker</c> and <c>models</c>, when no <c>--admin-secret-file</c> is given.</summary>
+    public const string AdminSecret = "MLOPS_ADMIN_SECRET";
+
     private readonly Dictionary<Option, string> _variables = [];
     private readonly HashSet<Option> _required = [];
 

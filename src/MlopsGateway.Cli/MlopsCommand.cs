@@ -20,7 +20,7 @@ public static class MlopsCommand
             PredictCommand.Create(environment),
             KeysCommand.Create(environment),
             TokenCommand.Create(environment),
-            ModelsCommand.Create(),
+            ModelsCommand.Create(environment),
             RolloutCommand.Create(environment),
             WorkersCommand.Create(environment),
             LoadTestCommand.Create(environment),

@@ -28,6 +28,9 @@ internal sealed partial class SettingsRefusal(AsynchronousCommandLineAction inne
         ["AdvertiseAddress"] = "--advertise",
         ["DrainDelay"] = "--drain-delay",
         ["WorkerCaPath"] = "--worker-ca",
+        ["WorkerSecrets"] = Commands.SecretOptions.WorkerSources,
+        ["WorkerSecret"] = Commands.SecretOptions.WorkerSources,
+        ["AdminSecrets"] = Commands.SecretOptions.AdminSources,
     };
 
     /// <summary>Wraps the action of <paramref name="command"/> and of every command beneath it.</summary>

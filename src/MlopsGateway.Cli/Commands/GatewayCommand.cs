@@ -48,6 +48,7 @@ internal static class GatewayCommand
                 result.AddError($"--shadow-cpu-limit must be above 0 and at most 100 (percent), not {limit}.");
             }
         });
+        var workerSecret = SecretOptions.WorkerSecretFile("sent to the workers on every call; workers started with it refuse calls without it.");
         var redis = ServerOptions.Redis(environment);
         var redisCa = ServerOptions.RedisCa(environment);
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9100);
@@ -59,16 +60,17 @@ internal static class GatewayCommand
         var verbose = ServerOptions.Verbose();
         var command = new Command("gateway", "Run the gateway alone: authenticates callers, routes by the models' routes in Redis and forwards OIP calls to the workers registered there.")
         {
-            port, workers, redis, redisCa, metricsPort, bind, metricsBind, tlsCert, tlsKey, workerCa, jwtKey, jwtIssuer, jwtAudience, jwtMaxLifetime, sharedQuotas, maxRequest, shadowGather, shadowCpuLimit, verbose,
+            port, workers, redis, redisCa, metricsPort, bind, metricsBind, tlsCert, tlsKey, workerCa, jwtKey, jwtIssuer, jwtAudience, jwtMaxLifetime, workerSecret, sharedQuotas, maxRequest, shadowGather, shadowCpuLimit, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var tls = ServerOptions.Certificate(parse.GetValue(tlsCert), parse.GetValue(tlsKey));
+            var workerSecrets = SecretOptions.Read(parse, workerSecret, environment, CliEnvironment.WorkerSecret, "WorkerSecret");
             await using var handle = await RedisHandle.OpenAsync(environment.ValueOf(parse, redis), environment.ValueOf(parse, redisCa)).ConfigureAwait(false);
             if (handle.IsEmbedded)
             {
                 await Console.Out.WriteLineAsync(
-                    $"No --redis given: embedded Redis at {handle.Address}. Create keys with: mlops keys create --redis {handle.Address} --name NAME; start workers with: mlops worker --models DIR --redis {handle.Address}")
+                    $"No --redis given: embedded Redis at {handle.Address}. Create keys with: mlops keys create --redis {handle.Address} --name NAME; start workers with: mlops worker --models DIR --redis {handle.Address} {(workerSecrets.Count > 0 ? "--worker-secret-file FILE (this gateway's secret)" : "--insecure-no-worker-secret (this gateway sends no worker secret)")}")
                     .ConfigureAwait(false);
             }
             var address = parse.GetValue(bind)!;
@@ -80,6 +82,7 @@ internal static class GatewayCommand
                     o.JwtIssuer = parse.GetValue(jwtIssuer);
                     o.JwtAudience = parse.GetValue(jwtAudience);
                     o.JwtMaxLifetime = parse.GetValue(jwtMaxLifetime).Value;
+                    o.WorkerSecret = workerSecrets.Count > 0 ? workerSecrets[0] : null;
                     o.SharedQuotas = parse.GetValue(sharedQuotas);
                     o.MaxRequestBodySize = parse.GetValue(maxRequest);
                     o.ShadowCpuLimit = parse.GetValue(shadowCpuLimit);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using MlopsGateway.Monitoring;
@@ -72,16 +73,32 @@ internal static class UpCommand
 
     private static async Task<int> RunAsync(UpSettings settings, CancellationToken cancellationToken)
     {
+        if (SampleModels.WriteIfEmpty(settings.Models))
+        {
+            await Console.Out.WriteLineAsync($"Wrote sample model '{SampleModels.Propensity}' (versions 1 and 2) to {Path.GetFullPath(settings.Models)}").ConfigureAwait(false);
+        }
+        // Fresh secrets each run: the worker answers only this process's gateway and whoever can read
+        // the admin secret's file (this user: the folder and the file are theirs alone).
+        var secrets = new UpSecrets(NewSecret(), NewSecret(), Directory.CreateTempSubdirectory("mlops-up-"));
+        try
+        {
+            return await ServeAsync(settings, secrets with { AdminFile = WriteSecret(secrets.Folder, secrets.Admin) }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            secrets.Folder.Delete(recursive: true);
+        }
+    }
+
+    private sealed record UpSecrets(string Worker, string Admin, DirectoryInfo Folder, string AdminFile = "");
+
+    private static async Task<int> ServeAsync(UpSettings settings, UpSecrets secrets, CancellationToken cancellationToken)
+    {
         var (gatewayPort, workerPort, models, apiKey, bind) = (settings.GatewayPort, settings.WorkerPort, settings.Models, settings.ApiKey, settings.Bind);
         var output = Console.Out;
         var logging = ConsoleLogging.For(settings.Verbose);
         // Both listeners serve the one certificate; the gateway reaches the worker at 127.0.0.1, so it must name that address.
         var tls = ServerOptions.Certificate(settings.TlsCertificate, settings.TlsKey);
-        if (SampleModels.WriteIfEmpty(models))
-        {
-            await output.WriteLineAsync($"Wrote sample model '{SampleModels.Propensity}' (versions 1 and 2) to {Path.GetFullPath(models)}").ConfigureAwait(false);
-        }
-
         await using var redis = await RedisHandle.OpenAsync(settings.Redis, settings.RedisCa).ConfigureAwait(false);
         await output.WriteLineAsync(redis.IsEmbedded
             ? $"Started embedded Redis-compatible server (Garnet) at {redis.Address}"
@@ -94,6 +111,8 @@ internal static class UpCommand
                 o.WatchRepository = settings.Watch;
                 // It stops after the gateway (below): no gateway is left to drop it.
                 o.DrainDelay = TimeSpan.Zero;
+                o.WorkerSecrets = [secrets.Worker];
+                o.AdminSecrets = [secrets.Admin];
             }, logging,
             new IPEndPoint(settings.MetricsBind, settings.WorkerMetricsPort), w =>
             {
@@ -123,6 +142,7 @@ internal static class UpCommand
             {
                 o.JwtSigningKey = jwtKey;
                 o.WorkerCaPath = settings.WorkerCa;
+                o.WorkerSecret = secrets.Worker;
             }, logging, new IPEndPoint(settings.MetricsBind, settings.GatewayMetricsPort), tls);
         await gateway.StartAsync(cancellationToken).ConfigureAwait(false);
         if (!await GatewayHost.WaitForWorkersAsync(gateway, 1, TimeSpan.FromSeconds(15)).ConfigureAwait(false))
@@ -142,6 +162,7 @@ internal static class UpCommand
               metrics   {ServerOptions.Reachable(ServerEndpoints.MetricsAddress(gateway)!)}/metrics (gateway), {ServerOptions.Reachable(ServerEndpoints.MetricsAddress(worker)!)}/metrics (worker)
               redis     {redis.Address}{(redis.IsEmbedded ? " (embedded)" : "")}{(redis.HidesSecret ? " (password not shown; set MLOPS_REDIS for the commands below)" : "")}
               models    {string.Join("; ", served)}
+                        (manage them on the worker with its admin secret: mlops models index --worker {workerAddress} --admin-secret-file {secrets.AdminFile})
               api key   {secret}
                         (shown once; only its hash is stored. Send it as 'x-api-key' or 'authorization: Bearer' metadata.)
               tokens    {(jwtKey is null ? "off (set MLOPS_JWT_SIGNING_KEY to accept JWTs)" : "JWTs signed with MLOPS_JWT_SIGNING_KEY accepted; mint one: mlops token create --subject NAME --models " + SampleModels.Propensity)}
@@ -170,6 +191,22 @@ internal static class UpCommand
         await worker.StopAsync(stopTimeout.Token).ConfigureAwait(false);
         await output.WriteLineAsync("Stopped.").ConfigureAwait(false);
         return ExitCodes.Ok;
+    }
+
+    private static string NewSecret() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Writes <paramref name="secret"/> into <paramref name="folder"/>, readable by this user alone; returns its path.</summary>
+    private static string WriteSecret(DirectoryInfo folder, string secret)
+    {
+        var path = Path.Combine(folder.FullName, "admin-secret");
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+        using var writer = new StreamWriter(path, options);
+        writer.WriteLine(secret);
+        return path;
     }
 
     /// <summary>A host lifetime that leaves starting and stopping to whoever holds the host.</summary>

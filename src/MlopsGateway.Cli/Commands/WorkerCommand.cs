@@ -21,8 +21,15 @@ internal static class WorkerCommand
         var watch = new Option<bool>("--watch") { Description = "Reload a model when files under its folder change." };
         var samples = new Option<bool>("--write-samples") { Description = "Write the sample models into the folder first when it holds none." };
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9101);
-        var bind = ServerOptions.Bind("0.0.0.0");
+        // Loopback unless told otherwise: a worker is for its gateways, not for the network at large.
+        var bind = ServerOptions.Bind("127.0.0.1");
         var metricsBind = ServerOptions.MetricsBind();
+        var workerSecret = SecretOptions.WorkerSecretFile("calls without it are refused UNAUTHENTICATED (give the gateways the same).");
+        var adminSecret = SecretOptions.AdminSecretFile("the repository rpcs (mlops models) need it; without one they are refused.");
+        var insecure = new Option<bool>("--insecure-no-worker-secret")
+        {
+            Description = "Serve anyone who reaches the port, with no worker secret (and, without --admin-secret-file, let anyone load and unload models). Only where nothing untrusted can reach it.",
+        };
         var redis = environment.FallBack(new Option<string?>("--redis")
         {
             Description = "Register in this Redis (gateways discover workers there); with none, no registration (give gateways --worker).",
@@ -39,10 +46,17 @@ internal static class WorkerCommand
         var verbose = ServerOptions.Verbose();
         var command = new Command("worker", "Run a worker alone: serves the models in a repository folder over the Open Inference Protocol.")
         {
-            port, models, watch, samples, metricsPort, bind, metricsBind, tlsCert, tlsKey, redis, redisCa, advertise, drainDelay, verbose,
+            port, models, watch, samples, metricsPort, bind, metricsBind, tlsCert, tlsKey, redis, redisCa, advertise, drainDelay, workerSecret, adminSecret, insecure, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var workerSecrets = SecretOptions.Read(parse, workerSecret, environment, CliEnvironment.WorkerSecret, "WorkerSecrets");
+            var adminSecrets = SecretOptions.Read(parse, adminSecret, environment, CliEnvironment.AdminSecret, "AdminSecrets");
+            if (workerSecrets.Count == 0 && !parse.GetValue(insecure))
+            {
+                throw new SettingRefusedException("WorkerSecrets", SecretOptions.WorkerSources,
+                    "a worker answers only callers with its secret; give the gateways' worker secret, or --insecure-no-worker-secret to serve anyone who reaches the port.");
+            }
             var folder = parse.GetValue(models)!;
             if (parse.GetValue(samples) && SampleModels.WriteIfEmpty(folder))
             {
@@ -60,6 +74,8 @@ internal static class WorkerCommand
                     o.ModelRepository = folder;
                     o.WatchRepository = parse.GetValue(watch);
                     o.DrainDelay = parse.GetValue(drainDelay).Value;
+                    o.WorkerSecrets = [.. workerSecrets];
+                    o.AdminSecrets = [.. adminSecrets];
                 }, ConsoleLogging.For(parse.GetValue(verbose)),
                 new IPEndPoint(parse.GetValue(metricsBind)!, parse.GetValue(metricsPort)),
                 connection is null ? null : w => w.AddRedisRegistration(connection, o => o.AdvertiseAddress = parse.GetValue(advertise)?.OriginalString),

@@ -31,7 +31,7 @@ public class RoleStartRefusalTests
         var models = Directory.CreateTempSubdirectory("mlops-cli-");
         try
         {
-            var (exit, _, error) = await CliRunner.RunAsync("worker", "--models", models.FullName, "--bind", "127.0.0.1", "--port", "0", "--metrics-port", $"{port}");
+            var (exit, _, error) = await CliRunner.RunAsync("worker", "--insecure-no-worker-secret", "--models", models.FullName, "--bind", "127.0.0.1", "--port", "0", "--metrics-port", $"{port}");
 
             Assert.Equal(1, exit);
             Assert.StartsWith($"mlops worker: not started; fix these settings: Port (--metrics-port): {port} is in use", OneLine(error));
@@ -80,7 +80,7 @@ public class RoleStartRefusalTests
         var closed = ClosedPort();
         var environment = new Dictionary<string, string> { ["MLOPS_REDIS"] = $"127.0.0.1:{closed}" };
 
-        var (exit, _, error) = await CliRunner.RunAsync(environment, "worker", "--models", Path.GetTempPath(), "--port", "0", "--metrics-port", "0");
+        var (exit, _, error) = await CliRunner.RunAsync(environment, "worker", "--insecure-no-worker-secret", "--models", Path.GetTempPath(), "--port", "0", "--metrics-port", "0");
 
         Assert.Equal(1, exit);
         Assert.StartsWith($"mlops worker: not started; fix these settings: Redis (--redis or MLOPS_REDIS): could not reach Redis at '127.0.0.1:{closed}'", OneLine(error));
@@ -91,7 +91,7 @@ public class RoleStartRefusalTests
     {
         var missing = Path.Combine(Path.GetTempPath(), "mlops-no-such-folder-" + Guid.NewGuid().ToString("N"));
 
-        var (exit, _, error) = await CliRunner.RunAsync("worker", "--models", missing, "--port", "0", "--metrics-port", "0");
+        var (exit, _, error) = await CliRunner.RunAsync("worker", "--insecure-no-worker-secret", "--models", missing, "--port", "0", "--metrics-port", "0");
 
         Assert.Equal(1, exit);
         Assert.Equal($"mlops worker: not started; fix these settings: ModelRepository (--models): the folder '{missing}' does not exist.", OneLine(error));

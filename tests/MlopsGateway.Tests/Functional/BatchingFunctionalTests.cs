@@ -4,6 +4,7 @@ using Grpc.Core;
 using Inference;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.Extensions.DependencyInjection;
+using MlopsGateway.Contracts;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker.Models;
@@ -37,7 +38,7 @@ public sealed class BatchingFunctionalTests(StackFixture stack) : FunctionalTest
         var config = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
         config["max_queue_delay_us"] = 2_000;
         File.WriteAllText(configPath, config.ToJsonString());
-        await StackFixture.Client(ServerEndpoints.GrpcAddress(stack.Worker))
+        await TestSecrets.WorkerClient(ServerEndpoints.GrpcAddress(stack.Worker), WorkerHeaders.AdminSecret, TestSecrets.Admin)
             .RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "propensity" });
         Assert.True(stack.Worker.Services.GetRequiredService<ModelRepository>().TryResolve("propensity", "1", out var version1));
         var (runsBefore, rowsBefore) = (version1!.Batcher.Runs, version1.Batcher.RowsRun);
@@ -84,7 +85,7 @@ public sealed class BatchingFunctionalTests(StackFixture stack) : FunctionalTest
     [Fact]
     public async Task ModelMetadata_Parameters_NameProviderAndBatchLimit()
     {
-        var metadata = await StackFixture.Client(stack.WorkerAddress).ModelMetadataAsync(new ModelMetadataRequest { Name = "propensity" });
+        var metadata = await TestSecrets.WorkerClient(stack.WorkerAddress).ModelMetadataAsync(new ModelMetadataRequest { Name = "propensity" });
         Assert.Equal("CPUExecutionProvider", metadata.Parameters["execution_provider"].StringParam);
         Assert.Equal(32, metadata.Parameters["max_batch_size"].Int64Param);
     }

@@ -169,7 +169,7 @@ public sealed class GatewayFunctionalTests(StackFixture stack) : FunctionalTest(
         request.Inputs[0].Contents.Fp32Contents.RemoveAt(4);
 
         var viaGateway = await Assert.ThrowsAsync<RpcException>(() => Gateway.ModelInferAsync(request, Key).ResponseAsync);
-        var direct = await Assert.ThrowsAsync<RpcException>(() => StackFixture.Client(stack.WorkerAddress).ModelInferAsync(request).ResponseAsync);
+        var direct = await Assert.ThrowsAsync<RpcException>(() => TestSecrets.WorkerClient(stack.WorkerAddress).ModelInferAsync(request).ResponseAsync);
 
         Assert.Equal(StatusCode.InvalidArgument, viaGateway.StatusCode);
         Assert.Equal("model 'propensity' version 2: input 'features' has shape [1, 4]; the model expects [-1, 5] (-1 = any size).", viaGateway.Status.Detail);

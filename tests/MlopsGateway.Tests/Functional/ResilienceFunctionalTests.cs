@@ -29,7 +29,12 @@ public sealed class ResilienceFunctionalTests : FunctionalTest
 
     private static async Task<WebApplication> StartGatewayAsync(IConnectionMultiplexer redis, LogCollector logs, Action<GatewayOptions>? configure = null)
     {
-        var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis, configure ?? (_ => { }), logs.Configure);
+        var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis, o =>
+        {
+            // The workers of StackFixture.StartWorker take only their gateways' calls.
+            o.WorkerSecret = TestSecrets.Worker;
+            configure?.Invoke(o);
+        }, logs.Configure);
         await gateway.StartAsync();
         return gateway;
     }

@@ -107,8 +107,8 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : FunctionalTes
     {
         using var metrics = new MetricsRecorder(stack.GatewayA);
         await stack.SetRouteAsync(new RouteRecord("", "1", Shadow: "2", ShadowPercent: 100));
-        var direct = await StackFixture.Client(stack.WorkerAddress).ModelInferAsync(Request("1"));
-        var directV2 = await StackFixture.Client(stack.WorkerAddress).ModelInferAsync(Request("2"));
+        var direct = await TestSecrets.WorkerClient(stack.WorkerAddress).ModelInferAsync(Request("1"));
+        var directV2 = await TestSecrets.WorkerClient(stack.WorkerAddress).ModelInferAsync(Request("2"));
         Assert.NotEqual(InferResponseReader.Values(direct, 0), InferResponseReader.Values(directV2, 0));
 
         for (var i = 0; i < 20; i++)
@@ -138,6 +138,7 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : FunctionalTes
             // four calls after it are made; 2 s was too short for five calls on a machine at load 25.
             o.ShadowGatherWindow = TimeSpan.FromSeconds(8);
             o.ShadowCpuLimit = 100;
+            o.WorkerSecret = TestSecrets.Worker;
             if (limit == "copies")
             {
                 o.MaxShadowConcurrency = 1;
@@ -166,8 +167,11 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : FunctionalTes
     {
         await stack.SetRouteAsync(new RouteRecord("", "1", Shadow: "2", ShadowPercent: 100));
         // Any CPU use at all is over this limit, so the gateway's own readings make the copies yield.
-        await using var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, o => o.ShadowCpuLimit = 0.0001,
-            stack.Logs.Configure);
+        await using var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, o =>
+            {
+                o.ShadowCpuLimit = 0.0001;
+                o.WorkerSecret = TestSecrets.Worker;
+            }, stack.Logs.Configure);
         using var metrics = new MetricsRecorder(gateway);
         var client = await StartWithShadowAsync(gateway);
         (string, string)[] busy = [("model", stack.Model), ("reason", "busy")];
@@ -202,6 +206,7 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : FunctionalTes
         {
             o.MaxShadowMessageBytes = requestBytes;
             o.ShadowCpuLimit = 100;
+            o.WorkerSecret = TestSecrets.Worker;
         }, stack.Logs.Configure);
         using var metrics = new MetricsRecorder(gateway);
         var client = await StartWithShadowAsync(gateway);
@@ -233,8 +238,8 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : FunctionalTes
     public async Task ModelInfer_SharedQuotaTwoGateways_OneBucketInRedis()
     {
         var (_, secret) = await new ApiKeyStore(stack.Redis).CreateAsync("shared-quota-" + stack.Model, [stack.Model], null, ratePerSecond: 0.01, burst: 2);
-        await using var c = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, o => o.SharedQuotas = true, stack.Logs.Configure);
-        await using var d = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, o => o.SharedQuotas = true, stack.Logs.Configure);
+        await using var c = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, SharedQuotas, stack.Logs.Configure);
+        await using var d = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), stack.Redis, SharedQuotas, stack.Logs.Configure);
         await Task.WhenAll(c.StartAsync(), d.StartAsync());
         await StackFixture.WaitForDestinationAsync(c, stack.WorkerAddress);
         await StackFixture.WaitForDestinationAsync(d, stack.WorkerAddress);
@@ -356,6 +361,12 @@ public sealed class RoutingFunctionalTests(RoutingFixture stack) : FunctionalTes
 
         Assert.Equal("0", response.TrailingHeaders.GetValues("grpc-status").Single());
         Assert.Equal("1", ModelInferResponse.Parser.ParseFrom(body.AsSpan(5)).ModelVersion);
+    }
+
+    private static void SharedQuotas(GatewayOptions o)
+    {
+        o.SharedQuotas = true;
+        o.WorkerSecret = TestSecrets.Worker;
     }
 
     private static Metadata Bearer(string token) => new() { { "authorization", "Bearer " + token } };

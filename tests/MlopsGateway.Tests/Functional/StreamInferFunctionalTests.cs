@@ -19,7 +19,7 @@ public sealed class StreamInferFunctionalTests(StackFixture stack) : FunctionalT
     [Fact]
     public async Task ModelStreamInfer_OneBadRequestAmongMany_EachAnsweredByIdStreamGoesOn()
     {
-        var client = StackFixture.Client(stack.WorkerAddress);
+        var client = TestSecrets.WorkerClient(stack.WorkerAddress);
         var requests = Enumerable.Range(0, 60).Select(i => Row(i)).ToList();
         requests[20].Inputs[0].Shape[1] = 4;                // 5 values, shape [1, 4]: invalid
         requests[40].ModelVersion = "99";                    // no such version

@@ -75,11 +75,13 @@ public sealed class RoutingFixture : IAsyncLifetime
             o.ShadowCpuLimit = 100;
             o.JwtSigningKey = JwtKey;
             o.MaxRequestBodySize = MaxRequestBytes;
+            o.WorkerSecret = TestSecrets.Worker;
         }, Logs.Configure);
         GatewayB = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o =>
         {
             o.RandomSeed = 12;
             o.ShadowCpuLimit = 100;
+            o.WorkerSecret = TestSecrets.Worker;
         }, Logs.Configure);
         await Task.WhenAll(GatewayA.StartAsync(), GatewayB.StartAsync());
         GatewayAAddress = ServerEndpoints.GrpcAddress(GatewayA);

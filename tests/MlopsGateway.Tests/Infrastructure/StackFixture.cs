@@ -65,7 +65,11 @@ public sealed class StackFixture : IAsyncLifetime
         WorkerAddress = ServerEndpoints.GrpcAddress(Worker);
         WorkerMetricsAddress = ServerEndpoints.MetricsAddress(Worker)!;
 
-        Gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o => o.JwtSigningKey = JwtSigningKey, Logs.Configure,
+        Gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), Redis, o =>
+            {
+                o.JwtSigningKey = JwtSigningKey;
+                o.WorkerSecret = TestSecrets.Worker;
+            }, Logs.Configure,
             new IPEndPoint(IPAddress.Loopback, 0));
         await Gateway.StartAsync();
         GatewayAddress = ServerEndpoints.GrpcAddress(Gateway);
@@ -99,6 +103,7 @@ public sealed class StackFixture : IAsyncLifetime
     /// <summary>
     /// A worker on loopback port 0 serving <paramref name="repository"/>, registering itself in
     /// <paramref name="redis"/>; with none, it registers nowhere (a gateway is given its address).
+    /// It answers only callers with <see cref="TestSecrets.Worker"/> (or the admin secret), as a deployed worker would.
     /// </summary>
     public static WebApplication StartWorker(string repository, IConnectionMultiplexer? redis, LogCollector logs) =>
         WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o =>
@@ -106,6 +111,8 @@ public sealed class StackFixture : IAsyncLifetime
                 o.ModelRepository = repository;
                 // Gateways on loopback drop a departing worker within milliseconds; the default second would slow every stop.
                 o.DrainDelay = TimeSpan.FromMilliseconds(250);
+                o.WorkerSecrets = [TestSecrets.Worker];
+                o.AdminSecrets = [TestSecrets.Admin];
             }, logs.Configure,
             new IPEndPoint(IPAddress.Loopback, 0),
             redis is null ? null : w => w.AddRedisRegistration(redis, o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(500)));

@@ -36,7 +36,9 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "mlops.dll"), "worker", "--models", repository,
-            "--port", port.ToString(CultureInfo.InvariantCulture), "--metrics-port", "0", "--bind", "127.0.0.1" })
+            "--port", port.ToString(CultureInfo.InvariantCulture), "--metrics-port", "0", "--bind", "127.0.0.1",
+            // Its callers are the tests' own load tool and gateways on loopback.
+            "--insecure-no-worker-secret" })
         {
             info.ArgumentList.Add(argument);
         }
