@@ -26,7 +26,7 @@ public class TlsOptionsTests
         var models = Directory.CreateTempSubdirectory("mlops-cli-");
         try
         {
-            var (exit, _, error) = await CliRunner.RunAsync("worker", "--models", models.FullName, "--bind", "127.0.0.1", "--port", "0",
+            var (exit, _, error) = await CliRunner.RunAsync("worker", "--insecure-no-worker-secret", "--models", models.FullName, "--bind", "127.0.0.1", "--port", "0",
                 "--metrics-port", "0", "--tls-cert", certificates.CertificatePath, "--tls-key", other.KeyPath);
 
             Assert.Equal(1, exit);
