@@ -26,7 +26,7 @@ public sealed class SnapshotRobustnessFunctionalTests(IsolatedRedisFixture isola
         var good = (await new ApiKeyStore(redis).CreateAsync("good-" + Guid.NewGuid().ToString("N")[..6], [])).Secret;
         await using var worker = StackFixture.StartWorker(repository, redis, logs);
         await worker.StartAsync();
-        await using var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis, _ => { }, logs.Configure);
+        await using var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis, o => o.WorkerSecret = TestSecrets.Worker, logs.Configure);
         await gateway.StartAsync();
         await StackFixture.WaitForDestinationAsync(gateway, ServerEndpoints.GrpcAddress(worker));
         ExpectLogs(e => e.Event.Name == "RecordSkipped", logs);
