@@ -20,6 +20,7 @@ internal sealed class GatewayMetrics : IDisposable
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _quotaRejections;
     private readonly Counter<long> _upstreamErrors;
+    private readonly Counter<long> _upstreamRetries;
     private readonly Counter<long> _shadowSent;
     private readonly Counter<long> _shadowDropped;
     private readonly Histogram<double> _shadowDiff;
@@ -40,6 +41,8 @@ internal sealed class GatewayMetrics : IDisposable
             "Requests refused with RESOURCE_EXHAUSTED because the caller was over its quota, by model.");
         _upstreamErrors = _meter.CreateCounter<long>("mlops.gateway.upstream.errors", "{request}",
             "Forwarding failures, by model, YARP error and whether the request was retried on another worker.");
+        _upstreamRetries = _meter.CreateCounter<long>("mlops.gateway.upstream.retries", "{request}",
+            "Calls sent once more to another worker after the first failed, by model and reason (unsent: before any of it reached the worker; reset: the worker's connection or stream died with it in flight).");
         _shadowSent = _meter.CreateCounter<long>("mlops.gateway.shadow.sent", "{request}",
             "Copies sent to a shadow version, by model, primary version, shadow version and the shadow's gRPC status code.");
         _shadowDropped = _meter.CreateCounter<long>("mlops.gateway.shadow.dropped", "{request}",
@@ -76,6 +79,10 @@ internal sealed class GatewayMetrics : IDisposable
     /// <summary>Counts a forwarding failure.</summary>
     public void UpstreamError(string model, string error, bool retried) =>
         _upstreamErrors.Add(1, new TagList { { "model", model }, { "error", error }, { "retried", retried ? "true" : "false" } });
+
+    /// <summary>Counts a call sent once more to another worker.</summary>
+    public void UpstreamRetried(string model, string reason) =>
+        _upstreamRetries.Add(1, new TagList { { "model", model }, { "reason", reason } });
 
     /// <summary>Counts a shadow copy answered (or failed) with <paramref name="status"/>.</summary>
     public void ShadowSent(string model, string primary, string shadow, string status) =>

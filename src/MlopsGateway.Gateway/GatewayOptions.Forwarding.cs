@@ -9,6 +9,20 @@ public sealed partial class GatewayOptions
     /// <summary>Longest a forwarded call may stay silent before it is abandoned.</summary>
     public TimeSpan UpstreamActivityTimeout { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// Send a call once more, to another worker, when the first worker's connection or stream died
+    /// with the call in flight and nothing of its answer had reached the caller (within the caller's
+    /// deadline, never twice). Inference is idempotent; switch it off for custom models that are not.
+    /// A call that failed before any of it reached a worker is retried either way.
+    /// </summary>
+    public bool RetryOnReset { get; set; } = true;
+
+    /// <summary>
+    /// Largest request body kept, in a pooled buffer for the length of the call, so that it can be
+    /// sent again after a reset (<see cref="RetryOnReset"/>); a larger call is not sent again.
+    /// </summary>
+    public int RetryBufferLimit { get; set; } = 4 * 1024 * 1024;
+
     /// <summary>Seed of the canary and shadow picks; null for a shared random source. Tests set it.</summary>
     public int? RandomSeed { get; set; }
 

@@ -61,6 +61,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             errors.Add($"MaxRequestBodySize: must be positive, not {options.MaxRequestBodySize}.");
         }
         Positive(errors, nameof(options.UpstreamActivityTimeout), options.UpstreamActivityTimeout);
+        if (options.RetryBufferLimit < 0)
+        {
+            errors.Add($"RetryBufferLimit: must not be negative, not {options.RetryBufferLimit}.");
+        }
         if (options.WorkerSecret is { } secret && WorkerHeaders.SecretProblem(secret) is { } problem)
         {
             // The secret itself is never named.

@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MlopsGateway.Gateway.Routing;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
@@ -9,22 +12,50 @@ namespace MlopsGateway.Gateway.Forwarding;
 /// <summary>
 /// Step 11, around YARP's load balancing and forwarding: a body the frame scan refused part way is
 /// answered INVALID_ARGUMENT with the fault (the worker's stream was reset unfinished, so nothing
-/// ran); when the first worker failed before any of the body was read (so it cannot have run the
-/// request), tries once more on another worker of the cluster; a failure that remains is logged,
-/// counted and answered UNAVAILABLE (or CANCELLED).
+/// ran). A call that failed is sent once more, to another worker of the cluster, by the rule of
+/// <see cref="RetryDecision"/>: when nothing of it reached the first worker, or when the worker's
+/// connection or stream died with it in flight and the body was kept (<see cref="ReplayBody"/>, up
+/// to <see cref="GatewayOptions.RetryBufferLimit"/>) and nothing had reached the caller. A failure
+/// that remains is logged, counted and answered UNAVAILABLE (or CANCELLED).
 /// </summary>
-internal sealed class RetryStep(GatewayMetrics metrics, MetricLabels labels, ILogger<RetryStep> logger)
+internal sealed class RetryStep(GatewayMetrics metrics, MetricLabels labels, IOptions<GatewayOptions> options, ILogger<RetryStep> logger)
 {
+    private readonly bool _retryOnReset = options.Value.RetryOnReset && options.Value.RetryBufferLimit > 0;
+    private readonly int _bufferLimit = options.Value.RetryBufferLimit;
+
     public async Task InvokeAsync(HttpContext context, Func<Task> next)
     {
-        await next().ConfigureAwait(false);
-        if (context.Features.Get<IForwarderErrorFeature>() is { } failure)
+        var request = GatewayRequest.Of(context);
+        var replay = Keep(context, request);
+        try
         {
-            await HandleFailureAsync(context, next, GatewayRequest.Of(context), failure).ConfigureAwait(false);
+            await next().ConfigureAwait(false);
+            if (context.Features.Get<IForwarderErrorFeature>() is { } failure)
+            {
+                await HandleFailureAsync(context, next, request, replay, failure).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            replay?.Dispose();
         }
     }
 
-    private async Task HandleFailureAsync(HttpContext context, Func<Task> next, GatewayRequest request, IForwarderErrorFeature failure)
+    /// <summary>The body, kept as it goes so that it can be sent again; null when it is not to be kept.</summary>
+    private ReplayBody? Keep(HttpContext context, GatewayRequest request)
+    {
+        // A model call's length is known from its frame header: one over the limit is not kept at all.
+        var expected = request.Scope == MethodScope.Model ? GrpcRequestPeek.HeaderLength + (long)request.Prefix.MessageLength : 0;
+        if (!_retryOnReset || expected > _bufferLimit)
+        {
+            return null;
+        }
+        var replay = new ReplayBody(context.Request.Body, _bufferLimit, expected);
+        context.Request.Body = replay;
+        return replay;
+    }
+
+    private async Task HandleFailureAsync(HttpContext context, Func<Task> next, GatewayRequest request, ReplayBody? replay, IForwarderErrorFeature failure)
     {
         if (request.Body?.Refusal is { } refusal && !context.Response.HasStarted)
         {
@@ -40,14 +71,30 @@ internal sealed class RetryStep(GatewayMetrics metrics, MetricLabels labels, ILo
         var proxy = context.GetReverseProxyFeature();
         var failed = proxy.ProxiedDestination;
         var error = failure.Error;
-        // Nothing of the body was read, so nothing reached the worker: it cannot have run the request.
-        var untouched = !body.Started && !context.Response.HasStarted && error != ForwarderError.RequestCanceled
-            && !context.RequestAborted.IsCancellationRequested;
         var others = Others(cluster, failed);
-        metrics.UpstreamError(labels.Model(model), error.ToString(), untouched && others.Length > 0);
-        if (untouched && others.Length > 0)
+        var remaining = Remaining(context, request);
+        var reason = new RetryDecision(error, body.Started, replay?.CanReplay == true, context.Response.HasStarted,
+            context.RequestAborted.IsCancellationRequested, others.Length, remaining, _retryOnReset).Decide();
+        // Nothing of the body was read, so nothing reached the worker: it cannot have run the request.
+        var untouched = !body.Started;
+        metrics.UpstreamError(labels.Model(model), error.ToString(), reason != RetryReason.None);
+        if (reason != RetryReason.None)
         {
-            GatewayLog.UpstreamRetried(logger, request.Method, model, failed?.DestinationId ?? "?", error.ToString());
+            if (reason == RetryReason.Reset)
+            {
+                ForwardingLog.UpstreamReplayed(logger, request.Method, model, failed?.DestinationId ?? "?", error.ToString());
+                replay!.Replay();
+            }
+            else
+            {
+                GatewayLog.UpstreamRetried(logger, request.Method, model, failed?.DestinationId ?? "?", error.ToString());
+            }
+            metrics.UpstreamRetried(labels.Model(model), RetryDecision.Label(reason));
+            if (remaining is { } left)
+            {
+                // The second worker gets what is left of the caller's deadline, not all of it again.
+                context.Request.Headers[GrpcTimeout.Header] = GrpcTimeout.Format(left);
+            }
             context.Features.Set<IForwarderErrorFeature>(null);
             context.Response.Clear();
             proxy.AvailableDestinations = others;
@@ -59,8 +106,12 @@ internal sealed class RetryStep(GatewayMetrics metrics, MetricLabels labels, ILo
             failure = second;
             failed = proxy.ProxiedDestination;
             error = failure.Error;
-            untouched = !body.Started && !context.Response.HasStarted;
+            untouched = !body.Started;
             metrics.UpstreamError(labels.Model(model), error.ToString(), false);
+        }
+        else
+        {
+            untouched = untouched && error != ForwarderError.RequestCanceled && !context.RequestAborted.IsCancellationRequested;
         }
         GatewayLog.UpstreamFailed(logger, request.Method, model, failed?.Model.Config.Address ?? "?", error.ToString(), failure.Exception);
         if (!context.Response.HasStarted)
@@ -71,6 +122,12 @@ internal sealed class RetryStep(GatewayMetrics metrics, MetricLabels labels, ILo
                 : $"The worker {For(model)}failed while the request was in flight ({error}); it may have run.").ConfigureAwait(false);
         }
     }
+
+    /// <summary>What is left of the caller's deadline (<c>grpc-timeout</c>, from the call's arrival); null when it set none.</summary>
+    private static TimeSpan? Remaining(HttpContext context, GatewayRequest request) =>
+        GrpcTimeout.TryParse(context.Request.Headers[GrpcTimeout.Header], out var timeout)
+            ? timeout - Stopwatch.GetElapsedTime(request.Started)
+            : null;
 
     /// <summary>The cluster's other available workers; its other workers at all when none is available.</summary>
     internal static DestinationState[] Others(ClusterState cluster, DestinationState? failed)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using MlopsGateway.Gateway.Forwarding;
 
 namespace MlopsGateway.Gateway.Routing;
 
@@ -12,7 +13,7 @@ namespace MlopsGateway.Gateway.Routing;
 /// then abandons the worker's stream before it ends, so the worker runs nothing) and is kept in
 /// <see cref="Refusal"/> for the caller's answer.
 /// </summary>
-internal sealed class ForwardedBodyStream : Stream
+internal sealed class ForwardedBodyStream : ReadOnlyBodyStream
 {
     private readonly PipeReader _reader;
     private readonly byte[] _prefix;
@@ -47,16 +48,6 @@ internal sealed class ForwardedBodyStream : Stream
     public string? Refusal => _scanner?.Fault;
 
     private bool CaptureOverflowed { get; set; }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
@@ -105,21 +96,6 @@ internal sealed class ForwardedBodyStream : Stream
             return length;
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     private void Check(ReadOnlySequence<byte> bytes)
     {
