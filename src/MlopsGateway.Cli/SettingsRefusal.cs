@@ -21,6 +21,7 @@ internal sealed partial class SettingsRefusal(AsynchronousCommandLineAction inne
     {
         ["Workers"] = "--worker",
         ["MaxRequestBodySize"] = "--max-request-bytes",
+        ["RetryBufferLimit"] = "--retry-buffer-bytes",
         ["JwtSigningKey"] = "--jwt-signing-key or " + CliEnvironment.JwtSigningKey,
         ["ShadowGatherWindow"] = "--shadow-gather",
         ["ShadowCpuLimit"] = "--shadow-cpu-limit",

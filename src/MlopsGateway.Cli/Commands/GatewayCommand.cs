@@ -31,6 +31,15 @@ internal static class GatewayCommand
         });
         var sharedQuotas = new Option<bool>("--shared-quotas") { Description = "Count per-key quotas in Redis, shared by every gateway (one Redis call per limited request)." };
         var maxRequest = new Option<long>("--max-request-bytes") { Description = "Largest request message accepted.", DefaultValueFactory = _ => 64L * 1024 * 1024 };
+        var noRetryOnReset = new Option<bool>("--no-retry-on-reset")
+        {
+            Description = "Never send a call again after a worker died with it in flight (for custom models whose calls are not idempotent). Calls that failed before reaching a worker are still retried once.",
+        };
+        var retryBuffer = new Option<int>("--retry-buffer-bytes")
+        {
+            Description = "Largest request kept during its call so that it can be sent again, to another worker, after the first died with it in flight; larger ones are not sent again.",
+            DefaultValueFactory = _ => 4 * 1024 * 1024,
+        };
         var shadowGather = ServerOptions.Duration("--shadow-gather",
             "How long a shadow copy may wait for others bound for the same worker, to go out together as one request (less CPU per copy in the gateway and the worker); a window ends early once 32 copies wait. Callers never wait for it. 0 sends each at once and alone (never merged).",
             "50ms", "10ms, 0");
@@ -60,7 +69,7 @@ internal static class GatewayCommand
         var verbose = ServerOptions.Verbose();
         var command = new Command("gateway", "Run the gateway alone: authenticates callers, routes by the models' routes in Redis and forwards OIP calls to the workers registered there.")
         {
-            port, workers, redis, redisCa, metricsPort, bind, metricsBind, tlsCert, tlsKey, workerCa, jwtKey, jwtIssuer, jwtAudience, jwtMaxLifetime, workerSecret, sharedQuotas, maxRequest, shadowGather, shadowCpuLimit, verbose,
+            port, workers, redis, redisCa, metricsPort, bind, metricsBind, tlsCert, tlsKey, workerCa, jwtKey, jwtIssuer, jwtAudience, jwtMaxLifetime, workerSecret, sharedQuotas, maxRequest, noRetryOnReset, retryBuffer, shadowGather, shadowCpuLimit, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -85,6 +94,8 @@ internal static class GatewayCommand
                     o.WorkerSecret = workerSecrets.Count > 0 ? workerSecrets[0] : null;
                     o.SharedQuotas = parse.GetValue(sharedQuotas);
                     o.MaxRequestBodySize = parse.GetValue(maxRequest);
+                    o.RetryOnReset = !parse.GetValue(noRetryOnReset);
+                    o.RetryBufferLimit = parse.GetValue(retryBuffer);
                     o.ShadowCpuLimit = parse.GetValue(shadowCpuLimit);
                     o.ShadowGatherWindow = parse.GetValue(shadowGather).Value;
                     o.WorkerCaPath = parse.GetValue(workerCa);
