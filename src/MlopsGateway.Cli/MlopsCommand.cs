@@ -25,6 +25,7 @@ public static class MlopsCommand
             WorkersCommand.Create(environment),
             LoadTestCommand.Create(environment),
         };
+        NamespaceOption.Apply(root, environment);
         environment.Apply(root);
         SettingsRefusal.Apply(root);
         return root;

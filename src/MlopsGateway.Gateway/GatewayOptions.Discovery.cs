@@ -1,3 +1,5 @@
+using MlopsGateway.Registry;
+
 namespace MlopsGateway.Gateway;
 
 // Discovery settings: where workers come from and how their health is judged.
@@ -8,6 +10,12 @@ public sealed partial class GatewayOptions
     /// model and version, beside the workers discovered in Redis. Empty: discovery only.
     /// </summary>
     public List<string> Workers { get; set; } = [];
+
+    /// <summary>
+    /// The deployment's namespace in Redis (<see cref="RedisKeys.NamespaceRule"/>): the gateway reads
+    /// the keys, routes and workers of this namespace only, so several deployments share one Redis.
+    /// </summary>
+    public string Namespace { get; set; } = RedisKeys.DefaultNamespace;
 
     /// <summary>How often keys, routes and workers are re-read from Redis even when no change was announced.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using MlopsGateway.Contracts;
 using MlopsGateway.Gateway.Forwarding;
+using MlopsGateway.Registry;
 
 namespace MlopsGateway.Gateway;
 
@@ -24,6 +25,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
 
     private static void Discovery(List<string> errors, GatewayOptions options)
     {
+        if (RedisKeys.NamespaceProblem(options.Namespace) is { } problem)
+        {
+            errors.Add($"Namespace: {problem}");
+        }
         foreach (var worker in options.Workers)
         {
             if (!Uri.TryCreate(worker, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))

@@ -10,6 +10,7 @@ using MlopsGateway.Gateway.Forwarding;
 using MlopsGateway.Gateway.Routing;
 using MlopsGateway.Gateway.Shadow;
 using MlopsGateway.Monitoring;
+using MlopsGateway.Registry;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
@@ -88,6 +89,7 @@ public static class GatewayServiceCollectionExtensions
 
     private static void AddDiscovery(IServiceCollection services)
     {
+        services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.Namespace));
         services.AddSingleton<ISnapshotSource, RedisSnapshotSource>();
         services.AddSingleton<SnapshotCache>();
         services.AddHostedService(sp => sp.GetRequiredService<SnapshotCache>());

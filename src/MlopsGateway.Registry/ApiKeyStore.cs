@@ -12,12 +12,17 @@ public sealed class ApiKeyStore
 {
     private readonly IConnectionMultiplexer _redis;
     private readonly TimeProvider _time;
+    private readonly RedisKeys _keys;
 
-    /// <summary>A store over <paramref name="redis"/>; <paramref name="time"/> stamps creation times (the system clock when null).</summary>
-    public ApiKeyStore(IConnectionMultiplexer redis, TimeProvider? time = null)
+    /// <summary>
+    /// A store over <paramref name="redis"/> in namespace <paramref name="keys"/> (<see cref="RedisKeys.Default"/> when null);
+    /// <paramref name="time"/> stamps creation times (the system clock when null).
+    /// </summary>
+    public ApiKeyStore(IConnectionMultiplexer redis, TimeProvider? time = null, RedisKeys? keys = null)
     {
         _redis = redis;
         _time = time ?? TimeProvider.System;
+        _keys = keys ?? RedisKeys.Default;
     }
 
     /// <summary>Shortest custom secret accepted: a shorter one's unsalted SHA-256, read from a Redis dump, is cracked by brute force.</summary>
@@ -59,8 +64,8 @@ public sealed class ApiKeyStore
 
         // Re-creating an existing secret replaces its record: the hash is the identity of a secret.
         var transaction = _redis.GetDatabase().CreateTransaction();
-        _ = transaction.HashSetAsync(RedisKeys.ApiKeys, record.Hash, JsonSerializer.Serialize(record));
-        _ = transaction.StringIncrementAsync(RedisKeys.Generation);
+        _ = transaction.HashSetAsync(_keys.ApiKeys, record.Hash, JsonSerializer.Serialize(record));
+        _ = transaction.StringIncrementAsync(_keys.Generation);
         await transaction.ExecuteAsync().ConfigureAwait(false);
         await AuditAsync(ApiKeyChange.Created, record, by).ConfigureAwait(false);
         await PublishChangeAsync(record.Id).ConfigureAwait(false);
@@ -103,7 +108,7 @@ public sealed class ApiKeyStore
             return null;
         }
         var db = _redis.GetDatabase();
-        var stored = await db.HashGetAsync(RedisKeys.ApiKeys, current.Hash).ConfigureAwait(false);
+        var stored = await db.HashGetAsync(_keys.ApiKeys, current.Hash).ConfigureAwait(false);
         if (stored.IsNull)
         {
             // Revoked since it was listed: writing it would bring it back.
@@ -111,9 +116,9 @@ public sealed class ApiKeyStore
         }
         var updated = current with { RatePerSecond = ratePerSecond, Burst = burst, MaxInFlight = maxInFlight };
         var transaction = db.CreateTransaction();
-        transaction.AddCondition(Condition.HashEqual(RedisKeys.ApiKeys, current.Hash, stored));
-        _ = transaction.HashSetAsync(RedisKeys.ApiKeys, current.Hash, JsonSerializer.Serialize(updated));
-        _ = transaction.StringIncrementAsync(RedisKeys.Generation);
+        transaction.AddCondition(Condition.HashEqual(_keys.ApiKeys, current.Hash, stored));
+        _ = transaction.HashSetAsync(_keys.ApiKeys, current.Hash, JsonSerializer.Serialize(updated));
+        _ = transaction.StringIncrementAsync(_keys.Generation);
         if (!await transaction.ExecuteAsync().ConfigureAwait(false))
         {
             throw new InvalidOperationException($"Key {id} changed (or was revoked) while its quota was being changed; try again.");
@@ -127,7 +132,7 @@ public sealed class ApiKeyStore
     public async Task<IReadOnlyList<ApiKeyChange>> HistoryAsync(int count = 20)
     {
         var changes = new List<ApiKeyChange>();
-        foreach (var json in await AuditTrail.ReadAsync(_redis.GetDatabase(), RedisKeys.ApiKeysAudit).ConfigureAwait(false))
+        foreach (var json in await AuditTrail.ReadAsync(_redis.GetDatabase(), _keys.ApiKeysAudit).ConfigureAwait(false))
         {
             if (RedisJson.Read<ApiKeyChange>(json) is { } change)
             {
@@ -163,8 +168,8 @@ public sealed class ApiKeyStore
     /// <summary>Every valid stored key, oldest first, and the records skipped as invalid (a field missing, say) with why.</summary>
     public async Task<RecordsRead<ApiKeyRecord>> ReadAllAsync()
     {
-        var entries = await _redis.GetDatabase().HashGetAllAsync(RedisKeys.ApiKeys).ConfigureAwait(false);
-        var (records, faults) = RedisJson.ReadFields<ApiKeyRecord>(entries, RecordChecks.ApiKeyLocation, RecordChecks.ApiKey);
+        var entries = await _redis.GetDatabase().HashGetAllAsync(_keys.ApiKeys).ConfigureAwait(false);
+        var (records, faults) = RedisJson.ReadFields<ApiKeyRecord>(entries, field => RecordChecks.ApiKeyLocation(_keys, field), RecordChecks.ApiKey);
         records.Sort((a, b) => a.CreatedAt.CompareTo(b.CreatedAt));
         return new RecordsRead<ApiKeyRecord>(records, faults);
     }
@@ -179,8 +184,8 @@ public sealed class ApiKeyStore
         if (removed.Count > 0)
         {
             var transaction = _redis.GetDatabase().CreateTransaction();
-            _ = transaction.HashDeleteAsync(RedisKeys.ApiKeys, [.. removed.Select(r => (RedisValue)r.Hash)]);
-            _ = transaction.StringIncrementAsync(RedisKeys.Generation);
+            _ = transaction.HashDeleteAsync(_keys.ApiKeys, [.. removed.Select(r => (RedisValue)r.Hash)]);
+            _ = transaction.StringIncrementAsync(_keys.Generation);
             await transaction.ExecuteAsync().ConfigureAwait(false);
         }
         foreach (var record in removed)
@@ -194,10 +199,10 @@ public sealed class ApiKeyStore
     private Task AuditAsync(string action, ApiKeyRecord record, string? by)
     {
         var change = ApiKeyChange.Of(action, record, string.IsNullOrWhiteSpace(by) ? DefaultActor : by, _time.GetUtcNow());
-        return AuditTrail.AppendAsync(_redis.GetDatabase(), RedisKeys.ApiKeysAudit, JsonSerializer.Serialize(change),
+        return AuditTrail.AppendAsync(_redis.GetDatabase(), _keys.ApiKeysAudit, JsonSerializer.Serialize(change),
             new NameValueEntry("action", action), new NameValueEntry("key_id", record.Id), new NameValueEntry("by", change.By));
     }
 
     private Task PublishChangeAsync(string id) =>
-        _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.ApiKeysChanged), id);
+        _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(_keys.ApiKeysChanged), id);
 }

@@ -12,20 +12,24 @@ public sealed record RestoredChanges(int KeysWritten, int KeysRemoved, int Route
 /// it restarted empty or from an older save, a gateway that has seen a higher count writes the keys
 /// and routes it holds back over what Redis has.
 /// </summary>
-public sealed class RegistryRestore(IConnectionMultiplexer redis, TimeProvider? time = null)
+/// <param name="redis">The connection.</param>
+/// <param name="time">Stamps audit entries; the system clock when null.</param>
+/// <param name="keys">The namespace; <see cref="RedisKeys.Default"/> when null.</param>
+public sealed class RegistryRestore(IConnectionMultiplexer redis, TimeProvider? time = null, RedisKeys? keys = null)
 {
-    private readonly RouteStore _routes = new(redis, time);
+    private readonly RedisKeys _keys = keys ?? RedisKeys.Default;
+    private readonly RouteStore _routes = new(redis, time, keys);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     /// <summary>The change count now; 0 when there is none.</summary>
     public async Task<long> ReadGenerationAsync() =>
-        (long?)await redis.GetDatabase().StringGetAsync(RedisKeys.Generation).ConfigureAwait(false) ?? 0;
+        (long?)await redis.GetDatabase().StringGetAsync(_keys.Generation).ConfigureAwait(false) ?? 0;
 
     /// <summary>Starts the count at 1 where keys or routes exist without one (written before it was kept).</summary>
     public async Task<long> StartGenerationAsync()
     {
         var db = redis.GetDatabase();
-        await db.StringSetAsync(RedisKeys.Generation, 1, when: When.NotExists).ConfigureAwait(false);
+        await db.StringSetAsync(_keys.Generation, 1, when: When.NotExists).ConfigureAwait(false);
         return await ReadGenerationAsync().ConfigureAwait(false);
     }
 
@@ -42,8 +46,8 @@ public sealed class RegistryRestore(IConnectionMultiplexer redis, TimeProvider? 
     {
         var db = redis.GetDatabase();
         // Held records that cannot be read (null) count as neither the same nor newer.
-        var heldKeys = await ReadAllAsync<ApiKeyRecord>(db, RedisKeys.ApiKeys).ConfigureAwait(false);
-        var heldRoutes = await ReadAllAsync<RouteRecord>(db, RedisKeys.Routes).ConfigureAwait(false);
+        var heldKeys = await ReadAllAsync<ApiKeyRecord>(db, _keys.ApiKeys).ConfigureAwait(false);
+        var heldRoutes = await ReadAllAsync<RouteRecord>(db, _keys.Routes).ConfigureAwait(false);
         var wantedKeys = keys.ToDictionary(k => k.Hash);
         var wantedRoutes = routes.ToDictionary(r => r.Model);
         var keysWritten = keys.Where(k => heldKeys.GetValueOrDefault(k.Hash) is var held && !Same(held, k) && !(held?.CreatedAt > readAt)).ToList();
@@ -52,24 +56,24 @@ public sealed class RegistryRestore(IConnectionMultiplexer redis, TimeProvider? 
         var routesRemoved = heldRoutes.Where(r => !wantedRoutes.ContainsKey(r.Key) && !(r.Value?.UpdatedAt > readAt)).Select(r => r.Key).ToList();
 
         var transaction = db.CreateTransaction();
-        transaction.AddCondition(read == 0 ? Condition.KeyNotExists(RedisKeys.Generation) : Condition.StringEqual(RedisKeys.Generation, read));
+        transaction.AddCondition(read == 0 ? Condition.KeyNotExists(_keys.Generation) : Condition.StringEqual(_keys.Generation, read));
         foreach (var key in keysWritten)
         {
-            _ = transaction.HashSetAsync(RedisKeys.ApiKeys, key.Hash, JsonSerializer.Serialize(key));
+            _ = transaction.HashSetAsync(_keys.ApiKeys, key.Hash, JsonSerializer.Serialize(key));
         }
         foreach (var hash in keysRemoved)
         {
-            _ = transaction.HashDeleteAsync(RedisKeys.ApiKeys, hash);
+            _ = transaction.HashDeleteAsync(_keys.ApiKeys, hash);
         }
         foreach (var route in routesWritten)
         {
-            _ = transaction.HashSetAsync(RedisKeys.Routes, route.Model, JsonSerializer.Serialize(route));
+            _ = transaction.HashSetAsync(_keys.Routes, route.Model, JsonSerializer.Serialize(route));
         }
         foreach (var model in routesRemoved)
         {
-            _ = transaction.HashDeleteAsync(RedisKeys.Routes, model);
+            _ = transaction.HashDeleteAsync(_keys.Routes, model);
         }
-        _ = transaction.StringSetAsync(RedisKeys.Generation, restoreTo);
+        _ = transaction.StringSetAsync(_keys.Generation, restoreTo);
         if (!await transaction.ExecuteAsync().ConfigureAwait(false))
         {
             return null;
@@ -83,7 +87,7 @@ public sealed class RegistryRestore(IConnectionMultiplexer redis, TimeProvider? 
         }
         if (keysWritten.Count + keysRemoved.Count > 0)
         {
-            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.ApiKeysChanged), "restored").ConfigureAwait(false);
+            await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(_keys.ApiKeysChanged), "restored").ConfigureAwait(false);
         }
         return new RestoredChanges(keysWritten.Count, keysRemoved.Count, routesWritten.Count, routesRemoved.Count);
     }

@@ -19,18 +19,23 @@ public sealed class RouteStore
     private readonly IConnectionMultiplexer _redis;
     private readonly WorkerStore _workers;
     private readonly TimeProvider _time;
+    private readonly RedisKeys _keys;
 
-    /// <summary>A store over <paramref name="redis"/>; <paramref name="time"/> stamps audit entries (the system clock when null).</summary>
-    public RouteStore(IConnectionMultiplexer redis, TimeProvider? time = null)
+    /// <summary>
+    /// A store over <paramref name="redis"/> in namespace <paramref name="keys"/> (<see cref="RedisKeys.Default"/> when null);
+    /// <paramref name="time"/> stamps audit entries (the system clock when null).
+    /// </summary>
+    public RouteStore(IConnectionMultiplexer redis, TimeProvider? time = null, RedisKeys? keys = null)
     {
         _redis = redis;
-        _workers = new WorkerStore(redis);
+        _keys = keys ?? RedisKeys.Default;
+        _workers = new WorkerStore(redis, _keys);
         _time = time ?? TimeProvider.System;
     }
 
     /// <summary>The route of <paramref name="model"/>, or null when it has none.</summary>
     public async Task<RouteRecord?> GetAsync(string model) =>
-        RedisJson.Read<RouteRecord>(await _redis.GetDatabase().HashGetAsync(RedisKeys.Routes, model).ConfigureAwait(false));
+        RedisJson.Read<RouteRecord>(await _redis.GetDatabase().HashGetAsync(_keys.Routes, model).ConfigureAwait(false));
 
     /// <summary>Every valid route, by model name.</summary>
     public async Task<IReadOnlyList<RouteRecord>> ListAsync() => (await ReadAllAsync().ConfigureAwait(false)).Records;
@@ -38,8 +43,8 @@ public sealed class RouteStore
     /// <summary>Every valid route, by model name, and the records skipped as invalid (a field missing, say) with why.</summary>
     public async Task<RecordsRead<RouteRecord>> ReadAllAsync()
     {
-        var entries = await _redis.GetDatabase().HashGetAllAsync(RedisKeys.Routes).ConfigureAwait(false);
-        var (routes, faults) = RedisJson.ReadFields<RouteRecord>(entries, RecordChecks.RouteLocation, RecordChecks.Route);
+        var entries = await _redis.GetDatabase().HashGetAllAsync(_keys.Routes).ConfigureAwait(false);
+        var (routes, faults) = RedisJson.ReadFields<RouteRecord>(entries, field => RecordChecks.RouteLocation(_keys, field), RecordChecks.Route);
         routes.Sort((a, b) => string.CompareOrdinal(a.Model, b.Model));
         return new RecordsRead<RouteRecord>(routes, faults);
     }
@@ -58,7 +63,7 @@ public sealed class RouteStore
         var db = _redis.GetDatabase();
         for (var attempt = 1; ; attempt++)
         {
-            var current = await db.HashGetAsync(RedisKeys.Routes, model).ConfigureAwait(false);
+            var current = await db.HashGetAsync(_keys.Routes, model).ConfigureAwait(false);
             var before = RedisJson.Read<RouteRecord>(current);
             var served = WorkerStore.VersionsOf(await _workers.ListAsync().ConfigureAwait(false), model);
             var now = _time.GetUtcNow();
@@ -76,12 +81,12 @@ public sealed class RouteStore
             // Optimistic concurrency: two people changing one route at once must not lose a change silently.
             var transaction = db.CreateTransaction();
             transaction.AddCondition(current.IsNull
-                ? Condition.HashNotExists(RedisKeys.Routes, model)
-                : Condition.HashEqual(RedisKeys.Routes, model, current));
+                ? Condition.HashNotExists(_keys.Routes, model)
+                : Condition.HashEqual(_keys.Routes, model, current));
             _ = after is null
-                ? transaction.HashDeleteAsync(RedisKeys.Routes, model)
-                : transaction.HashSetAsync(RedisKeys.Routes, model, JsonSerializer.Serialize(after));
-            _ = transaction.StringIncrementAsync(RedisKeys.Generation);
+                ? transaction.HashDeleteAsync(_keys.Routes, model)
+                : transaction.HashSetAsync(_keys.Routes, model, JsonSerializer.Serialize(after));
+            _ = transaction.StringIncrementAsync(_keys.Generation);
             if (await transaction.ExecuteAsync().ConfigureAwait(false))
             {
                 var record = new RouteChange(model, by, now, before, after, unregistered.Count == 0 ? null : unregistered);
@@ -99,7 +104,7 @@ public sealed class RouteStore
     public async Task<IReadOnlyList<RouteChange>> HistoryAsync(string? model, int count = 20)
     {
         var changes = new List<RouteChange>();
-        foreach (var json in await AuditTrail.ReadAsync(_redis.GetDatabase(), RedisKeys.RoutesAudit).ConfigureAwait(false))
+        foreach (var json in await AuditTrail.ReadAsync(_redis.GetDatabase(), _keys.RoutesAudit).ConfigureAwait(false))
         {
             if (RedisJson.Read<RouteChange>(json) is { } change && (model is null || change.Model == model))
             {
@@ -116,8 +121,8 @@ public sealed class RouteStore
     /// <summary>What follows a route change made in Redis: its audit entry, then its announcement to gateways.</summary>
     internal async Task RecordAsync(RouteChange change)
     {
-        await AuditTrail.AppendAsync(_redis.GetDatabase(), RedisKeys.RoutesAudit, JsonSerializer.Serialize(change),
+        await AuditTrail.AppendAsync(_redis.GetDatabase(), _keys.RoutesAudit, JsonSerializer.Serialize(change),
             new NameValueEntry("model", change.Model), new NameValueEntry("by", change.By)).ConfigureAwait(false);
-        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.RoutesChanged), change.Model).ConfigureAwait(false);
+        await _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(_keys.RoutesChanged), change.Model).ConfigureAwait(false);
     }
 }

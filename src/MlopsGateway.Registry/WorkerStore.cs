@@ -12,11 +12,13 @@ namespace MlopsGateway.Registry;
 public sealed class WorkerStore
 {
     private readonly IConnectionMultiplexer _redis;
+    private readonly RedisKeys _keys;
 
-    /// <summary>A store over <paramref name="redis"/>.</summary>
-    public WorkerStore(IConnectionMultiplexer redis)
+    /// <summary>A store over <paramref name="redis"/> in namespace <paramref name="keys"/> (<see cref="RedisKeys.Default"/> when null).</summary>
+    public WorkerStore(IConnectionMultiplexer redis, RedisKeys? keys = null)
     {
         _redis = redis;
+        _keys = keys ?? RedisKeys.Default;
     }
 
     /// <summary>Writes (or renews) <paramref name="record"/>, expiring after <paramref name="ttl"/> unless renewed.</summary>
@@ -24,8 +26,8 @@ public sealed class WorkerStore
     {
         var db = _redis.GetDatabase();
         // The set is written every time too: after a Redis restart without persistence both are gone.
-        var set = db.StringSetAsync(RedisKeys.Worker(record.Id), JsonSerializer.Serialize(record), ttl);
-        var add = db.SetAddAsync(RedisKeys.Workers, record.Id);
+        var set = db.StringSetAsync(_keys.Worker(record.Id), JsonSerializer.Serialize(record), ttl);
+        var add = db.SetAddAsync(_keys.Workers, record.Id);
         await Task.WhenAll(set, add).ConfigureAwait(false);
     }
 
@@ -33,13 +35,13 @@ public sealed class WorkerStore
     public async Task RemoveAsync(string id)
     {
         var db = _redis.GetDatabase();
-        await Task.WhenAll(db.KeyDeleteAsync(RedisKeys.Worker(id)), db.SetRemoveAsync(RedisKeys.Workers, id)).ConfigureAwait(false);
+        await Task.WhenAll(db.KeyDeleteAsync(_keys.Worker(id)), db.SetRemoveAsync(_keys.Workers, id)).ConfigureAwait(false);
         await AnnounceAsync("down", id).ConfigureAwait(false);
     }
 
     /// <summary>Announces <paramref name="kind"/> (<c>up</c>, <c>changed</c>, <c>down</c>) for worker <paramref name="id"/>.</summary>
     public Task AnnounceAsync(string kind, string id) =>
-        _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(RedisKeys.WorkersChanged), kind + ":" + id);
+        _redis.GetSubscriber().PublishAsync(RedisChannel.Literal(_keys.WorkersChanged), kind + ":" + id);
 
     /// <summary>Every valid live registration, by id. Ids whose record expired are removed from the set on the way.</summary>
     public async Task<IReadOnlyList<WorkerRecord>> ListAsync() => (await ReadAllAsync().ConfigureAwait(false)).Records;
@@ -51,7 +53,7 @@ public sealed class WorkerStore
     public async Task<RecordsRead<WorkerRecord>> ReadAllAsync()
     {
         var db = _redis.GetDatabase();
-        var ids = await db.SetMembersAsync(RedisKeys.Workers).ConfigureAwait(false);
+        var ids = await db.SetMembersAsync(_keys.Workers).ConfigureAwait(false);
         if (ids.Length == 0)
         {
             return new RecordsRead<WorkerRecord>([], []);
@@ -59,7 +61,7 @@ public sealed class WorkerStore
         var keys = new RedisKey[ids.Length];
         for (var i = 0; i < ids.Length; i++)
         {
-            keys[i] = RedisKeys.Worker(ids[i]!);
+            keys[i] = _keys.Worker(ids[i]!);
         }
         var values = await db.StringGetAsync(keys).ConfigureAwait(false);
         var records = new List<WorkerRecord>(ids.Length);
@@ -70,7 +72,7 @@ public sealed class WorkerStore
             var id = (string)ids[i]!;
             if (!RedisJson.TryRead<WorkerRecord>(values[i], out var record, out var fault))
             {
-                faults.Add(new RecordFault(RedisKeys.Worker(id), fault!));
+                faults.Add(new RecordFault(_keys.Worker(id), fault!));
             }
             else if (record is null)
             {
@@ -78,7 +80,7 @@ public sealed class WorkerStore
             }
             else if (RecordChecks.Worker(id, record) is { } problem)
             {
-                faults.Add(new RecordFault(RedisKeys.Worker(id), problem));
+                faults.Add(new RecordFault(_keys.Worker(id), problem));
             }
             else
             {
@@ -87,7 +89,7 @@ public sealed class WorkerStore
         }
         if (expired.Count > 0)
         {
-            await db.SetRemoveAsync(RedisKeys.Workers, expired.ToArray()).ConfigureAwait(false);
+            await db.SetRemoveAsync(_keys.Workers, expired.ToArray()).ConfigureAwait(false);
         }
         records.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
         return new RecordsRead<WorkerRecord>(records, faults);

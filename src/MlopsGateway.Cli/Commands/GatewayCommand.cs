@@ -75,6 +75,7 @@ internal static class GatewayCommand
         {
             var tls = ServerOptions.Certificate(parse.GetValue(tlsCert), parse.GetValue(tlsKey));
             var workerSecrets = SecretOptions.Read(parse, workerSecret, environment, CliEnvironment.WorkerSecret, "WorkerSecret");
+            var keys = NamespaceOption.Keys(parse, environment);
             await using var handle = await RedisHandle.OpenAsync(environment.ValueOf(parse, redis), environment.ValueOf(parse, redisCa)).ConfigureAwait(false);
             if (handle.IsEmbedded)
             {
@@ -86,6 +87,7 @@ internal static class GatewayCommand
             await using var app = GatewayHost.Build(new IPEndPoint(address, parse.GetValue(port)), handle.Connection,
                 o =>
                 {
+                    o.Namespace = keys.Namespace;
                     o.Workers.AddRange((parse.GetValue(workers) ?? []).Select(w => w.OriginalString));
                     o.JwtSigningKey = environment.ValueOf(parse, jwtKey);
                     o.JwtIssuer = parse.GetValue(jwtIssuer);

@@ -97,7 +97,7 @@ internal static class KeysCommand
         }).ConfigureAwait(false));
 
         var count = new Option<int>("--count") { Description = "How many of the latest changes to show.", DefaultValueFactory = _ => 20 };
-        var audit = new Command("audit", $"List the latest key changes, newest first: created, revoked, quota changed; who, when, id and name (never secrets). Kept in {RedisKeys.ApiKeysAudit}.")
+        var audit = new Command("audit", $"List the latest key changes, newest first: created, revoked, quota changed; who, when, id and name (never secrets). Kept in {{NAMESPACE}}:keys:audit.")
         {
             RedisCommands.RedisRequired(environment), count,
         };
@@ -147,5 +147,5 @@ internal static class KeysCommand
     }
 
     private static Task<int> WithStore(ParseResult parse, CliEnvironment environment, Func<ApiKeyStore, Task<int>> action) =>
-        RedisCommands.RunAsync(parse, environment, redis => action(new ApiKeyStore(redis)));
+        RedisCommands.RunAsync(parse, environment, (redis, keys) => action(new ApiKeyStore(redis, keys: keys)));
 }

@@ -15,16 +15,20 @@ internal static class RedisCommands
         Description = $"Redis connection string of the deployment (mlops up prints it); a private CA for its TLS certificate from {CliEnvironment.RedisCa}.",
     }, CliEnvironment.Redis, required: true);
 
-    /// <summary>Connects, runs <paramref name="action"/>, and turns Redis and argument errors into a message and <see cref="ExitCodes.Refused"/>.</summary>
-    public static async Task<int> RunAsync(ParseResult parse, CliEnvironment environment, Func<ConnectionMultiplexer, Task<int>> action)
+    /// <summary>
+    /// Connects, runs <paramref name="action"/> with the keys of the command's namespace (<c>--namespace</c>), and turns Redis
+    /// and argument errors into a message and <see cref="ExitCodes.Refused"/>.
+    /// </summary>
+    public static async Task<int> RunAsync(ParseResult parse, CliEnvironment environment, Func<ConnectionMultiplexer, RedisKeys, Task<int>> action)
     {
         var option = parse.CommandResult.Command.Options.OfType<Option<string?>>().Single(o => o.Name == OptionName);
         var connectionString = environment.ValueOf(parse, option)!;
+        var keys = NamespaceOption.Keys(parse, environment);
         try
         {
             await using var redis = await RedisConnector.ConnectAsync(connectionString, trustedCaPath: environment.Read(CliEnvironment.RedisCa))
                 .ConfigureAwait(false);
-            return await action(redis).ConfigureAwait(false);
+            return await action(redis, keys).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InvalidOperationException or RedisException or ArgumentException)
         {

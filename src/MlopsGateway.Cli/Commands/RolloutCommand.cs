@@ -18,11 +18,11 @@ internal static class RolloutCommand
         {
             RedisCommands.RedisRequired(environment), ModelOption(required: false),
         };
-        status.SetAction((parse, _) => RedisCommands.RunAsync(parse, environment, async redis =>
+        status.SetAction((parse, _) => RedisCommands.RunAsync(parse, environment, async (redis, keys) =>
         {
             var model = parse.GetValue<string?>("--model");
-            var routes = new RouteStore(redis);
-            var workers = await new WorkerStore(redis).ListAsync().ConfigureAwait(false);
+            var routes = new RouteStore(redis, keys: keys);
+            var workers = await new WorkerStore(redis, keys).ListAsync().ConfigureAwait(false);
             var shown = model is null ? await routes.ListAsync().ConfigureAwait(false)
                 : await routes.GetAsync(model).ConfigureAwait(false) is { } one ? [one] : [];
             if (model is not null && shown.Count == 0)
@@ -125,19 +125,19 @@ internal static class RolloutCommand
     };
 
     private static Task<int> Change(ParseResult parse, CliEnvironment environment, bool allowUnregistered, Func<RouteRecord?, IReadOnlyList<string>, RouteRecord?> change) =>
-        RedisCommands.RunAsync(parse, environment, async redis =>
+        RedisCommands.RunAsync(parse, environment, async (redis, keys) =>
         {
             var model = parse.GetValue<string>("--model")!;
             var error = parse.InvocationConfiguration.Error;
             try
             {
-                var result = await new RouteStore(redis).ChangeAsync(model, change, parse.GetValue<string>("--by")!, requireRegisteredWorkers: !allowUnregistered)
+                var result = await new RouteStore(redis, keys: keys).ChangeAsync(model, change, parse.GetValue<string>("--by")!, requireRegisteredWorkers: !allowUnregistered)
                     .ConfigureAwait(false);
                 await parse.InvocationConfiguration.Output.WriteLineAsync($"""
                     Model '{model}':
                       before: {Describe(result.Before)}
                       after:  {Describe(result.After)}
-                    Published to the gateways; recorded in {RedisKeys.RoutesAudit}.
+                    Published to the gateways; recorded in {keys.RoutesAudit}.
                     """).ConfigureAwait(false);
                 if (result.Unregistered is { Count: > 0 } unregistered)
                 {

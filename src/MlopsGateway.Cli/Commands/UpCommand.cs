@@ -58,6 +58,7 @@ internal static class UpCommand
                 environment.ValueOf(parse, redisCa), parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(workerCa))
             {
                 MetricsBind = parse.GetValue(metricsBind)!,
+                Keys = NamespaceOption.Keys(parse, environment),
             },
             cancellationToken));
         return command;
@@ -69,6 +70,8 @@ internal static class UpCommand
         string? RedisCa, string? TlsCertificate, string? TlsKey, string? WorkerCa)
     {
         public IPAddress MetricsBind { get; init; } = IPAddress.Loopback;
+
+        public RedisKeys Keys { get; init; } = RedisKeys.Default;
     }
 
     private static async Task<int> RunAsync(UpSettings settings, CancellationToken cancellationToken)
@@ -118,6 +121,7 @@ internal static class UpCommand
             {
                 w.AddRedisRegistration(redis.Connection, o =>
                 {
+                    o.Namespace = settings.Keys.Namespace;
                     // The gateway runs in this process: loopback reaches the worker whatever the bind address.
                     if (workerPort != 0)
                     {
@@ -131,7 +135,7 @@ internal static class UpCommand
         await worker.StartAsync(cancellationToken).ConfigureAwait(false);
         var workerAddress = ServerOptions.Reachable(ServerEndpoints.GrpcAddress(worker));
 
-        var store = new ApiKeyStore(redis.Connection);
+        var store = new ApiKeyStore(redis.Connection, keys: settings.Keys);
         await store.RevokeAsync(DemoKeyName).ConfigureAwait(false);
         var (_, secret) = await store.CreateAsync(DemoKeyName, [], apiKey).ConfigureAwait(false);
 
@@ -140,6 +144,7 @@ internal static class UpCommand
         await using var gateway = GatewayHost.Build(new IPEndPoint(bind, gatewayPort), redis.Connection,
             o =>
             {
+                o.Namespace = settings.Keys.Namespace;
                 o.JwtSigningKey = jwtKey;
                 o.WorkerCaPath = settings.WorkerCa;
                 o.WorkerSecret = secrets.Worker;

@@ -63,6 +63,7 @@ internal static class WorkerCommand
                 await Console.Out.WriteLineAsync($"Wrote sample models to {Path.GetFullPath(folder)}").ConfigureAwait(false);
             }
             var tls = ServerOptions.Certificate(parse.GetValue(tlsCert), parse.GetValue(tlsKey));
+            var keys = NamespaceOption.Keys(parse, environment);
             var connection = environment.ValueOf(parse, redis) is { } address
                 ? await RedisHandle.ConnectAsync(address, environment.ValueOf(parse, redisCa)).ConfigureAwait(false)
                 : null;
@@ -78,7 +79,11 @@ internal static class WorkerCommand
                     o.AdminSecrets = [.. adminSecrets];
                 }, ConsoleLogging.For(parse.GetValue(verbose)),
                 new IPEndPoint(parse.GetValue(metricsBind)!, parse.GetValue(metricsPort)),
-                connection is null ? null : w => w.AddRedisRegistration(connection, o => o.AdvertiseAddress = parse.GetValue(advertise)?.OriginalString),
+                connection is null ? null : w => w.AddRedisRegistration(connection, o =>
+                {
+                    o.AdvertiseAddress = parse.GetValue(advertise)?.OriginalString;
+                    o.Namespace = keys.Namespace;
+                }),
                 tls);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"Worker listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);

@@ -12,9 +12,9 @@ internal static class WorkersCommand
         {
             RedisCommands.RedisRequired(environment),
         };
-        command.SetAction((parse, _) => RedisCommands.RunAsync(parse, environment, async redis =>
+        command.SetAction((parse, _) => RedisCommands.RunAsync(parse, environment, async (redis, keys) =>
         {
-            var workers = await new WorkerStore(redis).ListAsync().ConfigureAwait(false);
+            var workers = await new WorkerStore(redis, keys).ListAsync().ConfigureAwait(false);
             if (workers.Count == 0)
             {
                 await parse.InvocationConfiguration.Output.WriteLineAsync("No worker is registered. Start one with: mlops worker --models DIR --redis ADDRESS").ConfigureAwait(false);

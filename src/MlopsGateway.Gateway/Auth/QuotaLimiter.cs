@@ -23,11 +23,13 @@ internal sealed class QuotaLimiter : IDisposable
     {
         _shared = options.Value.SharedQuotas;
         _logger = logger;
+        // Buckets in Redis are per namespace, like every key: a deployment never spends another's quota.
+        var prefix = options.Value.Namespace + "|";
         _limiter = _shared
             ? PartitionedRateLimiter.Create<CallerIdentity, string>(caller =>
             {
                 var (limit, tokens, period) = Bucket(caller);
-                return RedisRateLimitPartition.GetTokenBucketRateLimiter(PartitionKey(caller), _ => new RedisTokenBucketRateLimiterOptions
+                return RedisRateLimitPartition.GetTokenBucketRateLimiter(prefix + PartitionKey(caller), _ => new RedisTokenBucketRateLimiterOptions
                 {
                     ConnectionMultiplexerFactory = () => redis,
                     TokenLimit = limit,

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using MlopsGateway.Registry;
 using StackExchange.Redis;
 
@@ -13,17 +14,33 @@ internal sealed class RedisSnapshotSource : ISnapshotSource
     private readonly RouteStore _routes;
     private readonly WorkerStore _workers;
     private readonly RegistryRestore _restore;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisKeys _names;
+    private readonly ILogger<RedisSnapshotSource> _logger;
+    // Whether the keys of versions before namespaces were looked for; until a read succeeds, each read looks.
+    private bool _legacyChecked;
 
-    public RedisSnapshotSource(IConnectionMultiplexer redis, TimeProvider time)
+    public RedisSnapshotSource(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider time, ILogger<RedisSnapshotSource> logger)
     {
-        _keys = new ApiKeyStore(redis);
-        _routes = new RouteStore(redis);
-        _workers = new WorkerStore(redis);
-        _restore = new RegistryRestore(redis, time);
+        _redis = redis;
+        _names = keys;
+        _logger = logger;
+        _keys = new ApiKeyStore(redis, keys: keys);
+        _routes = new RouteStore(redis, keys: keys);
+        _workers = new WorkerStore(redis, keys);
+        _restore = new RegistryRestore(redis, time, keys);
     }
 
     public async Task<SnapshotRead> ReadAsync()
     {
+        if (!_legacyChecked)
+        {
+            if (await LegacyKeys.CopyAsync(_redis, _names).ConfigureAwait(false) is { } copied)
+            {
+                DiscoveryLog.LegacyKeysCopied(_logger, copied.Keys, copied.Routes, copied.AuditEntries, _names.Prefix);
+            }
+            _legacyChecked = true;
+        }
         var keys = _keys.ReadAllAsync();
         var routes = _routes.ReadAllAsync();
         var workers = _workers.ReadAllAsync();

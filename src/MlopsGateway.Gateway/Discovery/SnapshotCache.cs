@@ -17,6 +17,7 @@ namespace MlopsGateway.Gateway.Discovery;
 internal sealed class SnapshotCache : BackgroundService
 {
     private readonly IConnectionMultiplexer _redis;
+    private readonly RedisKeys _keys;
     private readonly SnapshotLoader _loader;
     private readonly WorkerGrace _grace;
     private readonly GatewayMetrics _metrics;
@@ -32,10 +33,11 @@ internal sealed class SnapshotCache : BackgroundService
     private HashSet<RecordFault> _reportedFaults = [];
 
     public SnapshotCache(
-        IConnectionMultiplexer redis, ISnapshotSource source, IOptions<GatewayOptions> options, GatewayMetrics metrics, ILogger<SnapshotCache> logger,
-        TimeProvider time)
+        IConnectionMultiplexer redis, RedisKeys keys, ISnapshotSource source, IOptions<GatewayOptions> options, GatewayMetrics metrics,
+        ILogger<SnapshotCache> logger, TimeProvider time)
     {
         _redis = redis;
+        _keys = keys;
         _options = options.Value;
         _grace = new WorkerGrace(_options.WorkerGracePeriod);
         _loader = new SnapshotLoader(source, _grace, time);
@@ -132,9 +134,9 @@ internal sealed class SnapshotCache : BackgroundService
     {
         // Subscribe before the first read so a change made in between is not missed.
         var subscriber = _redis.GetSubscriber();
-        await subscriber.SubscribeAsync(RedisChannel.Literal(RedisKeys.ApiKeysChanged), (_, _) => Signal()).ConfigureAwait(false);
-        await subscriber.SubscribeAsync(RedisChannel.Literal(RedisKeys.RoutesChanged), (_, _) => Signal()).ConfigureAwait(false);
-        await subscriber.SubscribeAsync(RedisChannel.Literal(RedisKeys.WorkersChanged), (_, message) =>
+        await subscriber.SubscribeAsync(RedisChannel.Literal(_keys.ApiKeysChanged), (_, _) => Signal()).ConfigureAwait(false);
+        await subscriber.SubscribeAsync(RedisChannel.Literal(_keys.RoutesChanged), (_, _) => Signal()).ConfigureAwait(false);
+        await subscriber.SubscribeAsync(RedisChannel.Literal(_keys.WorkersChanged), (_, message) =>
         {
             var text = (string?)message ?? "";
             if (text.StartsWith("down:", StringComparison.Ordinal))

@@ -10,10 +10,10 @@ internal static class RecordChecks
     /// <summary>How many characters of an API key's hash field a fault shows: enough to find it (HSCAN ... MATCH prefix*).</summary>
     private const int ShownHashLength = 12;
 
-    public static string ApiKeyLocation(string field) =>
-        $"{RedisKeys.ApiKeys} field {(field.Length > ShownHashLength ? field[..ShownHashLength] + "…" : field)}";
+    public static string ApiKeyLocation(RedisKeys keys, string field) =>
+        $"{keys.ApiKeys} field {(field.Length > ShownHashLength ? field[..ShownHashLength] + "…" : field)}";
 
-    public static string RouteLocation(string field) => $"{RedisKeys.Routes} field {field}";
+    public static string RouteLocation(RedisKeys keys, string field) => $"{keys.Routes} field {field}";
 
     /// <summary>The first problem of a key record stored under <paramref name="field"/>; null when it is valid.</summary>
     public static string? ApiKey(string field, ApiKeyRecord record)

@@ -1,3 +1,5 @@
+using MlopsGateway.Registry;
+
 namespace MlopsGateway.Worker.Registration;
 
 /// <summary>How a worker registers itself in Redis for gateways to discover. Validated at start-up.</summary>
@@ -11,6 +13,12 @@ public sealed class WorkerRegistrationOptions
 
     /// <summary>A stable id for this worker; left null, a new one per process.</summary>
     public string? WorkerId { get; set; }
+
+    /// <summary>
+    /// The deployment's namespace in Redis (<see cref="RedisKeys.NamespaceRule"/>): only gateways of
+    /// the same namespace discover this worker.
+    /// </summary>
+    public string Namespace { get; set; } = RedisKeys.DefaultNamespace;
 
     /// <summary>How often the record is renewed (and the served versions re-read).</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(2);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MlopsGateway.Registry;
 
 namespace MlopsGateway.Worker.Registration;
 
@@ -15,6 +16,10 @@ internal sealed class WorkerRegistrationOptionsValidator : IValidateOptions<Work
         if (options.WorkerId is { } id && (id.Length == 0 || id.Any(c => char.IsWhiteSpace(c) || c == ':')))
         {
             errors.Add($"WorkerId: '{id}' must be non-empty, without spaces or ':'.");
+        }
+        if (RedisKeys.NamespaceProblem(options.Namespace) is { } problem)
+        {
+            errors.Add($"Namespace: {problem}");
         }
         if (options.HeartbeatInterval <= TimeSpan.Zero)
         {

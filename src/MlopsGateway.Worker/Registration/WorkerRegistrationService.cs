@@ -39,11 +39,11 @@ internal sealed class WorkerRegistrationService : BackgroundService
         IOptions<WorkerRegistrationOptions> options, ILogger<WorkerRegistrationService> logger, TimeProvider? time = null)
     {
         drain.OnLeaving(LeaveAsync);
-        _store = new WorkerStore(redis);
+        _options = options.Value;
+        _store = new WorkerStore(redis, new RedisKeys(_options.Namespace));
         _repository = repository;
         _server = server;
         _lifetime = lifetime;
-        _options = options.Value;
         _logger = logger;
         _time = time ?? TimeProvider.System;
     }

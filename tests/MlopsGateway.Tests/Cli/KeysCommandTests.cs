@@ -73,4 +73,31 @@ public class KeysCommandTests
         Assert.Equal(1, exitCode);
         Assert.Contains("The limit of requests in flight must be at least 1, not 0.", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Create_InANamespace_ListedThereOnly()
+    {
+        var (a, b) = (RedisTargets.NewKeys("a").Namespace, RedisTargets.NewKeys("b").Namespace);
+
+        var (created, _, _) = await CliRunner.RunAsync("keys", "create", "--redis", TestRedis.Address, "--namespace", a, "--name", "only-in-a");
+        var (_, inA, _) = await CliRunner.RunAsync("keys", "list", "--redis", TestRedis.Address, "--namespace", a);
+        var (_, inB, _) = await CliRunner.RunAsync(new Dictionary<string, string> { ["MLOPS_NAMESPACE"] = b }, "keys", "list", "--redis", TestRedis.Address);
+
+        Assert.Equal(0, created);
+        Assert.Contains("only-in-a", inA, StringComparison.Ordinal);
+        Assert.Equal("No keys.", inB.Trim());
+    }
+
+    [Fact]
+    public async Task List_NamespaceBreakingTheRule_RefusedNamingTheRule()
+    {
+        var (byOption, _, optionError) = await CliRunner.RunAsync("keys", "list", "--redis", TestRedis.Address, "--namespace", "Prod EU");
+        var (byVariable, _, variableError) = await CliRunner.RunAsync(
+            new Dictionary<string, string> { ["MLOPS_NAMESPACE"] = "a:b" }, "keys", "list", "--redis", TestRedis.Address);
+
+        Assert.Equal((1, 1), (byOption, byVariable));
+        Assert.Contains("'Prod EU' is not a namespace", optionError, StringComparison.Ordinal);
+        Assert.Contains("'a:b' is not a namespace", variableError, StringComparison.Ordinal);
+        Assert.Contains("MLOPS_NAMESPACE", variableError, StringComparison.Ordinal);
+    }
 }

@@ -33,14 +33,14 @@ public sealed class SnapshotRobustnessFunctionalTests(IsolatedRedisFixture isola
 
         var db = redis.GetDatabase();
         var missingHash = new string('a', 64);
-        await db.ExecuteAsync("HSET", RedisKeys.ApiKeys, missingHash, """{"id":"k-nohash","name":"x","models":["*"]}""");
-        await db.ExecuteAsync("HSET", RedisKeys.ApiKeys, "not-json", "{not json");
-        await db.ExecuteAsync("HSET", RedisKeys.Routes, "propensity", """{"model":"propensity"}""");
-        await db.ExecuteAsync("SET", RedisKeys.Worker("w-creds"),
+        await db.ExecuteAsync("HSET", RedisKeys.Default.ApiKeys, missingHash, """{"id":"k-nohash","name":"x","models":["*"]}""");
+        await db.ExecuteAsync("HSET", RedisKeys.Default.ApiKeys, "not-json", "{not json");
+        await db.ExecuteAsync("HSET", RedisKeys.Default.Routes, "propensity", """{"model":"propensity"}""");
+        await db.ExecuteAsync("SET", RedisKeys.Default.Worker("w-creds"),
             """{"id":"w-creds","address":"http://admin:hunter2@127.0.0.1:1","models":[{"model":"propensity","version":"9"}],"ready":true}""");
-        await db.ExecuteAsync("SET", RedisKeys.Worker("w-nomodels"), """{"id":"w-nomodels","address":"ftp://127.0.0.1:2","ready":true}""");
-        await db.ExecuteAsync("SADD", RedisKeys.Workers, "w-creds", "w-nomodels");
-        await db.ExecuteAsync("PUBLISH", RedisKeys.ApiKeysChanged, "by-hand");
+        await db.ExecuteAsync("SET", RedisKeys.Default.Worker("w-nomodels"), """{"id":"w-nomodels","address":"ftp://127.0.0.1:2","ready":true}""");
+        await db.ExecuteAsync("SADD", RedisKeys.Default.Workers, "w-creds", "w-nomodels");
+        await db.ExecuteAsync("PUBLISH", RedisKeys.Default.ApiKeysChanged, "by-hand");
 
         // Through the gateway's own loop (pub/sub), then twice more by hand: each fault is logged once.
         await Wait.UntilAsync(() => Skipped(logs).Count() >= 5);
@@ -50,11 +50,11 @@ public sealed class SnapshotRobustnessFunctionalTests(IsolatedRedisFixture isola
 
         var skipped = Skipped(logs).ToArray();
         Assert.Equal(5, skipped.Length);
-        Assert.Single(skipped, m => m.Contains($"{RedisKeys.ApiKeys} field aaaaaaaaaaaa…", StringComparison.Ordinal) && m.Contains("key k-nohash has no hash", StringComparison.Ordinal));
-        Assert.Single(skipped, m => m.Contains($"{RedisKeys.ApiKeys} field not-json", StringComparison.Ordinal) && m.Contains("not a readable record", StringComparison.Ordinal));
-        Assert.Single(skipped, m => m.Contains($"{RedisKeys.Routes} field propensity", StringComparison.Ordinal) && m.Contains("needs a stable version", StringComparison.Ordinal));
-        Assert.Single(skipped, m => m.Contains(RedisKeys.Worker("w-creds"), StringComparison.Ordinal) && m.Contains("user info", StringComparison.Ordinal));
-        Assert.Single(skipped, m => m.Contains(RedisKeys.Worker("w-nomodels"), StringComparison.Ordinal) && m.Contains("not an http:// or https:// URL", StringComparison.Ordinal));
+        Assert.Single(skipped, m => m.Contains($"{RedisKeys.Default.ApiKeys} field aaaaaaaaaaaa…", StringComparison.Ordinal) && m.Contains("key k-nohash has no hash", StringComparison.Ordinal));
+        Assert.Single(skipped, m => m.Contains($"{RedisKeys.Default.ApiKeys} field not-json", StringComparison.Ordinal) && m.Contains("not a readable record", StringComparison.Ordinal));
+        Assert.Single(skipped, m => m.Contains($"{RedisKeys.Default.Routes} field propensity", StringComparison.Ordinal) && m.Contains("needs a stable version", StringComparison.Ordinal));
+        Assert.Single(skipped, m => m.Contains(RedisKeys.Default.Worker("w-creds"), StringComparison.Ordinal) && m.Contains("user info", StringComparison.Ordinal));
+        Assert.Single(skipped, m => m.Contains(RedisKeys.Default.Worker("w-nomodels"), StringComparison.Ordinal) && m.Contains("not an http:// or https:// URL", StringComparison.Ordinal));
         Assert.DoesNotContain(logs.Entries, e => e.Message.Contains("hunter2", StringComparison.Ordinal));
 
         // The good key still calls the real worker; the bad records are in no snapshot; the host runs on.
@@ -67,15 +67,15 @@ public sealed class SnapshotRobustnessFunctionalTests(IsolatedRedisFixture isola
         Assert.False(gateway.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested);
 
         // Fixed, then broken again: logged again, once.
-        await db.ExecuteAsync("HDEL", RedisKeys.Routes, "propensity");
+        await db.ExecuteAsync("HDEL", RedisKeys.Default.Routes, "propensity");
         Assert.True(await snapshots.ReloadAsync());
-        await db.ExecuteAsync("HSET", RedisKeys.Routes, "propensity", """{"model":"propensity"}""");
+        await db.ExecuteAsync("HSET", RedisKeys.Default.Routes, "propensity", """{"model":"propensity"}""");
         Assert.True(await snapshots.ReloadAsync());
         Assert.True(await snapshots.ReloadAsync());
-        Assert.Equal(2, Skipped(logs).Count(m => m.Contains($"{RedisKeys.Routes} field propensity", StringComparison.Ordinal)));
+        Assert.Equal(2, Skipped(logs).Count(m => m.Contains($"{RedisKeys.Default.Routes} field propensity", StringComparison.Ordinal)));
 
-        await db.ExecuteAsync("DEL", RedisKeys.Routes, RedisKeys.Worker("w-creds"), RedisKeys.Worker("w-nomodels"));
-        await db.ExecuteAsync("HDEL", RedisKeys.ApiKeys, missingHash, "not-json");
+        await db.ExecuteAsync("DEL", RedisKeys.Default.Routes, RedisKeys.Default.Worker("w-creds"), RedisKeys.Default.Worker("w-nomodels"));
+        await db.ExecuteAsync("HDEL", RedisKeys.Default.ApiKeys, missingHash, "not-json");
         await gateway.StopAsync();
         await worker.StopAsync();
     }

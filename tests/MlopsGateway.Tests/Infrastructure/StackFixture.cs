@@ -103,9 +103,10 @@ public sealed class StackFixture : IAsyncLifetime
     /// <summary>
     /// A worker on loopback port 0 serving <paramref name="repository"/>, registering itself in
     /// <paramref name="redis"/>; with none, it registers nowhere (a gateway is given its address).
-    /// It answers only callers with <see cref="TestSecrets.Worker"/> (or the admin secret), as a deployed worker would.
+    /// It answers only callers with <see cref="TestSecrets.Worker"/> (or the admin secret), as a deployed worker would,
+    /// in namespace <paramref name="keys"/> (the default one when null).
     /// </summary>
-    public static WebApplication StartWorker(string repository, IConnectionMultiplexer? redis, LogCollector logs) =>
+    public static WebApplication StartWorker(string repository, IConnectionMultiplexer? redis, LogCollector logs, RedisKeys? keys = null) =>
         WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o =>
             {
                 o.ModelRepository = repository;
@@ -115,7 +116,11 @@ public sealed class StackFixture : IAsyncLifetime
                 o.AdminSecrets = [TestSecrets.Admin];
             }, logs.Configure,
             new IPEndPoint(IPAddress.Loopback, 0),
-            redis is null ? null : w => w.AddRedisRegistration(redis, o => o.HeartbeatInterval = TimeSpan.FromMilliseconds(500)));
+            redis is null ? null : w => w.AddRedisRegistration(redis, o =>
+            {
+                o.HeartbeatInterval = TimeSpan.FromMilliseconds(500);
+                o.Namespace = (keys ?? RedisKeys.Default).Namespace;
+            }));
 
     /// <summary>Waits (10 s at most) until <paramref name="gateway"/> forwards to the worker at <paramref name="workerAddress"/>.</summary>
     public static async Task WaitForDestinationAsync(WebApplication gateway, string workerAddress)

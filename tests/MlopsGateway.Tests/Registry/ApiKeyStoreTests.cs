@@ -15,7 +15,7 @@ public class ApiKeyStoreTests
 
         var (record, secret) = await store.CreateAsync(name, ["propensity"]);
 
-        var stored = await redis.GetDatabase().HashGetAsync(RedisKeys.ApiKeys, ApiKeyHasher.Hash(secret));
+        var stored = await redis.GetDatabase().HashGetAsync(RedisKeys.Default.ApiKeys, ApiKeyHasher.Hash(secret));
         Assert.False(stored.IsNullOrEmpty);
         Assert.DoesNotContain(secret, (string)stored!);
         Assert.Equal(record.Hash, ApiKeyHasher.Hash(secret));
@@ -49,7 +49,7 @@ public class ApiKeyStoreTests
         var (revoked, _) = await store.CreateAsync(name, []);
         await store.CreateAsync(keep, []);
         var announced = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.ApiKeysChanged), (_, message) =>
+        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.Default.ApiKeysChanged), (_, message) =>
         {
             if (message == revoked.Id)
             {
@@ -107,9 +107,9 @@ public class ApiKeyStoreTests
         Assert.Equal(4, mine[2].MaxInFlight);
         Assert.Equal((5.0, 10), (mine[1].RatePerSecond!.Value, mine[1].Burst!.Value));
         // Stored as it is read back, by whoever can read Redis: neither the secret nor its hash.
-        var trail = string.Join("\n", (await redis.GetDatabase().ExecuteAsync("TYPE", RedisKeys.ApiKeysAudit)).ToString() == "stream"
-            ? (await redis.GetDatabase().StreamRangeAsync(RedisKeys.ApiKeysAudit)).SelectMany(e => e.Values.Select(v => (string)v.Value!))
-            : (await redis.GetDatabase().ListRangeAsync(RedisKeys.ApiKeysAudit)).Select(v => (string)v!));
+        var trail = string.Join("\n", (await redis.GetDatabase().ExecuteAsync("TYPE", RedisKeys.Default.ApiKeysAudit)).ToString() == "stream"
+            ? (await redis.GetDatabase().StreamRangeAsync(RedisKeys.Default.ApiKeysAudit)).SelectMany(e => e.Values.Select(v => (string)v.Value!))
+            : (await redis.GetDatabase().ListRangeAsync(RedisKeys.Default.ApiKeysAudit)).Select(v => (string)v!));
         Assert.Contains(record.Id, trail, StringComparison.Ordinal);
         Assert.DoesNotContain(secret, trail, StringComparison.Ordinal);
         Assert.DoesNotContain(record.Hash, trail, StringComparison.Ordinal);

@@ -47,7 +47,7 @@ public sealed class RecordChecksTests
         Assert.Equal("key k1 names no models (use [\"*\"] for every model)", RecordChecks.ApiKey(s_hash, good with { Models = null! }));
         Assert.Equal("key k1 has a burst of 0, not at least 1", RecordChecks.ApiKey(s_hash, good with { Burst = 0 }));
         Assert.Equal("it has no id", RecordChecks.ApiKey(s_hash, good with { Id = null! }));
-        Assert.Equal($"{RedisKeys.ApiKeys} field {s_hash[..12]}…", RecordChecks.ApiKeyLocation(s_hash));
+        Assert.Equal($"{RedisKeys.Default.ApiKeys} field {s_hash[..12]}…", RecordChecks.ApiKeyLocation(RedisKeys.Default, s_hash));
     }
 
     [Fact]

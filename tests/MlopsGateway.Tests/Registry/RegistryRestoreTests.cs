@@ -41,14 +41,14 @@ public class RegistryRestoreTests
         var readAt = DateTimeOffset.UnixEpoch.AddDays(1);
         var (kept, changed, revoked, created) = (Key("kept"), Key("changed"), Key("revoked"), Key("created"));
         var madeLater = Key("made-later") with { CreatedAt = readAt.AddSeconds(1) };
-        await SetAsync(db, RedisKeys.ApiKeys, kept.Hash, kept);
-        await SetAsync(db, RedisKeys.ApiKeys, changed.Hash, changed with { RatePerSecond = 1 });
-        await SetAsync(db, RedisKeys.ApiKeys, revoked.Hash, revoked);
-        await SetAsync(db, RedisKeys.ApiKeys, madeLater.Hash, madeLater);
-        await SetAsync(db, RedisKeys.Routes, "a", new RouteRecord("a", "1"));
-        await SetAsync(db, RedisKeys.Routes, "b", new RouteRecord("b", "1"));
-        await SetAsync(db, RedisKeys.Routes, "c", new RouteRecord("c", "3", UpdatedAt: readAt.AddSeconds(1)));
-        await db.StringSetAsync(RedisKeys.Generation, 40);
+        await SetAsync(db, RedisKeys.Default.ApiKeys, kept.Hash, kept);
+        await SetAsync(db, RedisKeys.Default.ApiKeys, changed.Hash, changed with { RatePerSecond = 1 });
+        await SetAsync(db, RedisKeys.Default.ApiKeys, revoked.Hash, revoked);
+        await SetAsync(db, RedisKeys.Default.ApiKeys, madeLater.Hash, madeLater);
+        await SetAsync(db, RedisKeys.Default.Routes, "a", new RouteRecord("a", "1"));
+        await SetAsync(db, RedisKeys.Default.Routes, "b", new RouteRecord("b", "1"));
+        await SetAsync(db, RedisKeys.Default.Routes, "c", new RouteRecord("c", "3", UpdatedAt: readAt.AddSeconds(1)));
+        await db.StringSetAsync(RedisKeys.Default.Generation, 40);
 
         var restored = await new RegistryRestore(redis).RestoreAsync(
             [kept, changed, created], [new RouteRecord("a", "2", UpdatedBy: "alice"), new RouteRecord("c", "1")], readAt, read: 40, restoreTo: 57, "gateway g1");

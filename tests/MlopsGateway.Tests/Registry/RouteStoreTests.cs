@@ -17,7 +17,7 @@ public class RouteStoreTests(IsolatedRedisFixture isolated) : IClassFixture<Isol
         var model = await RegisterFakeWorkerAsync(redis, "1", "2");
         var store = new RouteStore(redis);
         var announced = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.RoutesChanged), (_, message) =>
+        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.Default.RoutesChanged), (_, message) =>
         {
             if (message == model)
             {

@@ -33,10 +33,10 @@ public class WorkerStoreTests(IsolatedRedisFixture isolated) : IClassFixture<Iso
         await store.RegisterAsync(record, TimeSpan.FromSeconds(30));
 
         // Expiry as Redis would do it after the TTL, without waiting for it.
-        await redis.GetDatabase().KeyDeleteAsync(RedisKeys.Worker(record.Id));
+        await redis.GetDatabase().KeyDeleteAsync(RedisKeys.Default.Worker(record.Id));
 
         Assert.DoesNotContain(await store.ListAsync(), w => w.Id == record.Id);
-        Assert.False(await redis.GetDatabase().SetContainsAsync(RedisKeys.Workers, record.Id));
+        Assert.False(await redis.GetDatabase().SetContainsAsync(RedisKeys.Default.Workers, record.Id));
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public class WorkerStoreTests(IsolatedRedisFixture isolated) : IClassFixture<Iso
         var record = Record("w-" + Guid.NewGuid().ToString("N")[..8]);
         await store.RegisterAsync(record, TimeSpan.FromSeconds(30));
         var announced = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.WorkersChanged), (_, message) =>
+        await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisKeys.Default.WorkersChanged), (_, message) =>
         {
             if (message == "down:" + record.Id)
             {
@@ -76,16 +76,16 @@ public class WorkerStoreTests(IsolatedRedisFixture isolated) : IClassFixture<Iso
         await store.RegisterAsync(good, TimeSpan.FromSeconds(30));
         var bad = "w-bad-" + Guid.NewGuid().ToString("N")[..8];
         var db = redis.GetDatabase();
-        await db.ExecuteAsync("SET", RedisKeys.Worker(bad), $$"""{"id":"{{bad}}","models":[],"ready":true}""");
-        await db.ExecuteAsync("SADD", RedisKeys.Workers, bad);
+        await db.ExecuteAsync("SET", RedisKeys.Default.Worker(bad), $$"""{"id":"{{bad}}","models":[],"ready":true}""");
+        await db.ExecuteAsync("SADD", RedisKeys.Default.Workers, bad);
 
         var read = await store.ReadAllAsync();
 
         Assert.Contains(read.Records, w => w.Id == good.Id);
         Assert.DoesNotContain(read.Records, w => w.Id == bad);
-        Assert.Contains(new RecordFault(RedisKeys.Worker(bad), "it has no address"), read.Faults);
+        Assert.Contains(new RecordFault(RedisKeys.Default.Worker(bad), "it has no address"), read.Faults);
         // Not taken for expired: an operator reading the log finds it where it was.
-        Assert.True(await db.SetContainsAsync(RedisKeys.Workers, bad));
-        await db.KeyDeleteAsync(RedisKeys.Worker(bad));
+        Assert.True(await db.SetContainsAsync(RedisKeys.Default.Workers, bad));
+        await db.KeyDeleteAsync(RedisKeys.Default.Worker(bad));
     }
 }

@@ -25,7 +25,7 @@ public sealed class AuthStepTests : IDisposable
     {
         var source = new FakeSnapshotSource().Then(new SnapshotRead([s_key], [], [], 1));
         var options = Options.Create(new GatewayOptions());
-        var snapshots = new SnapshotCache(null!, source, options, _metrics, NullLogger<SnapshotCache>.Instance, TimeProvider.System);
+        var snapshots = new SnapshotCache(null!, RedisKeys.Default, source, options, _metrics, NullLogger<SnapshotCache>.Instance, TimeProvider.System);
         Assert.True(await snapshots.ReloadAsync());
         return new AuthenticationStep(snapshots, new JwtAuthenticator(options), _refusal);
     }
