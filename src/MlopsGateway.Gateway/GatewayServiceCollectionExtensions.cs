@@ -9,6 +9,7 @@ using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Gateway.Forwarding;
 using MlopsGateway.Gateway.Routing;
 using MlopsGateway.Gateway.Shadow;
+using MlopsGateway.Gateway.Tracing;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
 using Yarp.ReverseProxy.Configuration;
@@ -47,6 +48,7 @@ public static class GatewayServiceCollectionExtensions
         services.Replace(ServiceDescriptor.Singleton<IForwarderHttpClientFactory, WorkerHttpClientFactory>());
         services.AddGrpc();
         services.AddMlopsMetrics(GatewayMetrics.MeterName);
+        services.AddMlopsTracing();
         services.AddGrpcHealthChecks()
             .AddCheck<SnapshotLoadedHealthCheck>("snapshot-loaded");
         return new GatewayBuilder(services);
@@ -68,17 +70,17 @@ public static class GatewayServiceCollectionExtensions
         {
             // The request path, step by step (docs/ARCHITECTURE.md); each step answers the call itself or passes it on.
             proxy.Use(services.GetRequiredService<MethodScopeStep>().InvokeAsync);
-            proxy.Use(services.GetRequiredService<AuthenticationStep>().InvokeAsync);
+            proxy.Use(StepSpans.Of(GatewayTracing.Authenticate, services.GetRequiredService<AuthenticationStep>().InvokeAsync));
             proxy.Use(services.GetRequiredService<BodyLimitStep>().InvokeAsync);
             proxy.Use(services.GetRequiredService<PeekStep>().InvokeAsync);
             proxy.Use(services.GetRequiredService<ModelAccessStep>().InvokeAsync);
             proxy.Use(services.GetRequiredService<QuotaStep>().InvokeAsync);
             proxy.Use(services.GetRequiredService<InFlightStep>().InvokeAsync);
             proxy.Use(services.GetRequiredService<RequestMetricsStep>().InvokeAsync);
-            proxy.Use(services.GetRequiredService<RouteStep>().InvokeAsync);
+            proxy.Use(StepSpans.From(GatewayTracing.Route, services.GetRequiredService<RouteStep>().InvokeAsync));
             proxy.Use(services.GetRequiredService<ShadowCopyStep>().InvokeAsync);
-            proxy.Use(services.GetRequiredService<FrameRewriteStep>().InvokeAsync);
-            proxy.Use(services.GetRequiredService<RetryStep>().InvokeAsync);
+            proxy.Use(StepSpans.Until(GatewayTracing.Route, services.GetRequiredService<FrameRewriteStep>().InvokeAsync));
+            proxy.Use(StepSpans.Around(GatewayTracing.Forward, services.GetRequiredService<RetryStep>().InvokeAsync));
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });

@@ -47,6 +47,7 @@ public static class WorkerServiceCollectionExtensions
         services.AddSingleton<IStartupFilter, WorkerAccessMiddleware.StartupFilter>();
         services.AddGrpc();
         services.AddMlopsMetrics(WorkerMetrics.MeterName);
+        services.AddMlopsTracing();
         services.AddSingleton<IConfigureOptions<GrpcServiceOptions>>(sp => new ConfigureOptions<GrpcServiceOptions>(grpc =>
         {
             var options = sp.GetRequiredService<IOptions<WorkerOptions>>().Value;

@@ -1,4 +1,6 @@
 using MlopsGateway.Worker.Tensors;
+using MlopsGateway.Worker.Tracing;
+
 namespace MlopsGateway.Worker.Batching;
 
 /// <summary>A validated inference request waiting in a model version's batcher.</summary>
@@ -10,6 +12,9 @@ namespace MlopsGateway.Worker.Batching;
 /// <param name="QueuedAt">When it was queued, as a <see cref="TimeProvider"/> timestamp.</param>
 internal sealed record InferItem(ValidatedInput[] Inputs, string[] Outputs, bool Raw, string Id, long Rows, long QueuedAt)
 {
+    /// <summary>The call's span, taken when it was queued; null when not traced.</summary>
+    public RequestTrace? Trace { get; init; }
+
     /// <summary>
     /// Requests with the same key can share a run: same dimensions after the first for every
     /// input, and the same outputs.

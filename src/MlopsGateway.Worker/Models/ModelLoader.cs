@@ -3,6 +3,7 @@ using Inference;
 using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using MlopsGateway.Worker.Batching;
+using MlopsGateway.Worker.Tracing;
 
 namespace MlopsGateway.Worker.Models;
 
@@ -127,7 +128,7 @@ internal sealed class ModelLoader(WorkerMetrics metrics, TimeProvider time, ILog
             metrics.Queued(model.Name, model.Version, time.GetElapsedTime(item.QueuedAt, start));
             rows += item.Rows;
         }
-        var responses = BatchRunner.Run(model, items);
+        var responses = BatchTracing.Run(model, items);
         metrics.Ran(model.Name, model.Version, time.GetElapsedTime(start), rows);
         return responses;
     }

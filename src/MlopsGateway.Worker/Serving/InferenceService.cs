@@ -11,6 +11,7 @@ using MlopsGateway.Worker.Batching;
 using MlopsGateway.Worker.Draining;
 using MlopsGateway.Worker.Models;
 using MlopsGateway.Worker.Tensors;
+using MlopsGateway.Worker.Tracing;
 
 namespace MlopsGateway.Worker.Serving;
 
@@ -274,7 +275,10 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     {
         var (inputs, outputNames) = InferRequestValidator.Validate(request, model.Label, model.Inputs, model.Outputs, _maxElements);
         var rows = Rows(model, inputs);
-        var item = new InferItem(inputs, outputNames, request.RawInputContents.Count > 0, request.Id, rows, _time.GetTimestamp());
+        var item = new InferItem(inputs, outputNames, request.RawInputContents.Count > 0, request.Id, rows, _time.GetTimestamp())
+        {
+            Trace = WorkerTracing.Capture(),
+        };
         // The key only decides which requests may share a run; with batching off none do.
         var batchKey = model.Batching.Enabled ? InferItem.BatchKey(inputs, outputNames) : "";
         DateTimeOffset? deadline = context.Deadline == DateTime.MaxValue ? null : new DateTimeOffset(context.Deadline.ToUniversalTime());
