@@ -33,10 +33,6 @@ public sealed partial class Comparison(ComparisonOptions options)
     private const string GatewayPath = "gateway → worker";
     private const string NginxPath = "nginx grpc_pass → worker";
 
-    // Each batch size of the in-process ResNet18 sweep: one caller, this warm-up, then this long measured.
-    private static readonly TimeSpan s_sweepWarmup = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_sweepDuration = TimeSpan.FromSeconds(3);
-
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly List<string> _notes = [];
     private string _work = "";
@@ -74,7 +70,7 @@ public sealed partial class Comparison(ComparisonOptions options)
         Log("Starting the worker, the gateway (embedded Redis), the naive server and nginx");
         using var worker = await StartServerAsync("worker",
             ["worker", "--models", repository, "--port", "0", "--metrics-port", "0", "--bind", "127.0.0.1", "--insecure-no-worker-secret"],
-            WorkerReady());
+            ReadyLines.Worker());
         var workerAddress = worker.Ready!.Groups[1].Value;
         var workerMetrics = worker.Ready!.Groups[2].Value;
         using var gateway = await StartServerAsync("gateway",
@@ -107,7 +103,7 @@ public sealed partial class Comparison(ComparisonOptions options)
             // Rounds interleave the paths, so a burst of other work on the machine lands on one
             // round of each path rather than on the whole of one path; the table takes medians.
             var runs = new List<PathResult>();
-            var sweeps = new List<(int Batch, LevelResult Level)>();
+            var grid = new InProcessGrid(options.Callers, options.BatchSizes, options.MaxImagesInFlight, options.SweepWarmup, options.SweepDuration, Log);
             for (var round = 1; round <= options.Rounds; round++)
             {
                 Log($"Round {round} of {options.Rounds}");
@@ -122,7 +118,7 @@ public sealed partial class Comparison(ComparisonOptions options)
                     {
                         runs.Add(await NetworkAsync(model.Name, WorkerNoBatchPath, workerAddress, null, model.Concurrency, [("worker", worker.Pid, false)],
                             workerMetrics, cancellationToken, serveAs: ResNetNoBatch));
-                        sweeps.AddRange(await BatchSweepAsync(benches[m], cancellationToken));
+                        await grid.RunRoundAsync(benches[m], cancellationToken);
                     }
                     runs.Add(await NetworkAsync(model.Name, GatewayPath, gateway.Ready!.Groups[1].Value, ApiKey, model.Concurrency,
                         [("gateway", gateway.Pid, false), ("worker", worker.Pid, false)], workerMetrics, cancellationToken));
@@ -137,7 +133,6 @@ public sealed partial class Comparison(ComparisonOptions options)
                 }
             }
             var rows = runs.GroupBy(r => (r.Model, r.Path)).Select(g => PathResult.Median(g.ToList())).ToList();
-            var sweep = sweeps.GroupBy(s => s.Batch).Select(g => (Batch: g.Key, Runs: (IReadOnlyList<LevelResult>)g.Select(x => x.Level).ToList())).ToList();
             var crossCheck = await CrossCheckAsync(workerAddress, cancellationToken);
             var sameLoad = new SameLoadCheck(options.Mlops, options.H2load, _work, Log);
             var sameLoadRows = new List<string>();
@@ -148,7 +143,7 @@ public sealed partial class Comparison(ComparisonOptions options)
             }
             crossCheck += Environment.NewLine + SameLoadSection(sameLoadRows);
             var nginxCount = nginx is null ? "" : NginxCount(nginx, nginxSent);
-            var report = Render(rows, sweep, crossCheck, nginxCount, startedAt, loadAtStart);
+            var report = Render(rows, grid, crossCheck, nginxCount, startedAt, loadAtStart);
             Console.WriteLine();
             Console.WriteLine(report);
             Directory.CreateDirectory(options.Results);
@@ -184,19 +179,6 @@ public sealed partial class Comparison(ComparisonOptions options)
             level.Errors, [("this process", cpu)], null);
     }
 
-    private async Task<IReadOnlyList<(int Batch, LevelResult Level)>> BatchSweepAsync(InProcessBench bench, CancellationToken cancellationToken)
-    {
-        Log($"resnet18: batch sizes {string.Join(", ", options.BatchSizes)} in-process, one caller, {DurationText.Format(s_sweepWarmup)} warm-up + {DurationText.Format(s_sweepDuration)} each");
-        var results = new List<(int, LevelResult)>();
-        foreach (var batch in options.BatchSizes)
-        {
-            var level = await bench.RunAsync(batch, 1, s_sweepWarmup, s_sweepDuration, seed: 1, cancellationToken);
-            Log($"  batch {batch,3}: {level.RowsPerSecond,8:N1} images/s, {level.Latency.P50,8:N1} ms per run (p50)");
-            results.Add((batch, level));
-        }
-        return results;
-    }
-
     private async Task<PathResult> NetworkAsync(
         string model, string path, string target, string? apiKey, int concurrency, (string Name, int Pid, bool Children)[] processes,
         string? metrics, CancellationToken cancellationToken, string? saveRequest = null, string? serveAs = null)
@@ -204,50 +186,26 @@ public sealed partial class Comparison(ComparisonOptions options)
         var (warmup, duration) = Timing(model);
         Log($"{model}: {path} at {target}, {concurrency} callers, {DurationText.Format(warmup)} warm-up + {DurationText.Format(duration)}");
         var json = Path.Combine(_work, $"{model}-{Slug(path)}.json");
-        List<string> arguments =
-        [
-            options.Mlops, "loadtest", "--target", target, "--model", serveAs ?? model, "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture),
-            "--warmup", DurationText.Format(warmup), "--duration", DurationText.Format(duration), "--json", json,
-        ];
+        List<string> extra = [];
         if (apiKey is not null)
         {
-            arguments.AddRange(["--api-key", apiKey]);
+            extra.AddRange(["--api-key", apiKey]);
         }
         if (metrics is not null)
         {
-            arguments.AddRange(["--metrics", metrics]);
+            extra.AddRange(["--metrics", metrics]);
         }
         if (saveRequest is not null)
         {
-            arguments.AddRange(["--save-request", saveRequest]);
+            extra.AddRange(["--save-request", saveRequest]);
         }
-        var before = processes.Select(p => ProcCpu.Seconds(p.Pid, p.Children)).ToArray();
-        var loadtest = await ChildProcess.StartAsync("dotnet", arguments, Path.ChangeExtension(json, ".log"), null, TimeSpan.Zero,
-            line => { if (ProgressLine().IsMatch(line)) { Console.WriteLine("      " + line.Trim()); } });
-        using (loadtest)
+        var result = await LoadToolRun.RunAsync(options.Mlops, serveAs ?? model, path, target, concurrency, warmup, duration, json, processes, extra, cancellationToken) with { Model = model };
+        if (result.Throughput == 0 && result.Note is not null)
         {
-            await loadtest.WaitAsync(warmup + duration + TimeSpan.FromMinutes(2));
+            Log("  " + result.Note);
+            return result;
         }
-        var cpu = processes.Select((p, i) => (p.Name, ProcCpu.Seconds(p.Pid, p.Children) - before[i])).ToArray();
-        if (!File.Exists(json))
-        {
-            var note = $"the load tool wrote no report; see {Path.ChangeExtension(json, ".log")}";
-            Log("  " + note);
-            return PathResult.Failed(model, path, note);
-        }
-        using var document = JsonDocument.Parse(await File.ReadAllTextAsync(json, cancellationToken));
-        var level = document.RootElement.GetProperty("levels")[0];
-        var latency = level.GetProperty("latency");
-        var errors = level.GetProperty("errors").GetInt64();
-        var result = new PathResult(model, path, level.GetProperty("throughput").GetDouble(), latency.GetProperty("p50").GetDouble(),
-            latency.GetProperty("p99").GetDouble(), level.GetProperty("requests").GetInt64() + level.GetProperty("warmup_requests").GetInt64(),
-            errors, cpu, document.RootElement.GetProperty("client_cpu_seconds").GetDouble(),
-            errors > 0 ? $"{errors} errors: {level.GetProperty("error_messages")}" : null)
-        {
-            BatchSize = Number(level, "server", "batch_size"),
-            MeasuredCounts = Number(level, "server", "requests") is { } counted ? (level.GetProperty("requests").GetInt64(), (long)counted) : null,
-        };
-        LogResult(result.Throughput, result.P50, result.P99, errors);
+        LogResult(result.Throughput, result.P50, result.P99, result.Errors);
         return result;
     }
 
@@ -262,8 +220,8 @@ public sealed partial class Comparison(ComparisonOptions options)
         var concurrency = options.PropensityConcurrency.ToString(CultureInfo.InvariantCulture);
         Log($"Cross-check: {n} propensity requests to the worker with mlops loadtest (after its warm-up) and with h2load, {concurrency} concurrent streams on one connection each");
         var json = Path.Combine(_work, "crosscheck-loadtest.json");
-        var loadtest = await ChildProcess.StartAsync("dotnet",
-            [options.Mlops, "loadtest", "--target", workerAddress, "--model", SampleModels.Propensity, "--concurrency", concurrency,
+        var loadtest = await ChildProcess.StartAppAsync(options.Mlops,
+            ["loadtest", "--target", workerAddress, "--model", SampleModels.Propensity, "--concurrency", concurrency,
              "--warmup", DurationText.Format(options.Warmup), "--duration", "2m", "--max-requests", n, "--json", json], Path.ChangeExtension(json, ".log"), null, TimeSpan.Zero);
         using (loadtest)
         {
@@ -298,25 +256,27 @@ public sealed partial class Comparison(ComparisonOptions options)
         model == "resnet18" ? (options.ResNetWarmup, options.ResNetDuration) : (options.Warmup, options.Duration);
 
     /// <summary>The worker engine's ResNet18 targets, computed from this run's medians.</summary>
-    private static string Targets(List<PathResult> rows, IReadOnlyList<(int Batch, double Images)> images)
+    private string Targets(List<PathResult> rows, InProcessGrid grid)
     {
-        var best = images.MaxBy(i => i.Images);
-        var one = images.First(i => i.Batch == images.Min(x => x.Batch));
+        var md = new StringBuilder();
+        if (InProcessBaseline.Of(grid, rows.FirstOrDefault(r => r.Model == "resnet18" && r.Path == InProcess), options.ResNetConcurrency) is not { } baseline)
+        {
+            return "No in-process ResNet18 figure: no target computed.";
+        }
         var on = rows.FirstOrDefault(r => r.Model == "resnet18" && r.Path == WorkerPath)?.Throughput ?? 0;
         var off = rows.FirstOrDefault(r => r.Model == "resnet18" && r.Path == WorkerNoBatchPath)?.Throughput ?? 0;
-        var md = new StringBuilder();
-        md.AppendLine(Invariant($"Best in-process batch: {best.Batch}, {best.Images:N1} images/s; batch {one.Batch}: {one.Images:N1} images/s (gain {best.Images / one.Images:0.00}×)."));
+        md.AppendLine(Invariant($"In-process baseline: {baseline.Images:N1} images/s at {baseline.Where}; with one image a run at most {baseline.Unbatched:N1} (batching gain in-process ×{baseline.Gain:0.00})."));
         md.AppendLine().AppendLine("| target | measured | needed | met |");
         md.AppendLine("| --- | ---: | ---: | --- |");
         if (on > 0)
         {
-            var share = on / best.Images;
-            md.AppendLine(Invariant($"| worker with batching ÷ in-process at its best batch | {share:0.000} ({on:N1} ÷ {best.Images:N1}) | ≥ 0.90 | {(share >= 0.9 ? "yes" : "no")} |"));
+            var share = on / baseline.Images;
+            md.AppendLine(Invariant($"| worker with batching ÷ in-process at its best ({baseline.Where}) | {share:0.000} ({on:N1} ÷ {baseline.Images:N1}) | ≥ 0.90 | {(share >= 0.9 ? "yes" : "no")} |"));
         }
         if (on > 0 && off > 0)
         {
             var gain = on / off;
-            var needed = best.Images / one.Images * 0.9;
+            var needed = baseline.Gain * 0.9;
             md.AppendLine(Invariant($"| worker batching on ÷ off | {gain:0.000}× ({on:N1} ÷ {off:N1}) | ≥ {needed:0.000}× (in-process gain less 10%) | {(gain >= needed ? "yes" : "no")} |"));
         }
         return md.ToString();
@@ -336,11 +296,6 @@ public sealed partial class Comparison(ComparisonOptions options)
         return md.ToString();
     }
 
-    /// <summary>A number nested in the report JSON, or null when the worker's metrics left it out.</summary>
-    private static double? Number(JsonElement element, string parent, string name) =>
-        element.TryGetProperty(parent, out var inner) && inner.ValueKind == JsonValueKind.Object
-        && inner.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
-
     private static string WorkerCount(IEnumerable<PathResult> rows)
     {
         var counted = rows.Where(r => r.MeasuredCounts is not null).ToList();
@@ -359,7 +314,7 @@ public sealed partial class Comparison(ComparisonOptions options)
         return Invariant($"nginx's access log counted {logged:N0} requests; the load tool reports {sent:N0} (warm-up and measured requests, plus one ModelMetadata call per run){(logged == sent ? ": they agree." : ".")}");
     }
 
-    private string Render(List<PathResult> rows, IReadOnlyList<(int Batch, IReadOnlyList<LevelResult> Runs)> sweep, string crossCheck, string nginxCount,
+    private string Render(List<PathResult> rows, InProcessGrid grid, string crossCheck, string nginxCount,
         DateTime startedAt, string loadAtStart)
     {
         var md = new StringBuilder();
@@ -369,9 +324,12 @@ public sealed partial class Comparison(ComparisonOptions options)
         md.AppendLine(Invariant($"Load: closed loop, {DurationText.Format(options.Warmup)} warm-up then {DurationText.Format(options.Duration)} measured per run ({DurationText.Format(options.ResNetWarmup)} and {DurationText.Format(options.ResNetDuration)} for resnet18, whose runs are few: the load tool's own start-up must not fall into them); propensity {options.PropensityConcurrency} callers, resnet18 {options.ResNetConcurrency} callers, one row per request (random FP32, raw, seed 1). {options.Rounds} rounds, each running every path in turn; req/s, p50 and p99 are the medians of the rounds, the range is the slowest and fastest round. Every path runs on this one machine with the load tool: they share its cores.")).AppendLine();
         md.AppendLine("| model | path | req/s | range | × in-process | × worker | p50 ms | p99 ms | rows per run | server CPU s per 1k req | load tool CPU s per 1k req |");
         md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |");
+        var resnetBaseline = InProcessBaseline.Of(grid, rows.FirstOrDefault(r => r.Model == "resnet18" && r.Path == InProcess), options.ResNetConcurrency);
         foreach (var row in rows)
         {
-            var inProcess = rows.FirstOrDefault(r => r.Model == row.Model && r.Path == InProcess)?.Throughput ?? 0;
+            var inProcess = row.Model == "resnet18" && resnetBaseline is not null
+                ? resnetBaseline.Images
+                : rows.FirstOrDefault(r => r.Model == row.Model && r.Path == InProcess)?.Throughput ?? 0;
             var worker = rows.FirstOrDefault(r => r.Model == row.Model && r.Path == WorkerPath)?.Throughput ?? 0;
             if (row.Throughput == 0)
             {
@@ -386,25 +344,20 @@ public sealed partial class Comparison(ComparisonOptions options)
             }
             md.AppendLine(Invariant($"| {row.Model} | {row.Path} | {row.Throughput:N1} | {row.SlowestThroughput:N0}–{row.FastestThroughput:N0} | {Ratio(row.Throughput, inProcess)} | {Ratio(row.Throughput, worker)} | {row.P50:N3} | {row.P99:N3} | {(row.BatchSize is { } b ? b.ToString("0.0", CultureInfo.InvariantCulture) : "-")} | {server} | {(row.ClientCpu is { } c ? (c * perThousand).ToString("0.000", CultureInfo.InvariantCulture) : "-")} |"));
         }
+        if (resnetBaseline is not null)
+        {
+            md.AppendLine().AppendLine(Invariant($"× in-process for resnet18 divides by the best in-process figure of the run, {resnetBaseline.Images:N1} images/s at {resnetBaseline.Where} (the grid below), not by the in-process row's own callers."));
+        }
         md.AppendLine().AppendLine("Rows per run: the worker's own average batch (mlops_worker_batch_size over the measurement), where the worker serves the path. CPU seconds per 1,000 requests come from /proc/PID/stat (user + system) read before and after each run and summed over the rounds; they cover warm-up and measured requests. The load tool's figure includes its own start-up.");
         foreach (var row in rows.Where(r => r.Note is not null && r.Throughput > 0))
         {
             md.AppendLine().AppendLine($"- {row.Model}, {row.Path}: {row.Note}");
         }
 
-        md.AppendLine().AppendLine("## ResNet18 in-process: batch size").AppendLine();
-        md.AppendLine(Invariant($"One caller, {DurationText.Format(s_sweepWarmup)} warm-up + {DurationText.Format(s_sweepDuration)} per batch size, once in each of the {options.Rounds} rounds (right after that round's ResNet18 paths); the medians of the rounds, and the range."));
-        md.AppendLine().AppendLine("| batch | images/s | range | p50 ms per run | p99 ms per run |");
-        md.AppendLine("| ---: | ---: | ---: | ---: | ---: |");
-        var images = sweep.Select(s => (s.Batch, Images: PathResult.MedianOf(s.Runs.Select(r => r.RowsPerSecond)))).ToList();
-        foreach (var ((batch, runs), (_, median)) in sweep.Zip(images))
-        {
-            md.AppendLine(Invariant($"| {batch} | {median:N1} | {runs.Min(r => r.RowsPerSecond):N1}–{runs.Max(r => r.RowsPerSecond):N1} | {PathResult.MedianOf(runs.Select(r => r.Latency.P50)):N1} | {PathResult.MedianOf(runs.Select(r => r.Latency.P99)):N1} |"));
-        }
-        if (images.Count > 0)
-        {
-            md.AppendLine().AppendLine(Targets(rows, images));
-        }
+        md.AppendLine().AppendLine("## ResNet18 in-process: callers × batch size").AppendLine();
+        md.AppendLine(Invariant($"Images a second, the median of the {options.Rounds} rounds (each pair once a round, right after that round's ResNet18 paths): {DurationText.Format(options.SweepWarmup)} warm-up + {DurationText.Format(options.SweepDuration)} per pair, pairs with more than {options.MaxImagesInFlight} images in flight left out. The in-process baseline of the ratios below is the best of this grid and of the in-process path above; one caller's best batch alone undersold it."));
+        md.AppendLine().AppendLine(grid.Render());
+        md.AppendLine(Targets(rows, grid));
 
         md.AppendLine().AppendLine("## Cross-checks").AppendLine();
         md.AppendLine(crossCheck);
@@ -422,8 +375,9 @@ public sealed partial class Comparison(ComparisonOptions options)
 
     private async Task<ChildProcess> StartServerAsync(string name, string[] arguments, Regex ready, bool dll = false)
     {
-        var all = dll ? arguments : [options.Mlops, .. arguments];
-        var process = await ChildProcess.StartAsync("dotnet", all, Path.Combine(_work, $"{name}.log"), ready, TimeSpan.FromSeconds(90));
+        var process = dll
+            ? await ChildProcess.StartAsync("dotnet", arguments, Path.Combine(_work, $"{name}.log"), ready, TimeSpan.FromSeconds(90))
+            : await ChildProcess.StartAppAsync(options.Mlops, arguments, Path.Combine(_work, $"{name}.log"), ready, TimeSpan.FromSeconds(90));
         Log($"  {name} ready: {process.Ready!.Value}");
         return process;
     }
@@ -463,9 +417,6 @@ public sealed partial class Comparison(ComparisonOptions options)
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"Worker listening on (\S+) \(metrics: (\S+)\)")]
-    private static partial Regex WorkerReady();
-
     [GeneratedRegex(@"Gateway listening on (\S+) ")]
     private static partial Regex GatewayReady();
 
@@ -474,9 +425,6 @@ public sealed partial class Comparison(ComparisonOptions options)
 
     [GeneratedRegex(@"embedded Redis at (\S+?)\.? ")]
     private static partial Regex EmbeddedRedisLine();
-
-    [GeneratedRegex(@"^\s+c=\d+\s")]
-    private static partial Regex ProgressLine();
 
     [GeneratedRegex(@"finished in [0-9.]+\w*, ([0-9.]+) req/s")]
     private static partial Regex H2RateLine();

@@ -45,6 +45,33 @@ public sealed class ComparisonOptions
     /// <summary>Batch sizes tried in-process to find ResNet18's best.</summary>
     public IReadOnlyList<int> BatchSizes { get; init; } = [1, 2, 4, 8, 16];
 
+    /// <summary>Concurrent in-process callers tried with each batch size: the in-process best is the best pair.</summary>
+    public IReadOnlyList<int> Callers { get; init; } = [1, 2, 4, 8, 16];
+
+    /// <summary>Pairs with more images in flight (callers × batch) are not tried: past the machine's capacity they only cost time.</summary>
+    public int MaxImagesInFlight { get; init; } = 64;
+
+    /// <summary>Warm-up of each in-process (callers, batch) pair.</summary>
+    public TimeSpan SweepWarmup { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Measurement of each in-process (callers, batch) pair.</summary>
+    public TimeSpan SweepDuration { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>GPU check: the execution provider, <c>cuda</c> or <c>cpu</c>; CUDA that cannot load fails the check rather than falling back.</summary>
+    public string Provider { get; init; } = "cpu";
+
+    /// <summary>GPU check: cuDNN's convolution algorithm search, in-process and in the worker alike.</summary>
+    public string CudnnConvAlgoSearch { get; init; } = "HEURISTIC";
+
+    /// <summary>GPU check: callers of the worker, batching on and off, at each level.</summary>
+    public IReadOnlyList<int> WorkerCallers { get; init; } = [16, 64];
+
+    /// <summary>GPU check: the worker's most rows in one run.</summary>
+    public int WorkerMaxBatchSize { get; init; } = 64;
+
+    /// <summary>GPU check: the worker's concurrent runs of the model (instances).</summary>
+    public int WorkerInstances { get; init; } = 2;
+
     /// <summary>Requests in the h2load cross-check.</summary>
     public int CrossCheckRequests { get; init; } = 20_000;
 

@@ -76,6 +76,16 @@ internal sealed class ChildProcess : IDisposable
         return child;
     }
 
+    /// <summary>
+    /// Starts a .NET app: <c>dotnet app.dll</c> for a built dll, the app itself for a published
+    /// executable (the self-contained GPU bundle runs where no <c>dotnet</c> is installed).
+    /// </summary>
+    public static Task<ChildProcess> StartAppAsync(
+        string app, IEnumerable<string> arguments, string logPath, Regex? ready, TimeSpan timeout, Action<string>? echo = null) =>
+        app.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? StartAsync("dotnet", [app, .. arguments], logPath, ready, timeout, echo)
+            : StartAsync(app, arguments, logPath, ready, timeout, echo);
+
     /// <summary>Waits for the process to end on its own.</summary>
     public async Task<int> WaitAsync(TimeSpan timeout)
     {

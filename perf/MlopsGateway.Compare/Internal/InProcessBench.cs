@@ -6,6 +6,7 @@ namespace MlopsGateway.Compare.Internal;
 /// <summary>
 /// ONNX Runtime called directly, no network: the ceiling any server can approach. Same session
 /// options as the worker, inputs made once and reused, the same closed loop as the load tool.
+/// Inputs stay in host memory on CUDA too, as the worker's do, so both pay the same copies.
 /// </summary>
 internal sealed class InProcessBench : IDisposable
 {
@@ -13,13 +14,29 @@ internal sealed class InProcessBench : IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
 
-    public InProcessBench(string modelPath)
+    /// <param name="modelPath">The model file.</param>
+    /// <param name="cuda">
+    /// Null for the CPU provider; otherwise the CUDA provider with this cuDNN convolution search,
+    /// and no quiet fallback: a CUDA provider that cannot load throws.
+    /// </param>
+    /// <exception cref="OnnxRuntimeException">The CUDA provider or the model could not load.</exception>
+    public InProcessBench(string modelPath, string? cuda = null)
     {
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (cuda is not null)
+        {
+            using var provider = new OrtCUDAProviderOptions();
+            provider.UpdateOptions(new Dictionary<string, string> { ["device_id"] = "0", ["cudnn_conv_algo_search"] = cuda });
+            options.AppendExecutionProvider_CUDA(provider);
+        }
         _session = new InferenceSession(modelPath, options);
+        Provider = cuda is null ? "CPUExecutionProvider" : "CUDAExecutionProvider";
         _inputNames = _session.InputMetadata.Keys.ToArray();
         _outputNames = _session.OutputMetadata.Keys.ToArray();
     }
+
+    /// <summary>The execution provider the session was made with (CUDA only when ONNX Runtime accepted it).</summary>
+    public string Provider { get; }
 
     /// <summary>Runs the closed loop at <paramref name="concurrency"/> with <paramref name="rows"/> rows per run.</summary>
     public async Task<LevelResult> RunAsync(int rows, int concurrency, TimeSpan warmup, TimeSpan duration, int seed, CancellationToken cancellationToken)

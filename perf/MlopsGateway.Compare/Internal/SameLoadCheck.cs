@@ -29,8 +29,8 @@ internal sealed class SameLoadCheck(string mlops, string h2load, string work, Ac
         var h2log = Path.Combine(work, $"sameload-{model}-h2load.tsv");
         File.Delete(h2log);
         var rateText = rate.ToString(CultureInfo.InvariantCulture);
-        using var loadtest = await ChildProcess.StartAsync("dotnet",
-            [mlops, "loadtest", "--target", workerAddress, "--model", model, "--rate", rateText, "--warmup", DurationText.Format(warmup),
+        using var loadtest = await ChildProcess.StartAppAsync(mlops,
+            ["loadtest", "--target", workerAddress, "--model", model, "--rate", rateText, "--warmup", DurationText.Format(warmup),
              "--duration", DurationText.Format(duration), "--metrics", workerMetrics, "--json", json],
             Path.ChangeExtension(json, ".log"), null, TimeSpan.Zero);
         // h2load starts once the load tool's warm-up is over (its start-up takes well under a second more).
