@@ -31,6 +31,9 @@ dotnet publish src/MlopsGateway.Cli -c Release -r linux-x64 --self-contained -o 
 step "Publishing the Compare tool into the same folder"
 dotnet publish perf/MlopsGateway.Compare -c Release -r linux-x64 --self-contained -o "$stage/app" -nologo -v quiet -clp:ErrorsOnly
 
+# Microsoft.ML.OnnxRuntime.Gpu.Windows copies its native DLLs whatever the runtime identifier
+# (onnxruntime_providers_cuda.dll alone is 197 MB): no use on Linux.
+find "$stage/app" -maxdepth 1 -name 'onnxruntime*.dll' -print -delete | sed 's|^|  dropped (Windows only): |'
 for native in libonnxruntime.so libonnxruntime_providers_shared.so libonnxruntime_providers_cuda.so; do
   [ -f "$stage/app/$native" ] || { echo "gpu-bundle: $native is not in the publish: the CUDA path could not run there." >&2; exit 1; }
 done
