@@ -11,9 +11,10 @@ ARG DOTNET_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
-# linux-x64 only: ONNX Runtime's GPU package ships natives for linux-x64 (and Windows) alone, and a
-# RID-less publish would carry the Windows CUDA libraries into the image too.
-RUN dotnet publish src/MlopsGateway.Cli -c Release -r linux-x64 --self-contained false -o /app
+# linux-x64: ONNX Runtime's GPU package has Linux natives for linux-x64 alone. Its Windows half copies
+# its DLLs (onnxruntime*.dll, 215 MB, never loaded on Linux) into every x64 output; they are removed.
+RUN dotnet publish src/MlopsGateway.Cli -c Release -r linux-x64 --self-contained false -o /app \
+    && rm /app/onnxruntime*.dll
 
 FROM ${DOTNET_IMAGE} AS cpu-base
 
