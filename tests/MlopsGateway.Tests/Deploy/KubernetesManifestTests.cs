@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MlopsGateway.Cli;
 using MlopsGateway.Cli.Commands;
+using MlopsGateway.Registry;
 using Xunit.Abstractions;
 
 namespace MlopsGateway.Tests.Deploy;
@@ -56,7 +57,7 @@ public sealed partial class KubernetesManifestTests : IClassFixture<KustomizeRen
                 {
                     try
                     {
-                        var parsed = Manifests.Invocation(pod, container, _secrets);
+                        var parsed = Manifests.Invocation(pod, container, _secrets, Manifests.ConfigValues(_renders.Of(directory)));
                         problems.AddRange(parsed.Parse.Errors.Select(e => $"{parsed}: '{string.Join(' ', parsed.Arguments)}': {e.Message}"));
                         if (parsed.Arguments.Contains("--insecure-no-worker-secret"))
                         {
@@ -228,6 +229,24 @@ public sealed partial class KubernetesManifestTests : IClassFixture<KustomizeRen
     }
 
     [Fact]
+    public void RedisNamespace_GatewaysAndWorkersOfARenderShareOneValidNamespace()
+    {
+        var problems = new List<string>();
+        foreach (var directory in _renders.All.Keys)
+        {
+            var roles = Invocations(directory).Where(c => c.Command is "gateway" or "worker").ToList();
+            var namespaces = roles.Select(c => c.RedisNamespace).Distinct().ToList();
+            if (namespaces.Count > 1)
+            {
+                problems.Add($"{directory}: gateways and workers use different namespaces in Redis ({string.Join(", ", roles.Select(r => $"{r.Name}: {r.RedisNamespace}"))}), so the gateways never find those workers.");
+            }
+            problems.AddRange(namespaces.Select(RedisKeys.NamespaceProblem).OfType<string>().Select(p => $"{directory}: {p}"));
+        }
+        NoProblems(problems);
+        Assert.All(s_overlays, d => Assert.Equal("mlops", Assert.Single(Invocations(d).Select(c => c.RedisNamespace).Distinct())));
+    }
+
+    [Fact]
     public void GpuOverlay_WorkersRequestAGpuAndRunTheDockerfilesCudaImage_GatewaysAndTheCpuOverlayDoNot()
     {
         var dockerfile = File.ReadAllText(Path.Combine(KustomizeRenders.RepositoryRoot, "Dockerfile"));
@@ -337,7 +356,7 @@ public sealed partial class KubernetesManifestTests : IClassFixture<KustomizeRen
     /// <summary>What a container opens: the parsed arguments for mlops, the declared ports for another image.</summary>
     private IReadOnlyList<OpenPort> OpenedBy(PodTemplate pod, JsonObject container) =>
         Manifests.RunsMlops(container)
-            ? Manifests.Invocation(pod, container, _secrets).Ports
+            ? Manifests.Invocation(pod, container, _secrets, Manifests.ConfigValues(_renders.Of(pod.Directory))).Ports
             : Manifests.Objects(container["ports"]).Select(p => new OpenPort(int.Parse(Manifests.Text(p["containerPort"])), IPAddress.Any, Listener.Http1)).ToArray();
 
     private static IEnumerable<string> Reached(MlopsContainer container, string kind, int? port, Listener protocol, IReadOnlyList<OpenPort> ports)

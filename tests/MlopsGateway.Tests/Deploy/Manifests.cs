@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MlopsGateway.Cli;
+using MlopsGateway.Cli.Commands;
+using MlopsGateway.Registry;
 
 namespace MlopsGateway.Tests.Deploy;
 
@@ -30,7 +32,7 @@ public sealed record PodTemplate(string Directory, string Kind, string Name, str
 }
 
 /// <summary>One container running <c>mlops</c> (the image's entrypoint), its arguments parsed by the CLI's own parser.</summary>
-public sealed record MlopsContainer(PodTemplate Pod, JsonObject Container, string[] Arguments, ParseResult Parse)
+public sealed record MlopsContainer(PodTemplate Pod, JsonObject Container, string[] Arguments, ParseResult Parse, IReadOnlyDictionary<string, string> Environment)
 {
     public string Name => Manifests.Text(Container["name"]);
 
@@ -54,6 +56,10 @@ public sealed record MlopsContainer(PodTemplate Pod, JsonObject Container, strin
         ],
         _ => [],
     };
+
+    /// <summary>The namespace in Redis of a command that has <c>--namespace</c>: the option, else MLOPS_NAMESPACE, else the default.</summary>
+    public string RedisNamespace =>
+        Parse.GetValue<string?>(NamespaceOption.Name) ?? Environment.GetValueOrDefault(CliEnvironment.Namespace) ?? RedisKeys.DefaultNamespace;
 
     public override string ToString() => $"{Pod} container {Name} ({Command})";
 }
@@ -128,11 +134,12 @@ public static partial class Manifests
     /// <summary>
     /// The container's arguments as Kubernetes passes them (<c>$(VAR)</c> expanded from its env) parsed by
     /// the CLI's root command, which reads its fallback variables from the same env. A secretKeyRef takes its
-    /// value from <paramref name="secrets"/> (by "namespace/name/key"), else a placeholder.
+    /// value from <paramref name="secrets"/> (by "namespace/name/key"), else a placeholder; a configMapKeyRef
+    /// from <paramref name="configs"/>, the render's own ConfigMaps.
     /// </summary>
-    public static MlopsContainer Invocation(PodTemplate pod, JsonObject container, IReadOnlyDictionary<string, string> secrets)
+    public static MlopsContainer Invocation(PodTemplate pod, JsonObject container, IReadOnlyDictionary<string, string> secrets, IReadOnlyDictionary<string, string> configs)
     {
-        var environment = Environment(container, secrets);
+        var environment = Environment(pod, container, secrets, configs);
         var command = Strings(container["command"]).ToList();
         if (command.Count > 0 && command[0] != Entrypoint)
         {
@@ -141,25 +148,30 @@ public static partial class Manifests
         }
         var arguments = command.Skip(1).Concat(Strings(container["args"])).Select(a => Expand(a, environment)).ToArray();
         var parse = MlopsCommand.Create(new CliEnvironment(environment.GetValueOrDefault)).Parse(arguments);
-        return new MlopsContainer(pod, container, arguments, parse);
+        return new MlopsContainer(pod, container, arguments, parse, environment);
     }
 
-    /// <summary>Every <c>mlops</c> container of <paramref name="objects"/>, parsed.</summary>
-    public static IEnumerable<MlopsContainer> Invocations(string directory, IEnumerable<JsonObject> objects, IReadOnlyDictionary<string, string> secrets) =>
+    /// <summary>Every <c>mlops</c> container of <paramref name="objects"/>, parsed; ConfigMap references read the render's own.</summary>
+    public static IEnumerable<MlopsContainer> Invocations(string directory, IReadOnlyList<JsonObject> objects, IReadOnlyDictionary<string, string> secrets) =>
         from pod in Pods(directory, objects)
         from container in pod.Containers
         where RunsMlops(container)
-        select Invocation(pod, container, secrets);
+        select Invocation(pod, container, secrets, ConfigValues(objects));
 
     /// <summary>The Secrets' values by "namespace/name/key", decoded.</summary>
-    public static IReadOnlyDictionary<string, string> SecretValues(IEnumerable<JsonObject> objects)
+    public static IReadOnlyDictionary<string, string> SecretValues(IEnumerable<JsonObject> objects) => Values(objects, "Secret");
+
+    /// <summary>The ConfigMaps' values by "namespace/name/key".</summary>
+    public static IReadOnlyDictionary<string, string> ConfigValues(IEnumerable<JsonObject> objects) => Values(objects, "ConfigMap");
+
+    private static Dictionary<string, string> Values(IEnumerable<JsonObject> objects, string kind)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var secret in objects.Where(o => Kind(o) == "Secret"))
+        foreach (var secret in objects.Where(o => Kind(o) == kind))
         {
             foreach (var (key, value) in StringMap(secret["data"]))
             {
-                values[$"{Namespace(secret)}/{Name(secret)}/{key}"] = Encoding.UTF8.GetString(Convert.FromBase64String(value));
+                values[$"{Namespace(secret)}/{Name(secret)}/{key}"] = kind == "Secret" ? Encoding.UTF8.GetString(Convert.FromBase64String(value)) : value;
             }
             foreach (var (key, value) in StringMap(secret["stringData"]))
             {
@@ -194,7 +206,8 @@ public static partial class Manifests
     /// <summary>A duration as Kubernetes writes seconds.</summary>
     public static TimeSpan Seconds(JsonNode? node) => TimeSpan.FromSeconds(int.Parse(Text(node)));
 
-    private static Dictionary<string, string> Environment(JsonObject container, IReadOnlyDictionary<string, string> secrets)
+    private static Dictionary<string, string> Environment(
+        PodTemplate pod, JsonObject container, IReadOnlyDictionary<string, string> secrets, IReadOnlyDictionary<string, string> configs)
     {
         var environment = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var env in Objects(container["env"]))
@@ -207,6 +220,12 @@ public static partial class Manifests
             else if (env["valueFrom"]?["fieldRef"]?["fieldPath"] is { } field)
             {
                 environment[name] = Text(field) == "status.podIP" ? PodIp : $"field-{Text(field)}";
+            }
+            else if (env["valueFrom"]?["configMapKeyRef"] is { } config)
+            {
+                var key = $"{pod.Namespace}/{Text(config["name"])}/{Text(config["key"])}";
+                environment[name] = configs.TryGetValue(key, out var found) ? found
+                    : throw new InvalidOperationException($"{pod} container {Text(container["name"])}: {name} reads ConfigMap key {key}, which the render does not hold.");
             }
             else if (env["valueFrom"]?["secretKeyRef"] is { } secret)
             {
