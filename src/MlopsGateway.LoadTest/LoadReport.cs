@@ -15,6 +15,9 @@ public sealed record LoadReport
     /// <summary>What each request carried, e.g. <c>features FP32 [1, 5] raw</c>.</summary>
     public string Inputs { get; init; } = "";
 
+    /// <summary>The client that sent the load.</summary>
+    public LoadClientKind Client { get; init; }
+
     /// <summary>Closed or open loop.</summary>
     public required LoadMode Mode { get; init; }
 

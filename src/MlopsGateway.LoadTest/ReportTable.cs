@@ -72,7 +72,7 @@ public static class ReportTable
             ? "closed loop"
             : $"open loop ({(report.Arrival == ArrivalProcess.Poisson ? "Poisson" : "constant")} arrivals, latency from the intended send time)";
         var version = report.Version.Length == 0 ? "" : $" version {report.Version}";
-        return $"{report.Model}{version} at {report.Target}: {mode}, warm-up {Number(report.WarmupSeconds, 1)} s and {Number(report.DurationSeconds, 1)} s per level; inputs {report.Inputs}; seed {report.Seed}";
+        return $"{report.Model}{version} at {report.Target}: {mode}, warm-up {Number(report.WarmupSeconds, 1)} s and {Number(report.DurationSeconds, 1)} s per level; inputs {report.Inputs}; seed {report.Seed}; client {report.Client.ToString().ToLowerInvariant()}";
     }
 
     private static string Ms(double value) => Number(value, value < 10 ? 3 : value < 100 ? 2 : 1);
