@@ -22,6 +22,7 @@ public sealed class LoadRunner
     private int _started;
     private bool _metricsFailed;
     private HistogramBase? _lastInterval;
+    private long _intervalStart;
 
     /// <exception cref="ArgumentException">The plan is invalid; the message lists every problem.</exception>
     public LoadRunner(LoadPlan plan, LoadCall call, TimeProvider? time = null)
@@ -41,6 +42,13 @@ public sealed class LoadRunner
 
     /// <summary>Called for every completed request, warm-up included, from the thread that completed it.</summary>
     public Action<RequestOutcome>? Completed { get; init; }
+
+    /// <summary>
+    /// Receives every sample interval's latencies and failures, warm-ups included, as they are taken
+    /// (for <c>--hdr-log</c>); called from one thread at a time. Read the histograms during the call:
+    /// the runner may add to them afterwards.
+    /// </summary>
+    public Action<IntervalSample>? Interval { get; init; }
 
     /// <summary>When set, scraped just before and just after each measurement.</summary>
     public ServerMetricsProbe? ServerMetrics { get; init; }
@@ -122,6 +130,7 @@ public sealed class LoadRunner
     {
         var recorder = new PhaseRecorder();
         var start = _time.GetTimestamp();
+        _intervalStart = start;
         using var stopSampling = new CancellationTokenSource();
         var sampler = SampleAsync(level, warmup, recorder, start, duration, stopSampling.Token);
         try
@@ -294,10 +303,12 @@ public sealed class LoadRunner
         recorder.Record(microseconds, status, message);
         if (Completed is { } completed)
         {
-            var sentAt = _runStartWall + _time.GetElapsedTime(_runStart, sent);
-            completed(new RequestOutcome(level, warmup, Math.Min(microseconds, PhaseRecorder.HighestMicroseconds), status, sentAt));
+            completed(new RequestOutcome(level, warmup, Math.Min(microseconds, PhaseRecorder.HighestMicroseconds), status, WallClock(sent)));
         }
     }
+
+    // The wall clock read once at the start, advanced by the monotonic clock: times within a run never jump.
+    private DateTimeOffset WallClock(long timestamp) => _runStartWall + _time.GetElapsedTime(_runStart, timestamp);
 
     private async Task SampleAsync(int level, bool warmup, PhaseRecorder recorder, long start, TimeSpan duration, CancellationToken cancellationToken)
     {
@@ -316,8 +327,11 @@ public sealed class LoadRunner
 
     private void Sample(int level, bool warmup, PhaseRecorder recorder, long start, TimeSpan duration, bool final = false)
     {
-        var (latencies, requests, errors) = recorder.TakeInterval();
+        var (latencies, failures, requests, errors) = recorder.TakeInterval();
         var now = _time.GetTimestamp();
+        // Before the timeline below may fold this interval into the one before it.
+        Interval?.Invoke(new IntervalSample(level, warmup, WallClock(_intervalStart), WallClock(now), latencies, failures, recorder.MessagesByStatus()));
+        _intervalStart = now;
         var seconds = _time.GetElapsedTime(_runStart, now).TotalSeconds;
         TimelinePoint point;
         lock (_timeline)

@@ -30,8 +30,10 @@ internal static class LoadTestCommand
             Examples:
               mlops loadtest --target http://127.0.0.1:5000 --api-key $KEY --model propensity --concurrency 1,4,16 --slo "p99<50ms,errors<0.1%"
               mlops loadtest --target http://127.0.0.1:5001 --model resnet18 --rate 50 --arrival poisson --duration 30s --metrics http://127.0.0.1:9101/metrics --plot charts
+              mlops loadtest --target http://gateway:5000 --model propensity --concurrency 64 --connections 4 --hdr-log agent1.hlog   (then: mlops loadtest merge agent*.hlog)
             """);
         options.AddTo(command);
+        command.Subcommands.Add(LoadTestMergeCommand.Create());
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -39,8 +41,8 @@ internal static class LoadTestCommand
             var o = options;
             var settings = new RunSettings(parse.GetValue(o.Target)!.OriginalString, environment.ValueOf(parse, o.ApiKey),
                 parse.GetValue(o.Model)!, parse.GetValue(o.Version), o.Plan(parse.CommandResult), parse.GetValue(o.Timeout).Value,
-                parse.GetValue(o.Shapes)!, parse.GetValue(o.InputFile), !parse.GetValue(o.Typed), parse.GetValue(o.Connections), parse.GetValue(o.Metrics),
-                parse.GetValue(o.Slo)!, parse.GetValue(o.Json), parse.GetValue(o.Markdown), parse.GetValue(o.Plot), parse.GetValue(o.LogFile), parse.GetValue(o.SaveRequest));
+                parse.GetValue(o.Shapes)!, parse.GetValue(o.InputFile), !parse.GetValue(o.Typed), parse.GetValue(o.Client), parse.GetValue(o.Connections), parse.GetValue(o.Metrics),
+                parse.GetValue(o.Slo)!, parse.GetValue(o.Json), parse.GetValue(o.Markdown), parse.GetValue(o.Plot), parse.GetValue(o.LogFile), parse.GetValue(o.HdrLog), parse.GetValue(o.SaveRequest));
             return await RunAsync(settings, output, error, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -48,8 +50,8 @@ internal static class LoadTestCommand
 
     private sealed record RunSettings(
         string Target, string? ApiKey, string Model, string? Version, LoadPlan Plan, TimeSpan Timeout,
-        IReadOnlyDictionary<string, long[]> Shapes, string? InputFile, bool Raw, int Connections, Uri? Metrics,
-        IReadOnlyList<SloRule> Slo, string? Json, string? Markdown, string? Plot, string? LogFile, string? SaveRequest);
+        IReadOnlyDictionary<string, long[]> Shapes, string? InputFile, bool Raw, LoadClientKind Client, int Connections, Uri? Metrics,
+        IReadOnlyList<SloRule> Slo, string? Json, string? Markdown, string? Plot, string? LogFile, string? HdrLog, string? SaveRequest);
 
     private static async Task<int> RunAsync(RunSettings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -57,7 +59,8 @@ internal static class LoadTestCommand
         OipLoadClient client;
         try
         {
-            client = new OipLoadClient(settings.Target, settings.ApiKey, settings.Connections);
+            // The gRPC client reads the metadata either way; it opens the load's connections only when it sends the load.
+            client = new OipLoadClient(settings.Target, settings.ApiKey, settings.Client == LoadClientKind.Grpc ? settings.Connections : 1);
         }
         catch (ArgumentException ex)
         {
@@ -108,21 +111,37 @@ internal static class LoadTestCommand
         }
         using var requestLog = log;
         using var probe = settings.Metrics is null ? null : new ServerMetricsProbe(settings.Metrics, metadata.Name, settings.Version);
+        var header = new LoadReport
+        {
+            Target = settings.Target, Client = settings.Client, Model = metadata.Name, Version = settings.Version ?? "", Inputs = inputs, Mode = settings.Plan.Mode,
+            Arrival = settings.Plan.Arrival, Seed = settings.Plan.Seed, WarmupSeconds = settings.Plan.Warmup.TotalSeconds,
+            DurationSeconds = settings.Plan.Duration.TotalSeconds, RowsPerRequest = settings.Plan.RowsPerRequest, StartedAt = DateTimeOffset.UtcNow,
+            MetricsUrl = settings.Metrics?.ToString(), Levels = [], Timeline = [],
+        };
+        HdrLogWriter? hdrLog = null;
+        if (settings.HdrLog is not null)
+        {
+            try
+            {
+                hdrLog = new HdrLogWriter(settings.HdrLog, header, settings.Plan);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync($"Cannot write the HdrHistogram log {settings.HdrLog}: {ex.Message}").ConfigureAwait(false);
+                return CouldNotRun;
+            }
+        }
+        using var intervalLog = hdrLog;
+        using var frames = settings.Client == LoadClientKind.Frames ? new FrameLoadClient(settings.Target, settings.ApiKey, settings.Connections) : null;
+        var call = frames is not null ? frames.InferCall(requests, settings.Timeout) : client.InferCall(requests, settings.Timeout);
         var console = new LoadTestConsole(output);
-        var runner = new LoadRunner(settings.Plan, client.InferCall(requests, settings.Timeout))
+        var runner = new LoadRunner(settings.Plan, call)
         {
             Progress = console,
             ServerMetrics = probe,
             Warning = console.Warn,
             Completed = log is null ? null : log.Write,
-        };
-        var startedAt = DateTimeOffset.UtcNow;
-        var header = new LoadReport
-        {
-            Target = settings.Target, Model = metadata.Name, Version = settings.Version ?? "", Inputs = inputs, Mode = settings.Plan.Mode,
-            Arrival = settings.Plan.Arrival, Seed = settings.Plan.Seed, WarmupSeconds = settings.Plan.Warmup.TotalSeconds,
-            DurationSeconds = settings.Plan.Duration.TotalSeconds, RowsPerRequest = settings.Plan.RowsPerRequest, StartedAt = startedAt,
-            MetricsUrl = settings.Metrics?.ToString(), Levels = [], Timeline = [],
+            Interval = hdrLog is null ? null : hdrLog.Write,
         };
         console.Begin(header);
         var result = await console.RunAsync(runner, cancellationToken).ConfigureAwait(false);
@@ -142,20 +161,34 @@ internal static class LoadTestCommand
                 ? error.WriteLineAsync($"The request log {settings.LogFile} is incomplete: {failure.Message}")
                 : output.WriteLineAsync($"Wrote {settings.LogFile}")).ConfigureAwait(false);
         }
+        if (hdrLog is not null)
+        {
+            hdrLog.Finish(report);
+            hdrLog.Dispose();
+            await output.WriteLineAsync($"Wrote {settings.HdrLog}").ConfigureAwait(false);
+        }
+        return await FinishAsync(report, settings.Json, settings.Markdown, settings.Plot, output, error).ConfigureAwait(false);
+    }
 
-        if (settings.Json is not null)
+    /// <summary>
+    /// Writes the report's files and returns the exit code: shared by a run and by <c>loadtest merge</c>,
+    /// so a merged report is written and judged as a single run's.
+    /// </summary>
+    public static async Task<int> FinishAsync(LoadReport report, string? json, string? markdown, string? plot, TextWriter output, TextWriter error)
+    {
+        if (json is not null)
         {
-            ReportWriter.WriteJson(report, settings.Json);
-            await output.WriteLineAsync($"Wrote {settings.Json}").ConfigureAwait(false);
+            ReportWriter.WriteJson(report, json);
+            await output.WriteLineAsync($"Wrote {json}").ConfigureAwait(false);
         }
-        if (settings.Markdown is not null)
+        if (markdown is not null)
         {
-            ReportWriter.WriteMarkdown(report, settings.Markdown);
-            await output.WriteLineAsync($"Wrote {settings.Markdown}").ConfigureAwait(false);
+            ReportWriter.WriteMarkdown(report, markdown);
+            await output.WriteLineAsync($"Wrote {markdown}").ConfigureAwait(false);
         }
-        if (settings.Plot is not null)
+        if (plot is not null)
         {
-            foreach (var path in ReportPlotter.WritePngs(report, settings.Plot))
+            foreach (var path in ReportPlotter.WritePngs(report, plot))
             {
                 await output.WriteLineAsync($"Wrote {path}").ConfigureAwait(false);
             }

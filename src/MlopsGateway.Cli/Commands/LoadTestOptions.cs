@@ -67,28 +67,19 @@ internal sealed class LoadTestOptions
 
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the random inputs and Poisson arrivals.", DefaultValueFactory = _ => 1 };
 
-    public Option<int> Connections { get; } = new Option<int>("--connections") { Description = "HTTP/2 connections to spread the load over.", DefaultValueFactory = _ => 1 }
+    public Option<LoadClientKind> Client { get; } = new("--client")
+    {
+        Description = "frames: each distinct request encoded once and sent as raw gRPC frames over HTTP/2, answers read for their status only "
+            + "(the least CPU per call, as h2load); grpc: Grpc.Net.Client, as an application calls. Both count errors by gRPC status alike.",
+        DefaultValueFactory = _ => LoadClientKind.Frames,
+    };
+
+    public Option<int> Connections { get; } = new Option<int>("--connections") { Description = "HTTP/2 connections the calls are spread over in turn (as h2load's -c); each opens more past the server's stream limit.", DefaultValueFactory = _ => 1 }
         .Within(1, 64, "--connections must be between 1 and 64, not {0}.");
 
     public Option<Uri?> Metrics { get; } = MetricsPage();
 
-    public Option<IReadOnlyList<SloRule>> Slo { get; } = new("--slo")
-    {
-        Description = "Objectives every level must meet, else exit code 1: " + SloRule.Syntax,
-        DefaultValueFactory = _ => [],
-        CustomParser = result =>
-        {
-            try
-            {
-                return SloRule.ParseList(result.Tokens[^1].Value);
-            }
-            catch (FormatException ex)
-            {
-                result.AddError(ex.Message);
-                return [];
-            }
-        },
-    };
+    public Option<IReadOnlyList<SloRule>> Slo { get; } = SloOption("Objectives every level must meet, else exit code 1: ");
 
     public Option<string?> Json { get; } = new("--json") { Description = "Write the report as JSON to this file." };
 
@@ -103,6 +94,13 @@ internal sealed class LoadTestOptions
             + "warmup or measured. The first three columns as h2load's --log-file.",
     };
 
+    public Option<string?> HdrLog { get; } = new("--hdr-log")
+    {
+        Description = "Write an HdrHistogram interval log (HdrHistogram's log format, one histogram per --progress-interval, "
+            + "with absolute start times and tags for level, phase and status) to this file, for `mlops loadtest merge`: "
+            + "runs on several machines at once make one report.",
+    };
+
     public Option<string?> SaveRequest { get; } = new("--save-request") { Description = "Also write the first request as a gRPC frame, for replay by another tool (h2load -d FILE)." };
 
     public Option<DurationValue> ProgressInterval { get; } = TypedOptions.Duration("--progress-interval",
@@ -114,7 +112,7 @@ internal sealed class LoadTestOptions
         Option[] all =
         [
             Target, ApiKey, Model, Version, Concurrency, Rate, Arrival, Warmup, Duration, MaxRequests, MaxInFlight, Timeout,
-            Rows, Shapes, InputFile, Typed, Seed, Connections, Metrics, Slo, Json, Markdown, Plot, LogFile, SaveRequest, ProgressInterval,
+            Rows, Shapes, InputFile, Typed, Seed, Client, Connections, Metrics, Slo, Json, Markdown, Plot, LogFile, HdrLog, SaveRequest, ProgressInterval,
         ];
         foreach (var option in all)
         {
@@ -176,6 +174,25 @@ internal sealed class LoadTestOptions
             result.AddError(problem);
         }
     }
+
+    /// <summary>The <c>--slo</c> option, read with <see cref="SloRule.ParseList"/>; shared with <c>loadtest merge</c>.</summary>
+    public static Option<IReadOnlyList<SloRule>> SloOption(string description) => new("--slo")
+    {
+        Description = description + SloRule.Syntax,
+        DefaultValueFactory = _ => [],
+        CustomParser = result =>
+        {
+            try
+            {
+                return SloRule.ParseList(result.Tokens[^1].Value);
+            }
+            catch (FormatException ex)
+            {
+                result.AddError(ex.Message);
+                return [];
+            }
+        },
+    };
 
     private static Option<Uri?> MetricsPage()
     {

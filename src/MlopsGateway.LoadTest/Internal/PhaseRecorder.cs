@@ -15,13 +15,10 @@ internal sealed class PhaseRecorder
 
     private const int StatusCount = (int)StatusCode.Unauthenticated + 1;
 
-    private readonly Recorder _recorder = HistogramFactory.With64BitBucketSize()
-        .WithValuesFrom(1)
-        .WithValuesUpTo(HighestMicroseconds)
-        .WithPrecisionOf(3)
-        .WithThreadSafeWrites()
-        .WithThreadSafeReads()
-        .Create();
+    private readonly Recorder _recorder = NewRecorder();
+
+    // Failed latencies by status, made on a status's first failure: most runs have none, and each costs as much as _recorder.
+    private readonly Recorder?[] _failures = new Recorder?[StatusCount];
 
     private readonly long[] _byStatus = new long[StatusCount];
     private readonly ConcurrentDictionary<StatusCode, string> _messages = new();
@@ -47,28 +44,46 @@ internal sealed class PhaseRecorder
             _recorder.RecordValue(Math.Clamp(microseconds, 0, HighestMicroseconds));
             Interlocked.Increment(ref _ok);
         }
-        else if (message is not null)
+        var index = (int)status is >= 0 and < StatusCount ? (int)status : (int)StatusCode.Unknown;
+        if (status != StatusCode.OK)
         {
-            _messages.TryAdd(status, message);
+            if (message is not null)
+            {
+                _messages.TryAdd((StatusCode)index, message);
+            }
+            var failures = Volatile.Read(ref _failures[index]);
+            if (failures is null)
+            {
+                Interlocked.CompareExchange(ref _failures[index], NewRecorder(), null);
+                failures = _failures[index]!;
+            }
+            failures.RecordValue(Math.Clamp(microseconds, 0, HighestMicroseconds));
         }
-        var index = (int)status;
-        Interlocked.Increment(ref _byStatus[index is >= 0 and < StatusCount ? index : (int)StatusCode.Unknown]);
+        Interlocked.Increment(ref _byStatus[index]);
         Interlocked.Increment(ref _completed);
     }
 
     /// <summary>
-    /// The successful latencies since the last call (added to <see cref="Total"/>), and how many
-    /// requests and errors completed since then.
+    /// The successful latencies since the last call (added to <see cref="Total"/>), the failed ones
+    /// by status, and how many requests and errors completed since then.
     /// </summary>
-    public (HistogramBase Latencies, long Requests, long Errors) TakeInterval()
+    public (HistogramBase Latencies, IReadOnlyDictionary<StatusCode, HistogramBase> Failures, long Requests, long Errors) TakeInterval()
     {
         lock (_sampleLock)
         {
             var interval = _recorder.GetIntervalHistogram();
+            var failures = new Dictionary<StatusCode, HistogramBase>();
+            for (var i = 0; i < StatusCount; i++)
+            {
+                if (Volatile.Read(ref _failures[i]) is { } recorder && recorder.GetIntervalHistogram() is { TotalCount: > 0 } failed)
+                {
+                    failures[(StatusCode)i] = failed;
+                }
+            }
             Total.Add(interval);
             var completed = Completed;
             var errors = Errors;
-            var result = (interval, completed - _sampledCompleted, errors - _sampledErrors);
+            var result = (interval, (IReadOnlyDictionary<StatusCode, HistogramBase>)failures, completed - _sampledCompleted, errors - _sampledErrors);
             _sampledCompleted = completed;
             _sampledErrors = errors;
             return result;
@@ -90,7 +105,18 @@ internal sealed class PhaseRecorder
         return errors;
     }
 
+    /// <summary>The first message of each failing status, by status.</summary>
+    public IReadOnlyDictionary<StatusCode, string> MessagesByStatus() => new Dictionary<StatusCode, string>(_messages);
+
     /// <summary>The first message of each failing status.</summary>
     public IReadOnlyDictionary<string, string> ErrorMessages() =>
         new SortedDictionary<string, string>(_messages.ToDictionary(p => p.Key.ToString(), p => p.Value), StringComparer.Ordinal);
+
+    private static Recorder NewRecorder() => HistogramFactory.With64BitBucketSize()
+        .WithValuesFrom(1)
+        .WithValuesUpTo(HighestMicroseconds)
+        .WithPrecisionOf(3)
+        .WithThreadSafeWrites()
+        .WithThreadSafeReads()
+        .Create();
 }
