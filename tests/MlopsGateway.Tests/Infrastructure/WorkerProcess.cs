@@ -32,13 +32,19 @@ public sealed partial class WorkerProcess : IAsyncDisposable
     /// Starts a worker serving <paramref name="repository"/> on <paramref name="port"/> (0: a free one)
     /// and waits until it listens.
     /// </summary>
-    public static async Task<WorkerProcess> StartAsync(string repository, int port = 0)
+    public static Task<WorkerProcess> StartAsync(string repository, int port = 0) =>
+        // Its callers are the tests' own load tool and gateways on loopback.
+        StartAsync(repository, port, ["--insecure-no-worker-secret"]);
+
+    /// <summary>
+    /// As <see cref="StartAsync(string, int)"/>, with <paramref name="arguments"/> in place of the
+    /// open access: a worker secret file, say, and <c>--redis</c> to register.
+    /// </summary>
+    public static async Task<WorkerProcess> StartAsync(string repository, int port, IReadOnlyList<string> arguments)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "mlops.dll"), "worker", "--models", repository,
-            "--port", port.ToString(CultureInfo.InvariantCulture), "--metrics-port", "0", "--bind", "127.0.0.1",
-            // Its callers are the tests' own load tool and gateways on loopback.
-            "--insecure-no-worker-secret" })
+            "--port", port.ToString(CultureInfo.InvariantCulture), "--metrics-port", "0", "--bind", "127.0.0.1" }.Concat(arguments))
         {
             info.ArgumentList.Add(argument);
         }
