@@ -8,7 +8,9 @@ namespace MlopsGateway.Registry;
 /// <summary>
 /// Redis connection strings as people write them: StackExchange.Redis's own form
 /// (<c>host:6379,password=...,ssl=true</c>) or a URI (<c>redis://user:password@host:6379/0</c>,
-/// <c>rediss://</c> for TLS), and the one way they are made fit to print or log.
+/// <c>rediss://</c> for TLS), and the one way they are made fit to print or log. Either form may name
+/// several nodes (a Redis Cluster's): <c>10.0.0.1:6379,10.0.0.2:6379,password=...</c> or
+/// <c>rediss://:PASSWORD@10.0.0.1:6380,10.0.0.2:6380</c>; the client finds the rest of the cluster from them.
 /// </summary>
 public static partial class RedisConnectionString
 {
@@ -29,20 +31,25 @@ public static partial class RedisConnectionString
         {
             return ConfigurationOptions.Parse(text);
         }
+        // Several hosts (rediss://:pw@h1:6380,h2:6380/0): the first is read with the rest of the URI, the others added to it.
+        var hosts = UriHosts().Match(text);
+        var others = hosts.Success ? hosts.Groups["hosts"].Value.Split(',', StringSplitOptions.TrimEntries) : [];
+        if (others.Length > 1)
+        {
+            text = hosts.Groups["head"].Value + others[0] + hosts.Groups["tail"].Value;
+        }
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Host.Length == 0
             || (uri.Scheme != "redis" && uri.Scheme != "rediss"))
         {
             throw new ArgumentException($"'{Redact(text)}' is not a redis:// or rediss:// address, e.g. rediss://:PASSWORD@host:6379/0.", nameof(text));
         }
         var options = new ConfigurationOptions { Ssl = uri.Scheme == "rediss" };
-        var port = uri.Port < 0 ? DefaultPort : uri.Port;
-        if (IPAddress.TryParse(uri.DnsSafeHost, out var address))
+        AddEndPoint(options, uri);
+        foreach (var other in others.Skip(1))
         {
-            options.EndPoints.Add(address, port);
-        }
-        else
-        {
-            options.EndPoints.Add(uri.DnsSafeHost, port);
+            AddEndPoint(options, Uri.TryCreate(uri.Scheme + "://" + other, UriKind.Absolute, out var node) && node.Host.Length > 0
+                ? node
+                : throw new ArgumentException($"'{Redact(text)}' names host '{other}', which is not host:port.", nameof(text)));
         }
         if (uri.UserInfo.Length > 0)
         {
@@ -61,6 +68,19 @@ public static partial class RedisConnectionString
                 : throw new ArgumentException($"'{Redact(text)}' names database '{database}'; give a number, e.g. /0.", nameof(text));
         }
         return options;
+    }
+
+    private static void AddEndPoint(ConfigurationOptions options, Uri uri)
+    {
+        var port = uri.Port < 0 ? DefaultPort : uri.Port;
+        if (IPAddress.TryParse(uri.DnsSafeHost, out var address))
+        {
+            options.EndPoints.Add(address, port);
+        }
+        else
+        {
+            options.EndPoints.Add(uri.DnsSafeHost, port);
+        }
     }
 
     /// <summary>
@@ -110,6 +130,9 @@ public static partial class RedisConnectionString
 
     [GeneratedRegex(@"^\s*[a-z][a-z0-9+.-]*://", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex UriScheme();
+
+    [GeneratedRegex(@"^(?<head>\s*[a-z][a-z0-9+.-]*://(?:[^@/]*@)?)(?<hosts>[^/?#]*)(?<tail>.*)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex UriHosts();
 
     [GeneratedRegex(@"(?<key>(?<![a-z0-9])(?:sentinel)?password\s*=\s*)(?<value>[^,\s'""]*)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex PasswordOption();

@@ -12,7 +12,7 @@ internal static class RedisCommands
     /// <summary>The deployment's Redis, from <c>--redis</c> or <c>MLOPS_REDIS</c>; the parser refuses a command given neither.</summary>
     public static Option<string?> RedisRequired(CliEnvironment environment) => environment.FallBack(new Option<string?>(OptionName)
     {
-        Description = $"Redis connection string of the deployment (mlops up prints it); a private CA for its TLS certificate from {CliEnvironment.RedisCa}.",
+        Description = $"Redis connection string of the deployment (mlops up prints it; a Redis Cluster: several nodes, host:port,host:port,...); a private CA for its TLS certificate from {CliEnvironment.RedisCa}.",
     }, CliEnvironment.Redis, required: true);
 
     /// <summary>

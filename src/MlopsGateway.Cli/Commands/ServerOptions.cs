@@ -10,7 +10,7 @@ internal static class ServerOptions
     /// <summary>The Redis of a server role; left out (and no <c>MLOPS_REDIS</c>), an embedded one starts.</summary>
     public static Option<string?> Redis(CliEnvironment environment) => environment.FallBack(new Option<string?>("--redis")
     {
-        Description = "Redis connection string (e.g. 127.0.0.1:6379,password=...); with none, an embedded Redis-compatible server (Garnet) starts on loopback.",
+        Description = "Redis connection string (e.g. 127.0.0.1:6379,password=...; a Redis Cluster: several nodes, 10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379); with none, an embedded Redis-compatible server (Garnet) starts on loopback.",
     }, CliEnvironment.Redis);
 
     /// <summary>A CA for Redis's certificate (<c>ssl=true</c>); left out, <c>MLOPS_REDIS_CA</c>, else the machine's roots.</summary>

@@ -8,7 +8,7 @@ namespace MlopsGateway.Gateway.Discovery;
 
 /// <summary>
 /// Holds the gateway's <see cref="GatewaySnapshot"/>. Everything is read whole from Redis at start,
-/// again whenever a change channel (keys, routes, workers) fires or the connection is restored, and
+/// again whenever a change channel (keys, routes, workers) fires, the connection is restored or (on a cluster) the nodes change, and
 /// on a timer as a safety net for missed messages; each read replaces the snapshot atomically.
 /// While Redis is down the last snapshot keeps serving (logged once); it resyncs by itself. What a
 /// read decides (writing back changes Redis lost, which workers stay) is <see cref="SnapshotLoader"/>'s
@@ -146,6 +146,8 @@ internal sealed class SnapshotCache : BackgroundService
             Signal();
         }).ConfigureAwait(false);
         _redis.ConnectionRestored += OnConnectionRestored;
+        // On a cluster a failed master does not come back: its replica takes over, and this fires instead.
+        _redis.ConfigurationChanged += OnConfigurationChanged;
         await ReloadAsync().ConfigureAwait(false);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -153,6 +155,7 @@ internal sealed class SnapshotCache : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         _redis.ConnectionRestored -= OnConnectionRestored;
+        _redis.ConfigurationChanged -= OnConfigurationChanged;
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -188,6 +191,8 @@ internal sealed class SnapshotCache : BackgroundService
         && a.Workers.Zip(b.Workers).All(p => p.First.Id == p.Second.Id && p.First.SameOffer(p.Second));
 
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => Signal();
+
+    private void OnConfigurationChanged(object? sender, EndPointEventArgs e) => Signal();
 
     private void Signal()
     {

@@ -56,7 +56,8 @@ public sealed class RedisProcess : IAsyncDisposable
         return redis;
     }
 
-    private static int FreePort()
+    /// <summary>A port free on loopback now (the OS picks it).</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

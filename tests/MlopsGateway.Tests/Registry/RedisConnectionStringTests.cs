@@ -18,6 +18,8 @@ public class RedisConnectionStringTests
     [InlineData("connecting to 'http://bob:s3cret-pw@10.0.0.5:5001' failed", "connecting to 'http://bob:*****@10.0.0.5:5001' failed")]
     [InlineData("10.0.0.7:6379,ssl=true", "10.0.0.7:6379,ssl=true")]
     [InlineData("rediss://redis.example:6380", "rediss://redis.example:6380")]
+    [InlineData("10.0.0.1:7000,10.0.0.2:7000,10.0.0.3:7000,password=s3cret-pw", "10.0.0.1:7000,10.0.0.2:7000,10.0.0.3:7000,password=*****")]
+    [InlineData("rediss://:s3cret-pw@10.0.0.1:7000,10.0.0.2:7000/0", "rediss://:*****@10.0.0.1:7000,10.0.0.2:7000/0")]
     public void Redact_EachForm_PasswordMaskedAndTheRestKept(string text, string expected)
     {
         Assert.Equal(expected, RedisConnectionString.Redact(text));
@@ -88,5 +90,25 @@ public class RedisConnectionStringTests
         Assert.Equal(1, exit);
         Assert.Contains("127.0.0.1:1", error);
         Assert.DoesNotContain(Secret, output + error);
+    }
+
+    [Theory]
+    [InlineData("10.0.0.1:7000,10.0.0.2:7001,10.0.0.3:7002,password=s3cret-pw", false)]
+    [InlineData("rediss://:s3cret-pw@10.0.0.1:7000,10.0.0.2:7001, 10.0.0.3:7002/0", true)]
+    public void Parse_SeveralNodes_EveryEndPointAndThePassword(string text, bool tls)
+    {
+        var options = RedisConnectionString.Parse(text);
+
+        Assert.Equal(["10.0.0.1:7000", "10.0.0.2:7001", "10.0.0.3:7002"], options.EndPoints.Select(e => e.ToString()));
+        Assert.Equal((Secret, tls), (options.Password, options.Ssl));
+    }
+
+    [Fact]
+    public void Parse_UriWithABadSecondHost_RefusedWithoutThePassword()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => RedisConnectionString.Parse("redis://:s3cret-pw@10.0.0.1:7000,:bad:"));
+
+        Assert.DoesNotContain(Secret, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(":bad:", ex.Message, StringComparison.Ordinal);
     }
 }
