@@ -93,7 +93,7 @@ public sealed partial class ModelRegistry
             var transaction = Db.CreateTransaction();
             transaction.AddCondition(Condition.HashNotExists(key, version));
             _ = transaction.HashSetAsync(key, version, Serialize(record));
-            _ = transaction.SetAddAsync(_keys.Models, model);
+            _ = transaction.SetAddAsync(_keys.Names, model);
             if (await transaction.ExecuteAsync().ConfigureAwait(false))
             {
                 await AnnounceAsync(model).ConfigureAwait(false);

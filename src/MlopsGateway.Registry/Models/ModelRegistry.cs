@@ -14,7 +14,7 @@ namespace MlopsGateway.Registry.Models;
 /// was asked for by name.
 /// </summary>
 /// <remarks>
-/// Registry changes do not raise the keys-and-routes change count: <see cref="RegistryRestore"/>
+/// Registry changes do not raise the keys-and-routes change count (<see cref="RedisKeys.Generation"/>): <see cref="RegistryRestore"/>
 /// writes back only keys and routes, which gateways hold; the registry's records are the source of
 /// truth, not a copy a gateway could restore.
 /// </remarks>
@@ -27,13 +27,13 @@ public sealed partial class ModelRegistry
     private readonly TimeProvider _time;
 
     /// <summary>
-    /// A registry over <paramref name="redis"/> under <paramref name="keys"/> (the default deployment's when null);
+    /// A registry over <paramref name="redis"/> in the namespace of <paramref name="keys"/> (the default one when null);
     /// <paramref name="time"/> stamps records and audit entries (the system clock when null).
     /// </summary>
-    public ModelRegistry(IConnectionMultiplexer redis, ModelKeys? keys = null, TimeProvider? time = null)
+    public ModelRegistry(IConnectionMultiplexer redis, TimeProvider? time = null, RedisKeys? keys = null)
     {
         _redis = redis;
-        _keys = keys ?? ModelKeys.Default;
+        _keys = (keys ?? RedisKeys.Default).Models;
         _time = time ?? TimeProvider.System;
     }
 
@@ -43,7 +43,7 @@ public sealed partial class ModelRegistry
     /// <summary>Every model name that has a version, sorted.</summary>
     public async Task<IReadOnlyList<string>> ModelsAsync()
     {
-        var names = await Db.SetMembersAsync(_keys.Models).ConfigureAwait(false);
+        var names = await Db.SetMembersAsync(_keys.Names).ConfigureAwait(false);
         return [.. names.Select(n => (string)n!).Order(StringComparer.Ordinal)];
     }
 

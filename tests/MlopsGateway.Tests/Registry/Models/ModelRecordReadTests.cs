@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MlopsGateway.Registry;
 using MlopsGateway.Registry.Models;
 using MlopsGateway.Tests.Infrastructure;
 
@@ -41,7 +42,7 @@ public class ModelRecordReadTests
         var model = ModelRecords.NewModel();
         await registry.PushAsync(ModelRecords.Draft(model, "one"));
 
-        var json = JsonDocument.Parse((string)(await redis.GetDatabase().HashGetAsync($"mlops:model:{model}:versions", "1"))!).RootElement;
+        var json = JsonDocument.Parse((string)(await redis.GetDatabase().HashGetAsync($"{{mlops}}:model:{model}:versions", "1"))!).RootElement;
 
         Assert.Equal("READY", json.GetProperty("status").GetString());
         Assert.Equal("FP32", json.GetProperty("signature").GetProperty("inputs")[0].GetProperty("datatype").GetString());
@@ -68,5 +69,24 @@ public class ModelRecordReadTests
         Assert.Equal([("key-new", 2L), ("key-old", 5L)], read.Records.Select(c => (c.KeyId, c.Count)));
         Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000), read.Records[0].LastSeen);
         Assert.Equal($"{key} field key-bad", Assert.Single(read.Faults).Key);
+    }
+
+    [Fact]
+    public async Task Registry_TwoNamespaces_NeitherSeesTheOthersVersionsOrChanges()
+    {
+        await using var redis = await TestRedis.ConnectAsync();
+        var keys = new RedisKeys("ns-" + Guid.NewGuid().ToString("N")[..8]);
+        var other = new ModelRegistry(redis, keys: keys);
+        var registry = new ModelRegistry(redis);
+        var model = ModelRecords.NewModel();
+
+        await other.PushAsync(ModelRecords.Draft(model, "one"));
+
+        Assert.StartsWith("{" + keys.Namespace + "}:", other.Keys.Versions(model));
+        Assert.NotNull(await other.GetAsync(model, "1"));
+        Assert.Null(await registry.GetAsync(model, "1"));
+        Assert.DoesNotContain(model, await registry.ModelsAsync());
+        Assert.Empty(await registry.HistoryAsync(model));
+        Assert.Single(await other.HistoryAsync(model));
     }
 }
