@@ -21,6 +21,9 @@ internal sealed class CliEnvironment(Func<string, string?> read)
     /// <summary>The namespace in Redis of every command that takes <c>--redis</c>.</summary>
     public const string Namespace = "MLOPS_NAMESPACE";
 
+    /// <summary>The artefact store directory of <c>models push</c>.</summary>
+    public const string Artifacts = "MLOPS_ARTIFACTS";
+
     /// <summary>The CA file trusted for Redis's certificate, for every command that reaches Redis.</summary>
     public const string RedisCa = "MLOPS_REDIS_CA";
 

@@ -6,6 +6,12 @@ namespace MlopsGateway.Cli;
 /// <summary>The <c>mlops</c> command tree.</summary>
 public static class MlopsCommand
 {
+    /// <summary>
+    /// How the tree is parsed: without response files, so that an alias (<c>@champion</c>) is an
+    /// argument like any other rather than the name of a file of arguments.
+    /// </summary>
+    public static ParserConfiguration Parsing { get; } = new() { ResponseFileTokenReplacer = null };
+
     /// <summary>Every role and tool as a subcommand, falling back on the process's environment variables.</summary>
     public static RootCommand Create() => Create(CliEnvironment.Process());
 

@@ -12,5 +12,5 @@ if (args is ["loadtest", ..])
 }
 
 // Ctrl-C cancels the running command's token; give servers time to drain before the process ends.
-return await MlopsCommand.Create().Parse(args)
+return await MlopsCommand.Create().Parse(args, MlopsCommand.Parsing)
     .InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(15) });

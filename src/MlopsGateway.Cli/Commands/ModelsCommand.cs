@@ -7,12 +7,12 @@ using MlopsGateway.Contracts;
 
 namespace MlopsGateway.Cli.Commands;
 
-/// <summary><c>mlops models index|load|unload</c>: a worker's model repository, through the repository rpcs.</summary>
+/// <summary><c>mlops models index|load|unload</c>: a worker's model repository, through the repository rpcs; the registry's commands beside them.</summary>
 internal static class ModelsCommand
 {
     public static Command Create(CliEnvironment environment)
     {
-        var models = new Command("models", "List, load and unload the models of a worker (Triton's repository rpcs; talk to the worker, not the gateway).");
+        var models = new Command("models", "The model registry (push, list, show, history, alias, deprecate, retire, callers: in Redis), and a worker's repository (index, load, unload: Triton's repository rpcs, to the worker).");
         var adminSecret = SecretOptions.AdminSecretFile("the worker's admin secret, which its repository rpcs need.");
         adminSecret.Recursive = true;
         models.Options.Add(adminSecret);
@@ -52,6 +52,7 @@ internal static class ModelsCommand
         models.Subcommands.Add(index);
         models.Subcommands.Add(load);
         models.Subcommands.Add(unload);
+        ModelRegistryCommands.AddTo(models, environment);
         return models;
     }
 

@@ -16,7 +16,7 @@ public static class CliRunner
         var output = new StringWriter();
         var error = new StringWriter();
         var command = MlopsCommand.Create(new CliEnvironment(name => environment.GetValueOrDefault(name)));
-        var exitCode = await command.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var exitCode = await command.Parse(args, MlopsCommand.Parsing).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (exitCode, output.ToString(), error.ToString());
     }
 }
