@@ -46,7 +46,16 @@ public sealed class KustomizeRenders : IAsyncLifetime
         Kubectl = $"{kubectl}: {version.Replace('\n', ' ').Trim()}";
         foreach (var directory in Directories())
         {
-            var yaml = await RunAsync(kubectl, ["kustomize", Path.Combine(RepositoryRoot, directory)]);
+            string yaml;
+            try
+            {
+                yaml = await RunAsync(kubectl, ["kustomize", Path.Combine(RepositoryRoot, directory)]);
+            }
+            catch (InvalidOperationException ex) when (!version.Contains("Kustomize Version: v5", StringComparison.Ordinal))
+            {
+                // Debian's kubernetes-client 1.20 is one: its kustomize v2 reads neither 'labels' nor a folder in 'resources'.
+                throw new InvalidOperationException($"{ex.Message} ({Kubectl}: these files need the kustomize v5 of kubectl 1.27 or newer.)", ex);
+            }
             _renders[directory] = Parse(yaml);
         }
     }
