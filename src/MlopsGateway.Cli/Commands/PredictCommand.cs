@@ -25,12 +25,14 @@ internal static class PredictCommand
             Description = "An input as name=JSON, nested arrays give the shape: features=[[3, 12.5, 2, 14, 4]]. Repeat for several inputs.",
             Required = true,
         };
+        var traceParent = TypedOptions.TraceParent("--traceparent",
+            "Sent as the calls' W3C traceparent, so that the gateway's and the worker's spans continue the caller's trace.");
         var raw = new Option<bool>("--raw") { Description = "Send tensors as raw_input_contents (the answer comes back raw too)." };
         var timeout = new Option<double>("--timeout") { Description = "Deadline in seconds.", DefaultValueFactory = _ => 30, HelpName = "seconds" }
             .Within(double.Epsilon, 86_400, "--timeout must be above 0 and at most 86400 seconds, not {0}.");
         var command = new Command("predict", "Call ModelInfer through the gateway and print the outputs as JSON.")
         {
-            gateway, apiKey, token, routingKey, model, version, inputs, raw, timeout,
+            gateway, apiKey, token, routingKey, model, version, inputs, raw, timeout, traceParent,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -48,7 +50,16 @@ internal static class PredictCommand
             {
                 headers.Add("x-routing-key", routing);
             }
-            using var channel = GrpcChannel.ForAddress(parse.GetValue(gateway)!);
+            if (parse.GetValue(traceParent) is { } parent)
+            {
+                headers.Add("traceparent", parent);
+            }
+            // No propagator: the traceparent sent is the one given, never one of this process' own.
+            using var channel = GrpcChannel.ForAddress(parse.GetValue(gateway)!, new GrpcChannelOptions
+            {
+                HttpHandler = new SocketsHttpHandler { ActivityHeadersPropagator = null, EnableMultipleHttp2Connections = true },
+                DisposeHttpClient = true,
+            });
             var client = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
             var deadline = DateTime.UtcNow.AddSeconds(parse.GetValue(timeout));
             try

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using MlopsGateway.LoadTest;
@@ -70,6 +71,18 @@ internal static class TypedOptions
         DefaultValueFactory = fallback is null ? null : _ => new Uri(fallback),
         CustomParser = result => Single(result, name, (string text, out Uri? uri) => IsHttp(text, out uri),
             $"is not an http:// or https:// address, e.g. {example}."),
+    };
+
+    /// <summary>A W3C <c>traceparent</c> value (version, trace id, parent span id, flags); null when left out.</summary>
+    public static Option<string?> TraceParent(string name, string description) => new(name)
+    {
+        Description = description,
+        HelpName = "traceparent",
+        CustomParser = result => Single(result, name, (string text, out string? value) =>
+        {
+            value = text;
+            return ActivityContext.TryParse(text, null, isRemote: true, out _);
+        }, "is not a W3C traceparent, e.g. 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01."),
     };
 
     /// <summary>Absolute addresses, the option repeated; which schemes serve is for the role's settings to say.</summary>

@@ -25,6 +25,7 @@ public class OptionParsingTests
     [InlineData("loadtest --model m --connections 65", "--connections must be between 1 and 64, not 65.")]
     [InlineData("loadtest --model m --concurrency 0", "Concurrency must be between 1 and 10000: 0.")]
     [InlineData("token create --subject s --ttl 0", "--ttl must be longer than 0.")]
+    [InlineData("predict --model m --input x=[1] --traceparent 00-abc-def-01", "--traceparent '00-abc-def-01' is not a W3C traceparent")]
     [InlineData("predict --model m --input x=[1] --timeout 0", "--timeout must be above 0 and at most 86400 seconds, not 0.")]
     public async Task Parse_BadValue_RefusedByTheParserNamingTheOption(string commandLine, string message)
     {

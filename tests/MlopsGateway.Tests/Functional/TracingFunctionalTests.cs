@@ -91,6 +91,24 @@ public sealed class TracingFunctionalTests(StackFixture stack) : FunctionalTest(
         }
     }
 
+    [Fact]
+    public async Task Predict_WithTraceparent_GatewayAndWorkerContinueTheCallersTrace()
+    {
+        var trace = ActivityTraceId.CreateRandom();
+        var caller = ActivitySpanId.CreateRandom();
+        var spans = new OneTrace(trace);
+        using var provider = TracingSettings.Instrument(Sdk.CreateTracerProviderBuilder()).AddInMemoryExporter(spans).Build();
+
+        var (exitCode, _, error) = await CliRunner.RunAsync("predict", "--gateway", stack.GatewayAddress, "--api-key", stack.AllModelsKey,
+            "--model", "propensity", "--input", "features=[[3, 12.5, 2, 14, 4]]", "--traceparent", $"00-{trace}-{caller}-01");
+
+        Assert.True(exitCode == 0, error);
+        // predict asks ModelMetadata, then calls ModelInfer: both under the caller's span, the inference run by the worker.
+        await Wait.UntilAsync(() => spans.Snapshot() is var all
+            && all.Count(s => s.Kind == ActivityKind.Server && s.ParentSpanId == caller) == 2
+            && all.Any(s => s.Source.Name == WorkerTracing.SourceName && s.OperationName == WorkerTracing.Run));
+    }
+
     private static Activity Single(IEnumerable<Activity> spans, string source, string name) =>
         Assert.Single(spans, s => s.Source.Name == source && s.OperationName == name);
 
