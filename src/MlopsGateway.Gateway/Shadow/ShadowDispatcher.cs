@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Gateway.Forwarding;
 using MlopsGateway.Gateway.Routing;
+using MlopsGateway.Gateway.Tracing;
 using Yarp.ReverseProxy;
 
 namespace MlopsGateway.Gateway.Shadow;
@@ -103,7 +104,10 @@ internal sealed class ShadowDispatcher : IDisposable
         }
         var address = destinations[(int)(_random.NextDouble() * destinations.Count)].Model.Config.Address;
         var id = "mlops-shadow-" + Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
-        var work = new ShadowWork(model, primary, shadow, id, GrpcRequestPeek.WriteMessage(model, shadow, rest, id), primaryAnswer);
+        var work = new ShadowWork(model, primary, shadow, id, GrpcRequestPeek.WriteMessage(model, shadow, rest, id), primaryAnswer)
+        {
+            Span = ShadowTracing.Begin(model, primary, shadow),
+        };
         Interlocked.Add(ref _bytesInFlight, Held(work));
         if (!_streams.TryGetValue(address, out var stream))
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using Grpc.Core;
 using Inference;
 using MlopsGateway.Gateway.Routing;
+using MlopsGateway.Gateway.Tracing;
 using Microsoft.Extensions.Logging;
 
 namespace MlopsGateway.Gateway.Shadow;
@@ -16,6 +17,7 @@ internal sealed class ShadowRecorder(GatewayMetrics metrics, ILogger<ShadowRecor
     /// <summary>Records a copy's answer, or with <paramref name="answer"/> null, why there is none.</summary>
     public void Record(ShadowWork work, ModelStreamInferResponse? answer, string? failure)
     {
+        ShadowTracing.End(work.Span, answer);
         try
         {
             if (answer is null)

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace MlopsGateway.Gateway.Shadow;
 
 /// <summary>One sampled request to copy to a shadow version, with the primary's answer to compare against.</summary>
@@ -17,4 +19,7 @@ internal sealed record ShadowWork(string Model, string Primary, string Shadow, s
     /// tell whether the merging or one of the copies was at fault. Null otherwise.
     /// </summary>
     public ShadowMergeLearning.RetryAlone? Retry { get; init; }
+
+    /// <summary>The copy's span (<see cref="Tracing.ShadowTracing"/>), ended with its outcome; null when not traced.</summary>
+    public Activity? Span { get; init; }
 }

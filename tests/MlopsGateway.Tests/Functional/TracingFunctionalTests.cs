@@ -24,7 +24,7 @@ public sealed class TracingFunctionalTests(StackFixture stack) : FunctionalTest(
         var trace = ActivityTraceId.CreateRandom();
         var caller = ActivitySpanId.CreateRandom();
         // Listeners are process-wide: other tests' calls are traced too, so only this trace is kept.
-        var spans = new OneTrace(trace);
+        var spans = new SpanCollection(s => s.TraceId == trace);
         using var provider = TracingSettings.Instrument(Sdk.CreateTracerProviderBuilder()).AddInMemoryExporter(spans).Build();
         // A raw client: its handler propagates nothing itself, so the traceparent sent is the caller's own.
         using var channel = GrpcChannel.ForAddress(stack.GatewayAddress, new GrpcChannelOptions
@@ -96,7 +96,7 @@ public sealed class TracingFunctionalTests(StackFixture stack) : FunctionalTest(
     {
         var trace = ActivityTraceId.CreateRandom();
         var caller = ActivitySpanId.CreateRandom();
-        var spans = new OneTrace(trace);
+        var spans = new SpanCollection(s => s.TraceId == trace);
         using var provider = TracingSettings.Instrument(Sdk.CreateTracerProviderBuilder()).AddInMemoryExporter(spans).Build();
 
         var (exitCode, _, error) = await CliRunner.RunAsync("predict", "--gateway", stack.GatewayAddress, "--api-key", stack.AllModelsKey,
@@ -116,68 +116,5 @@ public sealed class TracingFunctionalTests(StackFixture stack) : FunctionalTest(
     {
         var hash = ApiKeyHasher.Hash(secret);
         return keys.Single(k => k.Hash == hash).Id;
-    }
-
-    /// <summary>The finished spans of one trace; the exporter adds from the threads that end them.</summary>
-    private sealed class OneTrace(ActivityTraceId trace) : ICollection<Activity>
-    {
-        private readonly Lock _gate = new();
-        private readonly List<Activity> _spans = [];
-
-        public int Count
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _spans.Count;
-                }
-            }
-        }
-
-        public bool IsReadOnly => false;
-
-        public Activity[] Snapshot()
-        {
-            lock (_gate)
-            {
-                return [.. _spans];
-            }
-        }
-
-        public void Add(Activity item)
-        {
-            if (item.TraceId == trace)
-            {
-                lock (_gate)
-                {
-                    _spans.Add(item);
-                }
-            }
-        }
-
-        public void Clear()
-        {
-            lock (_gate)
-            {
-                _spans.Clear();
-            }
-        }
-
-        public bool Contains(Activity item) => Snapshot().Contains(item);
-
-        public void CopyTo(Activity[] array, int arrayIndex) => Snapshot().CopyTo(array, arrayIndex);
-
-        public bool Remove(Activity item)
-        {
-            lock (_gate)
-            {
-                return _spans.Remove(item);
-            }
-        }
-
-        public IEnumerator<Activity> GetEnumerator() => ((IEnumerable<Activity>)Snapshot()).GetEnumerator();
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }
