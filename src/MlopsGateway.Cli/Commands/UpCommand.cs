@@ -157,7 +157,8 @@ internal static class UpCommand
         var gatewayAddress = ServerOptions.Reachable(ServerEndpoints.GrpcAddress(gateway));
 
         // A password is never printed; commands given no --redis read MLOPS_REDIS, which then holds it.
-        var redisOption = redis.HidesSecret ? "" : $" --redis {redis.Address}";
+        var redisOption = (redis.HidesSecret ? "" : $" --redis {redis.Address}")
+            + (settings.Keys.Namespace == RedisKeys.DefaultNamespace ? "" : $" --namespace {settings.Keys.Namespace}");
         var served = WorkerHost.ServedModels(worker).GroupBy(v => v.Model).Select(g => $"{g.Key} (versions {string.Join(", ", g.Select(v => v.Version))})");
         await output.WriteLineAsync($"""
 
