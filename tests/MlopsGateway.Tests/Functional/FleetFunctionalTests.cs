@@ -18,15 +18,15 @@ namespace MlopsGateway.Tests.Functional;
 
 /// <summary>
 /// Issue 21's fleet on loopback: two gateways, three workers in processes of their own (so one can
-/// be killed with SIGKILL), Redis; steady load through both gateways while a route changes, a
-/// worker is killed and then Redis goes, and no caller sees a failure.
+/// be killed with SIGKILL), a 3-master Redis Cluster; steady load through both gateways while a
+/// route changes, a worker is killed and then two Redis masters, and no caller sees a failure.
 /// </summary>
 public sealed class FleetFunctionalTests(ITestOutputHelper output) : FunctionalTest
 {
     private const int CallersPerGateway = 3;
 
     [Fact]
-    public async Task ModelInfer_FleetUnderLoad_RouteChangeWorkerKilledRedisKilled_NoCallerSeesAFailure()
+    public async Task ModelInfer_FleetUnderLoad_RouteChangeWorkerKilledRedisMastersKilled_NoCallerSeesAFailure()
     {
         await using var redis = await FleetRedis.StartAsync();
         output.WriteLine($"Redis: {redis.Description}");
@@ -73,10 +73,24 @@ public sealed class FleetFunctionalTests(ITestOutputHelper output) : FunctionalT
             await workers[0].DisposeAsync();
             await load.AnsweredAsync(150);
 
-            // Redis killed: the gateways serve from their snapshot, with no Redis call on the request path.
-            await redis.KillAsync();
-            await Wait.UntilAsync(() => gateways.All(g => !g.Redis.IsConnected), 20);
-            await load.AnsweredAsync(150);
+            // Redis Cluster nodes killed with SIGKILL: first a master that does not serve the namespace's slot,
+            // then the one that does; their replicas take over. The gateways serve from their snapshot
+            // throughout, with no Redis call on the request path.
+            var other = await redis.KillOtherMasterAsync();
+            output.WriteLine($"Killed master 127.0.0.1:{other.Killed} (not the namespace's); 127.0.0.1:{other.Promoted} took over.");
+            await load.AnsweredAsync(100);
+            var own = await redis.KillNamespaceMasterAsync();
+            output.WriteLine($"Killed master 127.0.0.1:{own.Killed} (the namespace's slot); 127.0.0.1:{own.Promoted} took over.");
+            await load.AnsweredAsync(100);
+
+            // After the failover a route change still reaches both gateways (pub/sub on the promoted master, or a re-read).
+            await Wait.UntilAsync(async () =>
+            {
+                await routes.ChangeAsync(model, (_, _) => new RouteRecord("", "2"), "fleet test");
+                return true;
+            }, 20, ex => ex is RedisException or TimeoutException);
+            await Task.WhenAll(gateways.Select(g => g.SeesAsync(model, r => r.Stable == "2" && r.Canary is null)));
+            await load.AnsweredAsync(60);
 
             await load.StopAsync();
             var retries = gateways.SelectMany(g => g.Metrics.Values("mlops.gateway.upstream.retries", ("reason", "reset"))).Sum();
@@ -122,29 +136,52 @@ public sealed class FleetFunctionalTests(ITestOutputHelper output) : FunctionalT
         return repository;
     }
 
-    /// <summary>The Redis of the fleet: a redis-server of the test's own, killed with SIGKILL when the test says.</summary>
+    /// <summary>
+    /// The Redis of the fleet: a Redis Cluster on loopback of 3 masters with a replica each (the
+    /// replicas let a killed master's slots fail over), whose masters the test kills with SIGKILL.
+    /// </summary>
     private sealed class FleetRedis : IAsyncDisposable
     {
-        private readonly RedisProcess _server;
+        // Every key and channel of the default namespace carries its hash tag: one slot, one master.
+        private static readonly string s_namespaceKey = RedisKeys.Default.Routes;
+        private readonly RedisClusterProcess _cluster;
 
-        private FleetRedis(RedisProcess server) => _server = server;
+        private FleetRedis(RedisClusterProcess cluster) => _cluster = cluster;
 
-        public string ConnectionString => _server.Address;
+        public string ConnectionString => _cluster.Address;
 
-        public string Description => $"redis-server at {_server.Address}, standalone";
+        public string Description => $"a Redis Cluster of 3 masters with a replica each, {_cluster.Address}";
 
-        public static async Task<FleetRedis> StartAsync() => new(await RedisProcess.StartAsync());
+        public static async Task<FleetRedis> StartAsync() =>
+            new(await RedisClusterProcess.StartAsync(masters: 3, replicas: 1, nodeTimeout: TimeSpan.FromSeconds(1)));
 
-        private bool _killed;
-
-        /// <summary>Kills the server (SIGKILL) as a crash would.</summary>
-        public ValueTask KillAsync()
+        /// <summary>Kills a master that does not serve the namespace's slot and waits until its replica took over.</summary>
+        public async Task<(int Killed, int Promoted)> KillOtherMasterAsync()
         {
-            _killed = true;
-            return _server.DisposeAsync();
+            var own = await _cluster.MasterOfAsync(s_namespaceKey);
+            // Hash tags spread over the slots; one of the first few lands on another master.
+            for (var i = 0; i < 64; i++)
+            {
+                var key = $"{{other-{i}}}";
+                var master = await _cluster.MasterOfAsync(key);
+                if (master != own)
+                {
+                    _cluster.Kill(master);
+                    return (master, await _cluster.WaitForNewMasterAsync(key, master));
+                }
+            }
+            throw new InvalidOperationException("64 hash tags all landed on the namespace's master.");
         }
 
-        public ValueTask DisposeAsync() => _killed ? ValueTask.CompletedTask : _server.DisposeAsync();
+        /// <summary>Kills the master of the namespace's slot and waits until its replica took over.</summary>
+        public async Task<(int Killed, int Promoted)> KillNamespaceMasterAsync()
+        {
+            var master = await _cluster.MasterOfAsync(s_namespaceKey);
+            _cluster.Kill(master);
+            return (master, await _cluster.WaitForNewMasterAsync(s_namespaceKey, master));
+        }
+
+        public ValueTask DisposeAsync() => _cluster.DisposeAsync();
     }
 }
 
