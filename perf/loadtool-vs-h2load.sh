@@ -3,10 +3,11 @@
 # one run: throughput and the client process's own CPU per request, each tool measured the same way.
 # Results: perf/loadtool-vs-h2load.md.
 #
-#   bash perf/loadtool-vs-h2load.sh                       # 4 connections x 16 streams, 2 rounds, about 90 s after the build
-#   CONNECTIONS=2 STREAMS=8 ROUNDS=3 SECONDS_MEASURED=8 bash perf/loadtool-vs-h2load.sh
+#   bash perf/loadtool-vs-h2load.sh                       # 4 connections x 16 streams, 2 rounds, about 2 minutes after the build
+#   CONNECTIONS=1 STREAMS=64 ROUNDS=3 SECONDS_MEASURED=10 bash perf/loadtool-vs-h2load.sh
 #
-# Each round runs h2load, `mlops loadtest --client frames` (the default) and `--client grpc`
+# Each round runs h2load, `mlops loadtest --client frames` (the default), the same with
+# DOTNET_gcServer=0 (workstation GC; mlops ships server GC for its servers) and `--client grpc`
 # (Grpc.Net.Client, the tool's earlier path) in turn, each for WARM s + SECONDS_MEASURED s. Over the
 # same window of every run (after the warm-up) the script reads the client's CPU ticks from /proc
 # and the gateway's own count of answered calls from its metrics page, so neither tool's
@@ -21,7 +22,7 @@ CONNECTIONS=${CONNECTIONS:-4}
 STREAMS=${STREAMS:-16}
 ROUNDS=${ROUNDS:-2}
 WARM=${WARM:-3}
-SECONDS_MEASURED=${SECONDS_MEASURED:-10}
+SECONDS_MEASURED=${SECONDS_MEASURED:-6}
 concurrency=$((CONNECTIONS * STREAMS))
 
 . perf/processes.sh
@@ -46,6 +47,10 @@ loadtool() { # loadtool CLIENT SECONDS [ARGS...]: the load tool's closed loop at
   exec "$MLOPS" loadtest --target "$target" --api-key "$key" --model propensity --input-file "$work/input.json" \
     --client "$client" --connections "$CONNECTIONS" --concurrency "$concurrency" --warmup 0 --duration "${seconds}s" \
     --max-requests 100000000 "$@"
+}
+loadtool_env() { # loadtool_env NAME=VALUE CLIENT SECONDS [ARGS...]: the same with one more variable in its environment
+  export "$1"; shift
+  loadtool "$@"
 }
 h2() { # h2 SECONDS: h2load with the same body, connections and streams
   exec h2load -c "$CONNECTIONS" -m "$STREAMS" -D "$1" -d "$work/request.bin" \
@@ -93,6 +98,7 @@ uptime_before=$(uptime)
 for round in $(seq 1 "$ROUNDS"); do
   measure h2load "$round" h2 "$run_seconds"
   measure frames "$round" loadtool frames "$run_seconds"
+  measure frames-wks "$round" loadtool_env DOTNET_gcServer=0 frames "$run_seconds"
   measure grpc "$round" loadtool grpc "$run_seconds"
 done
 uptime_after=$(uptime)
@@ -113,9 +119,10 @@ h_rps, h_cpu = med("h2load", 0), med("h2load", 1)
 print()
 print("| client | ok/s (median) | client CPU ms per 1k calls (median) | throughput ÷ h2load | CPU per call ÷ h2load | failed calls |")
 print("| --- | ---: | ---: | ---: | ---: | ---: |")
-for tool in ("h2load", "frames", "grpc"):
+for tool in ("h2load", "frames", "frames-wks", "grpc"):
     rps, cpu = med(tool, 0), med(tool, 1)
-    name = {"h2load": "h2load", "frames": "mlops loadtest --client frames", "grpc": "mlops loadtest --client grpc"}[tool]
+    name = {"h2load": "h2load", "frames": "mlops loadtest --client frames", "frames-wks": "the same, DOTNET_gcServer=0",
+            "grpc": "mlops loadtest --client grpc"}[tool]
     print(f"| {name} | {rps:,.0f} | {cpu:.1f} | {rps / h_rps:.2f} | {cpu / h_cpu:.2f} | {sum(r[2] for r in by[tool])} |")
 f_rps, f_cpu = med("frames", 0) / h_rps, med("frames", 1) / h_cpu
 print()

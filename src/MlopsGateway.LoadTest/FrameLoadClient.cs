@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Inference;
 using MlopsGateway.LoadTest.Internal;
@@ -81,6 +82,8 @@ public sealed class FrameLoadClient : IDisposable
         };
     }
 
+    // Pooled state machines: a call that waits for its answer would otherwise allocate one per await chain.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendAsync(HttpMessageInvoker invoker, FrameContent content, string grpcTimeout, TimeSpan timeout, CancellationToken cancellationToken)
     {
         // A new message per call (HttpClient sends a message once); its content is shared and never

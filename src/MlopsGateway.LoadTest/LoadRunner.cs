@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Grpc.Core;
 using HdrHistogram;
 using MlopsGateway.LoadTest.Internal;
@@ -273,6 +274,8 @@ public sealed class LoadRunner
         await drained.Task.ConfigureAwait(false);
     }
 
+    // Pooled: one state machine per request otherwise, a share of the tool's own CPU at high rates.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(StatusCode Status, string? Message)> InvokeAsync(CancellationToken cancellationToken)
     {
         try
