@@ -13,6 +13,15 @@ internal static class GatewayHeaders
     /// <summary>Metadata marking a call as shadow traffic, whose answers never reach a caller.</summary>
     public const string ShadowHeader = "x-mlops-shadow";
 
+    /// <summary>On answers of a deprecated version: when it was deprecated (RFC 9745, <c>@</c> and unix seconds).</summary>
+    public const string Deprecation = "deprecation";
+
+    /// <summary>On answers of a deprecated version: when calls pinning it stop being served (RFC 8594, an HTTP-date).</summary>
+    public const string Sunset = "sunset";
+
+    /// <summary>On answers of a deprecated version: its replacement, <c>&lt;mlops://models/M/versions/V&gt;; rel="successor-version"</c>.</summary>
+    public const string Link = "link";
+
     /// <summary>gRPC's retry pushback header: how long a client should wait before retrying.</summary>
     public const string RetryPushback = "grpc-retry-pushback-ms";
 }

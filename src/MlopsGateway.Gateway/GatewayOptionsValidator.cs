@@ -37,6 +37,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
             }
         }
         Positive(errors, nameof(options.RefreshInterval), options.RefreshInterval);
+        Positive(errors, nameof(options.CallerFlushInterval), options.CallerFlushInterval);
         Positive(errors, nameof(options.HealthCheckInterval), options.HealthCheckInterval);
         Positive(errors, nameof(options.HealthCheckTimeout), options.HealthCheckTimeout);
         Positive(errors, nameof(options.PassiveHealthWindow), options.PassiveHealthWindow);

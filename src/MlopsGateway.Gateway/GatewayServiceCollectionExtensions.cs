@@ -10,6 +10,7 @@ using MlopsGateway.Gateway.Forwarding;
 using MlopsGateway.Gateway.Routing;
 using MlopsGateway.Gateway.Shadow;
 using MlopsGateway.Gateway.Tracing;
+using MlopsGateway.Gateway.Versions;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
 using Yarp.ReverseProxy.Configuration;
@@ -98,6 +99,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<WorkerProxyConfigProvider>();
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<WorkerProxyConfigProvider>().Provider);
         services.AddSingleton<IPassiveHealthCheckPolicy, DrainingWorkers>();
+        services.AddCallerCounts();
         // YARP's transport-failure-rate policy keeps a worker out for max(ReactivationPeriod, DetectionWindowSize),
         // and its window defaults to 60 s: a worker that failed and came back would sit out a minute.
         services.AddOptions<TransportFailureRateHealthPolicyOptions>().Configure<IOptions<GatewayOptions>>((policy, gateway) =>

@@ -4,15 +4,22 @@ using MlopsGateway.Registry;
 namespace MlopsGateway.Gateway.Discovery;
 
 /// <summary>
-/// Everything a gateway reads from Redis, held in memory and replaced whole: the keys, the routes
-/// and the workers. Requests read the current one without locks and never touch Redis.
+/// Everything a gateway reads from Redis, held in memory and replaced whole: the keys, the routes,
+/// the workers and the registry's aliases and deprecations. Requests read the current one without
+/// locks and never touch Redis. Routes that name an alias are resolved here, when the snapshot is
+/// built, so that an alias move reaches calls with the next snapshot and costs no lookup per call.
 /// </summary>
 internal sealed class GatewaySnapshot
 {
-    public GatewaySnapshot(ApiKeyTable keys, IEnumerable<RouteRecord> routes, IReadOnlyList<WorkerRecord> workers, DateTimeOffset loadedAt)
+    public GatewaySnapshot(
+        ApiKeyTable keys, IEnumerable<RouteRecord> routes, IReadOnlyList<WorkerRecord> workers, DateTimeOffset loadedAt, ModelCatalog? catalog = null,
+        List<RecordFault>? faults = null)
     {
         Keys = keys;
-        Routes = routes.ToFrozenDictionary(r => r.Model, StringComparer.Ordinal);
+        Catalog = catalog ?? ModelCatalog.Empty;
+        StoredRoutes = routes.ToArray();
+        var unresolved = faults ?? [];
+        Routes = StoredRoutes.Select(r => Catalog.Resolve(r, unresolved)).ToFrozenDictionary(r => r.Model, StringComparer.Ordinal);
         Workers = workers;
         LoadedAt = loadedAt;
     }
@@ -23,8 +30,14 @@ internal sealed class GatewaySnapshot
     /// <summary>The API keys.</summary>
     public ApiKeyTable Keys { get; }
 
-    /// <summary>Routes by model name.</summary>
+    /// <summary>Routes by model name, aliases resolved to the versions they name now.</summary>
     public FrozenDictionary<string, RouteRecord> Routes { get; }
+
+    /// <summary>The routes as stored, aliases unresolved: what is written back when Redis lost changes.</summary>
+    public IReadOnlyList<RouteRecord> StoredRoutes { get; }
+
+    /// <summary>The registry's aliases and deprecations.</summary>
+    public ModelCatalog Catalog { get; }
 
     /// <summary>Registered workers (ready or not), by id.</summary>
     public IReadOnlyList<WorkerRecord> Workers { get; }

@@ -22,8 +22,8 @@ internal interface ISnapshotSource
 
 /// <summary>
 /// One whole read of the source; <c>Generation</c> is the change count (<see cref="RedisKeys.Generation"/>), 0 when there is none;
-/// <c>Faults</c>: the invalid records left out of it.
+/// <c>Faults</c>: the invalid records left out of it; <c>Catalog</c>: the registry's aliases and deprecations (null: none).
 /// </summary>
 internal sealed record SnapshotRead(
     IReadOnlyList<ApiKeyRecord> Keys, IReadOnlyList<RouteRecord> Routes, IReadOnlyList<WorkerRecord> Workers, long Generation,
-    IReadOnlyList<RecordFault>? Faults = null);
+    IReadOnlyList<RecordFault>? Faults = null, ModelCatalog? Catalog = null);

@@ -25,9 +25,9 @@ internal sealed class SnapshotLoader(ISnapshotSource source, WorkerGrace workers
     {
         var read = await source.ReadAsync().ConfigureAwait(false);
         List<Restoration>? restorations = null;
-        for (var attempt = 0; attempt < RestoreAttempts && read.Generation < _generation && (current.Keys.Count > 0 || current.Routes.Count > 0); attempt++)
+        for (var attempt = 0; attempt < RestoreAttempts && read.Generation < _generation && (current.Keys.Count > 0 || current.StoredRoutes.Count > 0); attempt++)
         {
-            var restored = await source.RestoreAsync(current.Keys.Records, current.Routes.Values, current.LoadedAt, read.Generation, _generation)
+            var restored = await source.RestoreAsync(current.Keys.Records, current.StoredRoutes, current.LoadedAt, read.Generation, _generation)
                 .ConfigureAwait(false);
             if (restored is not null)
             {
@@ -42,8 +42,9 @@ internal sealed class SnapshotLoader(ISnapshotSource source, WorkerGrace workers
         }
         _generation = generation;
         var now = time.GetUtcNow();
-        var snapshot = new GatewaySnapshot(new ApiKeyTable(read.Keys), read.Routes, workers.Merge(read.Workers, now), now);
-        return new SnapshotLoad(snapshot, restorations ?? (IReadOnlyList<Restoration>)[], read.Faults ?? []);
+        List<RecordFault> faults = [.. read.Faults ?? []];
+        var snapshot = new GatewaySnapshot(new ApiKeyTable(read.Keys), read.Routes, workers.Merge(read.Workers, now), now, read.Catalog, faults);
+        return new SnapshotLoad(snapshot, restorations ?? (IReadOnlyList<Restoration>)[], faults);
     }
 }
 

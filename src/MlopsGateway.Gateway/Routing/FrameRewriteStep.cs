@@ -4,7 +4,7 @@ namespace MlopsGateway.Gateway.Routing;
 
 /// <summary>
 /// Step 10: wraps the body for the forwarder. When the route chose a version the request did not
-/// name, or a shadow needs a copy, the frame header and model fields are written anew and the rest
+/// name (an alias it named included: the worker gets the version the alias names), or a shadow needs a copy, the frame header and model fields are written anew and the rest
 /// streamed after them untouched (and copied aside for the shadow). For model calls the rest is
 /// scanned as it streams (<see cref="FrameScanner"/>), so that no later field 1 or 2 can name another
 /// model or version than the one authorised and routed.
@@ -24,7 +24,7 @@ internal sealed class FrameRewriteStep
 
     internal static ForwardedBodyStream Wrap(HttpRequest request, RequestPrefix prefix, RouteDecision decision, FrameScanner? scanner = null)
     {
-        var rewrite = decision.Kind is RouteKind.Stable or RouteKind.Canary && prefix.Version != decision.Version;
+        var rewrite = decision.Kind is not RouteKind.Latest && prefix.Version != decision.Version;
         if (!rewrite && decision.ShadowVersion is null)
         {
             return new ForwardedBodyStream(request.BodyReader, [], 0, 0, scanner);

@@ -2,17 +2,21 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Http;
 using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Gateway.Forwarding;
+using MlopsGateway.Gateway.Versions;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
 
 namespace MlopsGateway.Gateway.Routing;
 
 /// <summary>
-/// Step 8: picks the version from the model's route (<see cref="RouteSelector"/>) and the YARP
-/// cluster of workers serving it, and hands the call to that cluster; UNAVAILABLE when no worker
-/// is registered at all.
+/// Step 8: picks the version from the model's route (<see cref="RouteSelector"/>), an alias the call
+/// names resolved (<see cref="VersionGate"/>), and the YARP cluster of workers serving it, and hands
+/// the call to that cluster. A retired version, or one past its sunset that the call pins, is refused
+/// FAILED_PRECONDITION naming its replacement; a deprecated one is served with the <c>deprecation</c>,
+/// <c>sunset</c> and <c>link</c> headers and its caller counted. UNAVAILABLE when no worker is registered at all.
 /// </summary>
-internal sealed class RouteStep(SnapshotCache snapshots, WorkerProxyConfigProvider config, IProxyStateLookup proxyState, RouteSelector selector)
+internal sealed class RouteStep(
+    SnapshotCache snapshots, WorkerProxyConfigProvider config, IProxyStateLookup proxyState, RouteSelector selector, CallerCounts callers, TimeProvider time)
 {
     public Task InvokeAsync(HttpContext context, Func<Task> next)
     {
@@ -20,7 +24,24 @@ internal sealed class RouteStep(SnapshotCache snapshots, WorkerProxyConfigProvid
         var topology = config.Topology;
         if (request.Scope == MethodScope.Model)
         {
-            request.Decision = Decide(context, request, topology);
+            var catalog = snapshots.Current.Catalog;
+            var prefix = request.Prefix;
+            if (!VersionGate.TryResolve(catalog, prefix.Name, prefix.Version, out var requested, out var refusal))
+            {
+                return GrpcErrorWriter.WriteAsync(context, refusal.Code, refusal.Message);
+            }
+            request.Decision = Decide(context, request, topology, requested);
+            var pinned = prefix.Version.Length > 0 && !ModelCatalog.IsAlias(prefix.Version);
+            var now = time.GetUtcNow();
+            if (!VersionGate.Admits(catalog, prefix.Name, request.Decision, pinned, now, out var notice, out refusal))
+            {
+                return GrpcErrorWriter.WriteAsync(context, refusal.Code, refusal.Message);
+            }
+            if (notice is { Deprecated: true })
+            {
+                Announce(context, notice);
+                callers.Record(notice.Model, notice.Version, request.Caller?.Id ?? "", now.ToUnixTimeMilliseconds());
+            }
         }
         var cluster = FindCluster(topology, request.Model, request.Decision.Version);
         if (cluster is null)
@@ -34,18 +55,33 @@ internal sealed class RouteStep(SnapshotCache snapshots, WorkerProxyConfigProvid
         return next();
     }
 
-    private RouteDecision Decide(HttpContext context, GatewayRequest request, ProxyTopology topology)
+    /// <summary>The version's deprecation on the answer's headers, set before the forwarder adds the worker's.</summary>
+    private static void Announce(HttpContext context, VersionNotice notice)
     {
-        var prefix = request.Prefix;
+        var headers = context.Response.Headers;
+        headers[GatewayHeaders.Deprecation] = notice.DeprecationHeader;
+        if (notice.SunsetHeader is { } sunset)
+        {
+            headers[GatewayHeaders.Sunset] = sunset;
+        }
+        if (notice.LinkHeader is { } link)
+        {
+            headers[GatewayHeaders.Link] = link;
+        }
+    }
+
+    private RouteDecision Decide(HttpContext context, GatewayRequest request, ProxyTopology topology, string requested)
+    {
+        var model = request.Prefix.Name;
         if (request.Method != "ModelInfer")
         {
             // Metadata and readiness go where the caller asked, or to any worker serving the model.
-            return new RouteDecision(prefix.Version, prefix.Version.Length > 0 ? RouteKind.Explicit : RouteKind.Latest, null);
+            return new RouteDecision(requested, requested.Length > 0 ? RouteKind.Explicit : RouteKind.Latest, null);
         }
-        var latest = topology.Models.TryGetValue(prefix.Name, out var clusters) ? clusters.Latest : "";
-        snapshots.Current.Routes.TryGetValue(prefix.Name, out var route);
+        var latest = topology.Models.TryGetValue(model, out var clusters) ? clusters.Latest : "";
+        snapshots.Current.Routes.TryGetValue(model, out var route);
         var routingKey = context.Request.Headers[GatewayHeaders.RoutingKey];
-        return selector.Select(route, prefix.Version, routingKey.Count > 0 ? routingKey[0] : null, latest);
+        return selector.Select(route, requested, routingKey.Count > 0 ? routingKey[0] : null, latest);
     }
 
     /// <summary>
