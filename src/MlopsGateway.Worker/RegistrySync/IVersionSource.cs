@@ -8,7 +8,7 @@ internal interface IVersionSource
 
     /// <summary>
     /// Copies <paramref name="version"/>'s artefact to <paramref name="destination"/>, checking its sha256 on
-    /// the way; throws <see cref="ArtifactRefusedException"/> when it cannot be had or does not match.
+    /// the way, and leaving either the whole verified file there or nothing; throws <see cref="ArtifactRefusedException"/> when it cannot be had or does not match.
     /// </summary>
     Task FetchAsync(PulledVersion version, string destination, CancellationToken cancellationToken);
 }

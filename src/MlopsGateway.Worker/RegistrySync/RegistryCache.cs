@@ -14,8 +14,6 @@ namespace MlopsGateway.Worker.RegistrySync;
 /// </summary>
 internal sealed class RegistryCache
 {
-    private const string PartialSuffix = ".partial";
-
     private readonly IVersionSource _source;
     private readonly string _root;
     private readonly IReadOnlyCollection<string>? _serve;
@@ -123,16 +121,13 @@ internal sealed class RegistryCache
             pass.Changed.Add(model);
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var partial = path + PartialSuffix;
         try
         {
-            await _source.FetchAsync(record, partial, cancellationToken).ConfigureAwait(false);
-            // The repository looks for model.onnx: it sees the whole verified file or none.
-            File.Move(partial, path, overwrite: true);
+            // The fetch writes beside the destination and moves the file in once verified: the repository sees the whole file or none.
+            await _source.FetchAsync(record, path, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ArtifactRefusedException or IOException or UnauthorizedAccessException)
         {
-            TryDelete(partial);
             pass.Refused.Add((model, version, ex.Message));
             if (!_refused.TryGetValue((model, version), out var logged) || logged != ex.Message)
             {
@@ -175,17 +170,6 @@ internal sealed class RegistryCache
     private static bool SafeName(string name) =>
         !string.IsNullOrWhiteSpace(name) && name is not ("." or "..") && name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0
         && name.IndexOfAny(['/', '\\']) < 0;
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-    }
 }
 
 /// <summary>What one pass of <see cref="RegistryCache"/> did.</summary>

@@ -149,12 +149,13 @@ public sealed class RegistryCacheTests : IDisposable
 
         public Task FetchAsync(PulledVersion version, string destination, CancellationToken cancellationToken)
         {
-            File.Copy(Path.Combine(store, version.Model, version.Version, ModelRepository.ModelFileName), destination, overwrite: true);
-            var actual = Hash(destination);
+            var source = Path.Combine(store, version.Model, version.Version, ModelRepository.ModelFileName);
+            var actual = Hash(source);
             if (actual != version.Sha256)
             {
                 throw new ArtifactRefusedException($"sha256 mismatch: recorded {version.Sha256}, got {actual}");
             }
+            File.Copy(source, destination, overwrite: true);
             return Task.CompletedTask;
         }
     }
