@@ -6,7 +6,7 @@ namespace MlopsGateway.Registry;
 
 /// <summary>
 /// Routes in Redis, one per model in the hash <see cref="RedisKeys.Routes"/>. Every change is
-/// validated against the registered workers, written only if nobody changed the route meanwhile,
+/// validated against the registered workers (a version written <c>@alias</c> as the version the alias names), written only if nobody changed the route meanwhile,
 /// announced on <see cref="RedisKeys.RoutesChanged"/> and appended to <see cref="RedisKeys.RoutesAudit"/>.
 /// </summary>
 public sealed class RouteStore
@@ -68,10 +68,14 @@ public sealed class RouteStore
             var served = WorkerStore.VersionsOf(await _workers.ListAsync().ConfigureAwait(false), model);
             var now = _time.GetUtcNow();
             var after = change(before, served) is { } next ? next with { Model = model, UpdatedAt = now, UpdatedBy = by } : null;
-            IReadOnlyList<string> unregistered = after is null ? [] : RouteValidator.Unserved(after, served);
+            // A route may name the model's aliases (@champion): checked against the versions they name now.
+            var aliases = after is not null && (RouteValidator.IsAlias(after.Stable) || RouteValidator.IsAlias(after.Canary) || RouteValidator.IsAlias(after.Shadow))
+                ? await new Models.ModelRegistry(_redis).AliasesAsync(model).ConfigureAwait(false)
+                : null;
+            IReadOnlyList<string> unregistered = after is null ? [] : RouteValidator.Unserved(after, served, aliases);
             if (after is not null)
             {
-                var errors = RouteValidator.Validate(after, served, requireRegisteredWorkers);
+                var errors = RouteValidator.Validate(after, served, requireRegisteredWorkers, aliases);
                 if (errors.Count > 0)
                 {
                     throw new RouteValidationException(errors, unregistered);

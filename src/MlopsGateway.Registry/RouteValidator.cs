@@ -7,11 +7,15 @@ public static class RouteValidator
     /// Every problem with <paramref name="route"/>, given the versions of its model that registered
     /// workers serve; empty when the route is valid. With <paramref name="requireRegisteredWorkers"/>
     /// false, versions no registered worker serves are let through (static workers serve them); the
-    /// rest is still checked.
+    /// rest is still checked. A version written <c>@name</c> names the model's alias: with
+    /// <paramref name="aliases"/> given (the model's, name → version) it must be one of them, and the
+    /// version it names now is the one checked for workers; with none, only the rest is checked.
     /// </summary>
-    public static IReadOnlyList<string> Validate(RouteRecord route, IReadOnlyCollection<string> servedVersions, bool requireRegisteredWorkers = true)
+    public static IReadOnlyList<string> Validate(
+        RouteRecord route, IReadOnlyCollection<string> servedVersions, bool requireRegisteredWorkers = true, IReadOnlyDictionary<string, string>? aliases = null)
     {
         var errors = new List<string>();
+        route = Resolve(route, aliases, errors);
         if (string.IsNullOrWhiteSpace(route.Model))
         {
             errors.Add("The route names no model.");
@@ -19,7 +23,7 @@ public static class RouteValidator
         var served = servedVersions.Count == 0 ? "no worker serves this model" : "served: " + string.Join(", ", servedVersions);
         void Served(string role, string? version)
         {
-            if (requireRegisteredWorkers && version is not null && !servedVersions.Contains(version))
+            if (requireRegisteredWorkers && version is not null && !IsAlias(version) && !servedVersions.Contains(version))
             {
                 errors.Add($"{role} version '{version}' of model '{route.Model}' is not served by any registered worker ({served}).");
             }
@@ -53,14 +57,42 @@ public static class RouteValidator
 
     /// <summary>
     /// The versions <paramref name="route"/> names (stable, canary, shadow; each once, in that order)
-    /// that are not among <paramref name="servedVersions"/>.
+    /// that are not among <paramref name="servedVersions"/>; an alias counts as the version it names in <paramref name="aliases"/>.
     /// </summary>
-    public static IReadOnlyList<string> Unserved(RouteRecord route, IReadOnlyCollection<string> servedVersions) =>
+    public static IReadOnlyList<string> Unserved(RouteRecord route, IReadOnlyCollection<string> servedVersions, IReadOnlyDictionary<string, string>? aliases = null) =>
         new[] { route.Stable, route.Canary, route.Shadow }
+            .Select(v => IsAlias(v) && aliases is not null && aliases.TryGetValue(v![1..], out var target) ? target : v)
             .OfType<string>()
             .Where(v => !string.IsNullOrWhiteSpace(v) && !servedVersions.Contains(v))
             .Distinct(StringComparer.Ordinal)
             .ToArray();
+
+    /// <summary>Whether <paramref name="version"/> names an alias: <c>@</c> and its name.</summary>
+    public static bool IsAlias(string? version) => version is { Length: > 1 } && version[0] == '@';
+
+    /// <summary>The route with its aliases replaced by the versions they name; an alias not in <paramref name="aliases"/> is an error (none checked when null).</summary>
+    private static RouteRecord Resolve(RouteRecord route, IReadOnlyDictionary<string, string>? aliases, List<string> errors)
+    {
+        if (aliases is null)
+        {
+            return route;
+        }
+        string? Version(string role, string? version)
+        {
+            if (!IsAlias(version))
+            {
+                return version;
+            }
+            if (aliases.TryGetValue(version![1..], out var target))
+            {
+                return target;
+            }
+            errors.Add($"{role} version '{version}' names an alias model '{route.Model}' does not have ({(aliases.Count == 0 ? "it has none" : "aliases: " + string.Join(", ", aliases.Keys.Order(StringComparer.Ordinal).Select(a => "@" + a)))}); set it with 'mlops models alias set'.");
+            // Left as written: the error above names it, and no other check counts it again.
+            return version;
+        }
+        return route with { Stable = Version("Stable", route.Stable)!, Canary = Version("Canary", route.Canary), Shadow = Version("Shadow", route.Shadow) };
+    }
 
     private static void CheckPercent(List<string> errors, string name, double value)
     {

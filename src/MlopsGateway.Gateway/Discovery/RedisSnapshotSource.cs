@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Logging;
 using MlopsGateway.Registry;
+using MlopsGateway.Registry.Models;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Gateway.Discovery;
 
-/// <summary>The snapshot's source in Redis, through the registry's stores.</summary>
+/// <summary>The snapshot's source in Redis, through the registry's stores (the model registry's aliases and deprecations too).</summary>
 internal sealed class RedisSnapshotSource : ISnapshotSource
 {
     // Who restored routes, in their audit entries.
@@ -19,6 +20,7 @@ internal sealed class RedisSnapshotSource : ISnapshotSource
     private readonly ILogger<RedisSnapshotSource> _logger;
     // Whether the keys of versions before namespaces were looked for; until a read succeeds, each read looks.
     private bool _legacyChecked;
+    private readonly RegistryCatalogReader _catalog;
 
     public RedisSnapshotSource(IConnectionMultiplexer redis, RedisKeys keys, TimeProvider time, ILogger<RedisSnapshotSource> logger)
     {
@@ -29,6 +31,7 @@ internal sealed class RedisSnapshotSource : ISnapshotSource
         _routes = new RouteStore(redis, keys: keys);
         _workers = new WorkerStore(redis, keys);
         _restore = new RegistryRestore(redis, time, keys);
+        _catalog = new RegistryCatalogReader(new ModelRegistry(redis));
     }
 
     public async Task<SnapshotRead> ReadAsync()
@@ -45,9 +48,10 @@ internal sealed class RedisSnapshotSource : ISnapshotSource
         var routes = _routes.ReadAllAsync();
         var workers = _workers.ReadAllAsync();
         var generation = _restore.ReadGenerationAsync();
-        await Task.WhenAll(keys, routes, workers, generation).ConfigureAwait(false);
+        var catalog = _catalog.ReadAsync();
+        await Task.WhenAll(keys, routes, workers, generation, catalog).ConfigureAwait(false);
         return new SnapshotRead(keys.Result.Records, routes.Result.Records, workers.Result.Records, generation.Result,
-            [.. keys.Result.Faults, .. routes.Result.Faults, .. workers.Result.Faults]);
+            [.. keys.Result.Faults, .. routes.Result.Faults, .. workers.Result.Faults, .. catalog.Result.Faults], catalog.Result.Catalog);
     }
 
     public Task<RestoredChanges?> RestoreAsync(

@@ -2,13 +2,14 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MlopsGateway.Registry;
+using MlopsGateway.Registry.Models;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Gateway.Discovery;
 
 /// <summary>
 /// Holds the gateway's <see cref="GatewaySnapshot"/>. Everything is read whole from Redis at start,
-/// again whenever a change channel (keys, routes, workers) fires, the connection is restored or (on a cluster) the nodes change, and
+/// again whenever a change channel (keys, routes, workers, the model registry) fires, the connection is restored or (on a cluster) the nodes change, and
 /// on a timer as a safety net for missed messages; each read replaces the snapshot atomically.
 /// While Redis is down the last snapshot keeps serving (logged once); it resyncs by itself. What a
 /// read decides (writing back changes Redis lost, which workers stay) is <see cref="SnapshotLoader"/>'s
@@ -136,6 +137,8 @@ internal sealed class SnapshotCache : BackgroundService
         var subscriber = _redis.GetSubscriber();
         await subscriber.SubscribeAsync(RedisChannel.Literal(_keys.ApiKeysChanged), (_, _) => Signal()).ConfigureAwait(false);
         await subscriber.SubscribeAsync(RedisChannel.Literal(_keys.RoutesChanged), (_, _) => Signal()).ConfigureAwait(false);
+        // Alias moves, deprecations and retirements: routes naming an alias follow a move with this read.
+        await subscriber.SubscribeAsync(RedisChannel.Literal(ModelKeys.Default.Changed), (_, _) => Signal()).ConfigureAwait(false);
         await subscriber.SubscribeAsync(RedisChannel.Literal(_keys.WorkersChanged), (_, message) =>
         {
             var text = (string?)message ?? "";

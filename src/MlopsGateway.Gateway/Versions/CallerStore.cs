@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using MlopsGateway.Registry.Models;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Gateway.Versions;
@@ -56,7 +56,7 @@ internal sealed class CallerStore(IConnectionMultiplexer redis, Func<string, str
             {
                 transaction.AddCondition(current[i].IsNull ? Condition.HashNotExists(key, fields[i]) : Condition.HashEqual(key, fields[i], current[i]));
                 var before = Read(current[i]);
-                entries[i] = new HashEntry(fields[i], JsonSerializer.Serialize(new CallerEntry(before.Count + counts[i].Count, Math.Max(before.LastSeen, counts[i].LastSeen))));
+                entries[i] = new HashEntry(fields[i], JsonSerializer.Serialize(new ModelCallerUse(before.Count + counts[i].Count, Math.Max(before.LastSeen, counts[i].LastSeen))));
             }
             _ = transaction.HashSetAsync(key, entries);
             if (await transaction.ExecuteAsync().ConfigureAwait(false))
@@ -68,22 +68,19 @@ internal sealed class CallerStore(IConnectionMultiplexer redis, Func<string, str
     }
 
     /// <summary>An entry as stored; one that cannot be read (written by hand) starts again from zero rather than stopping the merge.</summary>
-    internal static CallerEntry Read(RedisValue value)
+    internal static ModelCallerUse Read(RedisValue value)
     {
         if (value.IsNullOrEmpty)
         {
-            return new CallerEntry(0, 0);
+            return new ModelCallerUse(0, 0);
         }
         try
         {
-            return JsonSerializer.Deserialize<CallerEntry>((string)value!) is { Count: >= 0 } entry ? entry : new CallerEntry(0, 0);
+            return JsonSerializer.Deserialize<ModelCallerUse>((string)value!) is { Count: >= 0 } entry ? entry : new ModelCallerUse(0, 0);
         }
         catch (JsonException)
         {
-            return new CallerEntry(0, 0);
+            return new ModelCallerUse(0, 0);
         }
     }
-
-    /// <summary>One caller's field: calls counted and when it last called (unix milliseconds).</summary>
-    internal sealed record CallerEntry([property: JsonPropertyName("count")] long Count, [property: JsonPropertyName("lastSeen")] long LastSeen);
 }
