@@ -95,22 +95,5 @@ public sealed class CatalogFixture : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
-    {
-        var stopping = new VerifyNoErrorsScope(Logs);
-        stopping.Expect(e => e.Level < LogLevel.Error);
-        await Gateway.StopAsync();
-        await Worker.StopAsync();
-        await Gateway.DisposeAsync();
-        await Worker.DisposeAsync();
-        await Redis.DisposeAsync();
-        try
-        {
-            Directory.Delete(Repository, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        stopping.Dispose();
-    }
+    public Task DisposeAsync() => StackFixture.StopAsync(Logs, Redis, Repository, Gateway, Worker);
 }

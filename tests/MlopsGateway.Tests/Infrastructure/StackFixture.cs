@@ -78,21 +78,28 @@ public sealed class StackFixture : IAsyncLifetime
         starting.Dispose();
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync() => StopAsync(Logs, Redis, Repository, Gateway, Worker);
+
+    /// <summary>Stops <paramref name="servers"/> in order, then disposes them, <paramref name="redis"/> and <paramref name="repository"/>; only errors fail the stop.</summary>
+    public static async Task StopAsync(LogCollector logs, ConnectionMultiplexer redis, string repository, params WebApplication[] servers)
     {
-        var stopping = new VerifyNoErrorsScope(Logs);
+        var stopping = new VerifyNoErrorsScope(logs);
         // Only errors fail the fixture's stop (the tests themselves fail on warnings too): a stop on a loaded
         // machine may warn about a probe or a connection the stop itself cut short. A stop under load failed
         // CI once, and the output did not show the entry.
         stopping.Expect(e => e.Level < LogLevel.Error);
-        await Gateway.StopAsync();
-        await Worker.StopAsync();
-        await Gateway.DisposeAsync();
-        await Worker.DisposeAsync();
-        await Redis.DisposeAsync();
+        foreach (var server in servers)
+        {
+            await server.StopAsync();
+        }
+        foreach (var server in servers)
+        {
+            await server.DisposeAsync();
+        }
+        await redis.DisposeAsync();
         try
         {
-            Directory.Delete(Repository, recursive: true);
+            Directory.Delete(repository, recursive: true);
         }
         catch (IOException)
         {
