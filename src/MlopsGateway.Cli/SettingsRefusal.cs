@@ -26,6 +26,8 @@ internal sealed partial class SettingsRefusal(AsynchronousCommandLineAction inne
         ["ShadowGatherWindow"] = "--shadow-gather",
         ["ShadowCpuLimit"] = "--shadow-cpu-limit",
         ["ModelRepository"] = "--models",
+        ["Artifacts"] = "--artifacts",
+        ["CacheFolder"] = "--cache",
         ["AdvertiseAddress"] = "--advertise",
         ["DrainDelay"] = "--drain-delay",
         ["WorkerCaPath"] = "--worker-ca",

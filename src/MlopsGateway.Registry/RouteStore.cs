@@ -70,7 +70,7 @@ public sealed class RouteStore
             var after = change(before, served) is { } next ? next with { Model = model, UpdatedAt = now, UpdatedBy = by } : null;
             // A route may name the model's aliases (@champion): checked against the versions they name now.
             var aliases = after is not null && (RouteValidator.IsAlias(after.Stable) || RouteValidator.IsAlias(after.Canary) || RouteValidator.IsAlias(after.Shadow))
-                ? await new Models.ModelRegistry(_redis).AliasesAsync(model).ConfigureAwait(false)
+                ? await new Models.ModelRegistry(_redis, _time, _keys).AliasesAsync(model).ConfigureAwait(false)
                 : null;
             IReadOnlyList<string> unregistered = after is null ? [] : RouteValidator.Unserved(after, served, aliases);
             if (after is not null)

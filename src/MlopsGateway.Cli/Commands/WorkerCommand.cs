@@ -13,11 +13,11 @@ internal static class WorkerCommand
     public static Command Create(CliEnvironment environment)
     {
         var port = ServerOptions.Port("--port", "Port to listen on.", 5001);
-        var models = new Option<string>("--models")
+        var models = new Option<string?>("--models")
         {
-            Description = "Model repository folder: <model>/<version>/model.onnx, with an optional config.json beside each model.",
-            Required = true,
+            Description = "Model repository folder: <model>/<version>/model.onnx, with an optional config.json beside each model (or --registry).",
         };
+        var registry = new RegistryWorkerOptions();
         var watch = new Option<bool>("--watch") { Description = "Reload a model when files under its folder change." };
         var samples = new Option<bool>("--write-samples") { Description = "Write the sample models into the folder first when it holds none." };
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9101);
@@ -44,9 +44,9 @@ internal static class WorkerCommand
             "On Ctrl-C or SIGTERM, how long the worker keeps answering calls while it drains (leaves Redis with --redis, fails its health checks, marks its answers draining), so gateways stop sending it calls and those already sent are answered before it stops. 0 stops at once.",
             "1s", "1s, 500ms, 0");
         var verbose = ServerOptions.Verbose();
-        var command = new Command("worker", "Run a worker alone: serves the models in a repository folder over the Open Inference Protocol.")
+        var command = new Command("worker", "Run a worker alone: serves the models in a repository folder, or the model registry's (--registry), over the Open Inference Protocol.")
         {
-            port, models, watch, samples, metricsPort, bind, metricsBind, tlsCert, tlsKey, redis, redisCa, advertise, drainDelay, workerSecret, adminSecret, insecure, verbose,
+            port, models, registry.Registry, registry.Artifacts, registry.Serve, registry.Cache, watch, samples, metricsPort, bind, metricsBind, tlsCert, tlsKey, redis, redisCa, advertise, drainDelay, workerSecret, adminSecret, insecure, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -57,8 +57,10 @@ internal static class WorkerCommand
                 throw new SettingRefusedException("WorkerSecrets", SecretOptions.WorkerSources,
                     "a worker answers only callers with its secret; give the gateways' worker secret, or --insecure-no-worker-secret to serve anyone who reaches the port.");
             }
-            var folder = parse.GetValue(models)!;
-            if (parse.GetValue(samples) && SampleModels.WriteIfEmpty(folder))
+            var fromRegistry = parse.GetValue(registry.Registry);
+            var folder = parse.GetValue(models) ?? "";
+            registry.Check(parse, folder, environment.ValueOf(parse, redis));
+            if (!fromRegistry && parse.GetValue(samples) && SampleModels.WriteIfEmpty(folder))
             {
                 await Console.Out.WriteLineAsync($"Wrote sample models to {Path.GetFullPath(folder)}").ConfigureAwait(false);
             }
@@ -79,11 +81,22 @@ internal static class WorkerCommand
                     o.AdminSecrets = [.. adminSecrets];
                 }, ConsoleLogging.For(parse.GetValue(verbose)),
                 new IPEndPoint(parse.GetValue(metricsBind)!, parse.GetValue(metricsPort)),
-                connection is null ? null : w => w.AddRedisRegistration(connection, o =>
+                connection is null ? null : w =>
                 {
-                    o.AdvertiseAddress = parse.GetValue(advertise)?.OriginalString;
-                    o.Namespace = keys.Namespace;
-                }),
+                    w.AddRedisRegistration(connection, o =>
+                    {
+                        o.AdvertiseAddress = parse.GetValue(advertise)?.OriginalString;
+                        o.Namespace = keys.Namespace;
+                    });
+                    if (fromRegistry)
+                    {
+                        w.AddRegistryModels(connection, o =>
+                        {
+                            registry.Apply(parse, o);
+                            o.Namespace = keys.Namespace;
+                        });
+                    }
+                },
                 tls);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await Console.Out.WriteLineAsync($"Worker listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);

@@ -31,7 +31,7 @@ internal sealed class RedisSnapshotSource : ISnapshotSource
         _routes = new RouteStore(redis, keys: keys);
         _workers = new WorkerStore(redis, keys);
         _restore = new RegistryRestore(redis, time, keys);
-        _catalog = new RegistryCatalogReader(new ModelRegistry(redis));
+        _catalog = new RegistryCatalogReader(new ModelRegistry(redis, time, keys));
     }
 
     public async Task<SnapshotRead> ReadAsync()

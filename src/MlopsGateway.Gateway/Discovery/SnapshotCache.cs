@@ -2,7 +2,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MlopsGateway.Registry;
-using MlopsGateway.Registry.Models;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Gateway.Discovery;
@@ -138,7 +137,7 @@ internal sealed class SnapshotCache : BackgroundService
         await subscriber.SubscribeAsync(RedisChannel.Literal(_keys.ApiKeysChanged), (_, _) => Signal()).ConfigureAwait(false);
         await subscriber.SubscribeAsync(RedisChannel.Literal(_keys.RoutesChanged), (_, _) => Signal()).ConfigureAwait(false);
         // Alias moves, deprecations and retirements: routes naming an alias follow a move with this read.
-        await subscriber.SubscribeAsync(RedisChannel.Literal(ModelKeys.Default.Changed), (_, _) => Signal()).ConfigureAwait(false);
+        await subscriber.SubscribeAsync(RedisChannel.Literal(_keys.Models.Changed), (_, _) => Signal()).ConfigureAwait(false);
         await subscriber.SubscribeAsync(RedisChannel.Literal(_keys.WorkersChanged), (_, message) =>
         {
             var text = (string?)message ?? "";

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using MlopsGateway.Registry.Models;
+using MlopsGateway.Registry;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Gateway.Versions;
@@ -10,7 +10,7 @@ internal static class VersionsServiceCollectionExtensions
     public static IServiceCollection AddCallerCounts(this IServiceCollection services)
     {
         services.AddSingleton<CallerCounts>();
-        services.AddSingleton(sp => new CallerStore(sp.GetRequiredService<IConnectionMultiplexer>(), ModelKeys.Default.Callers));
+        services.AddSingleton(sp => new CallerStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisKeys>().Models.Callers));
         services.AddSingleton<CallerFlush>();
         services.AddHostedService(sp => sp.GetRequiredService<CallerFlush>());
         return services;

@@ -15,6 +15,9 @@ public sealed class RegistrySyncOptions
     /// </summary>
     public string CacheFolder { get; set; } = Path.Combine(Path.GetTempPath(), "mlops-registry-cache");
 
+    /// <summary>The deployment's namespace in Redis (<c>--namespace</c>), whose registry is served.</summary>
+    public string Namespace { get; set; } = MlopsGateway.Registry.RedisKeys.DefaultNamespace;
+
     /// <summary>The models to serve; empty serves every model in the registry.</summary>
     public List<string> Models { get; set; } = [];
 

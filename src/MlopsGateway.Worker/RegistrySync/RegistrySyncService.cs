@@ -91,6 +91,10 @@ internal sealed class RegistrySyncService : BackgroundService, IHostedLifecycleS
             }
             Synced?.Invoke(pass);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the pass is left part way; the next start finishes it.
+        }
         catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidDataException)
         {
             if (!_failing)
