@@ -79,7 +79,7 @@ public sealed class RetryOnResetFunctionalTests : FunctionalTest
         // The aborting worker holds each call past its deadline before it dies. The call goes out over
         // plain HTTP/2, as a client that does not enforce its own deadline would send it (a gRPC client
         // would cancel at the deadline, which the gateway never retries either).
-        await using var stack = await Stack.StartAsync(NewLogs, null, TimeSpan.FromMilliseconds(800));
+        await using var stack = await Stack.StartAsync(NewLogs, null, TimeSpan.FromMilliseconds(2500));
         ExpectLogs(e => e.Event.Name == "UpstreamFailed", stack.Logs);
         using var http = new HttpClient(new SocketsHttpHandler()) { BaseAddress = new Uri(ServerEndpoints.GrpcAddress(stack.Gateway)) };
         var frame = Frame(TestRequests.Propensity(Model, [TestRequests.Row]));
@@ -94,7 +94,8 @@ public sealed class RetryOnResetFunctionalTests : FunctionalTest
             };
             call.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc");
             call.Headers.TryAddWithoutValidation("te", "trailers");
-            call.Headers.TryAddWithoutValidation("grpc-timeout", "300m");
+            // Generous, so the healthy worker answers within it on a busy machine.
+            call.Headers.TryAddWithoutValidation("grpc-timeout", "1500m");
             call.Headers.TryAddWithoutValidation("x-api-key", stack.Key.GetValue("x-api-key"));
             using var response = await http.SendAsync(call);
             await response.Content.ReadAsByteArrayAsync();
