@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MlopsGateway.Registry;
 using MlopsGateway.Registry.Artifacts;
 using MlopsGateway.Registry.Models;
 using MlopsGateway.Tests.Infrastructure;
@@ -13,6 +14,9 @@ public class ModelRegistryCommandTests
     private readonly string _root = Path.Combine(Path.GetTempPath(), "mlops-tests", Guid.NewGuid().ToString("N"));
     private readonly string _model = ModelRecords.NewModel();
 
+    // Its own namespace: the malformed record planted below must not reach the gateways of other tests, which read the default one.
+    private readonly RedisKeys _keys = RedisTargets.NewKeys("cli");
+
     public ModelRegistryCommandTests() => SampleModels.WritePropensity(Path.Combine(_root, "files"));
 
     private string Store => Path.Combine(_root, "store");
@@ -20,7 +24,7 @@ public class ModelRegistryCommandTests
     private string Sample(string version) => Path.Combine(_root, "files", SampleModels.Propensity, version, ModelRepository.ModelFileName);
 
     private Task<(int ExitCode, string Output, string Error)> Run(params string[] args) =>
-        CliRunner.RunAsync(["models", .. args, "--redis", TestRedis.Address]);
+        CliRunner.RunAsync(["models", .. args, "--redis", TestRedis.Address, "--namespace", _keys.Namespace]);
 
     private Task<(int ExitCode, string Output, string Error)> Push(string file, params string[] more) =>
         Run(["push", file, "--model", _model, "--artifacts", Store, "--by", "alice", .. more]);
@@ -138,7 +142,7 @@ public class ModelRegistryCommandTests
     {
         await Push(Sample("1"));
         await using var redis = await TestRedis.ConnectAsync();
-        var key = ModelKeys.Default.Callers(_model, "1");
+        var key = _keys.Models.Callers(_model, "1");
         await redis.GetDatabase().HashSetAsync(key, [
             new("key-a", JsonSerializer.Serialize(new ModelCallerUse(3, 1_800_000_000_000))),
             new("key-b", JsonSerializer.Serialize(new ModelCallerUse(9, 1_900_000_000_000))),
@@ -162,7 +166,7 @@ public class ModelRegistryCommandTests
     {
         await Push(Sample("1"));
         await using var redis = await TestRedis.ConnectAsync();
-        await redis.GetDatabase().HashSetAsync(ModelKeys.Default.Versions(_model), "2", """{"model":"x"}""");
+        await redis.GetDatabase().HashSetAsync(_keys.Models.Versions(_model), "2", """{"model":"x"}""");
 
         var (exitCode, output, error) = await Run("show", _model, "--json");
         var shown = await Run("show", _model, "2");
@@ -170,7 +174,7 @@ public class ModelRegistryCommandTests
         Assert.Equal(0, exitCode);
         using var doc = JsonDocument.Parse(output);
         Assert.Equal(["1"], doc.RootElement.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetString()));
-        Assert.Contains($"Skipped {ModelKeys.Default.Versions(_model)} field 2", error);
+        Assert.Contains($"Skipped {_keys.Models.Versions(_model)} field 2", error);
         Assert.Equal(1, shown.ExitCode);
         Assert.Contains("cannot be used", shown.Error);
     }

@@ -11,7 +11,8 @@ public class ModelRecordReadTests
     public async Task VersionsAsync_MalformedRecords_SkippedWithAFaultNamingTheirFieldAndTheOthersListed()
     {
         await using var redis = await TestRedis.ConnectAsync();
-        var registry = new ModelRegistry(redis);
+        // Its own namespace: the malformed records must not reach the gateways of other tests, which read the default one.
+        var registry = new ModelRegistry(redis, keys: RedisTargets.NewKeys());
         var model = ModelRecords.NewModel();
         var good = (await registry.PushAsync(ModelRecords.Draft(model, "one"))).Record;
         var db = redis.GetDatabase();
