@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway;
 using MlopsGateway.Registry;
+using MlopsGateway.Registry.Models;
 using MlopsGateway.Worker;
 using MlopsGateway.Worker.Models;
 
@@ -38,7 +39,13 @@ internal static class UpCommand
                 result.AddError($"--api-key must be at least {ApiKeyStore.MinimumSecretLength} characters long (a shorter one's hash is cracked from a Redis dump); leave it out for a random one.");
             }
         });
-        var watch = new Option<bool>("--watch") { Description = "Reload a model when files under its folder change." };
+        var data = new Option<string>("--data")
+        {
+            Description = "Folder for up's model registry files: the artefact store (<data>/artifacts, give it to 'mlops models push --artifacts') and the worker's cache.",
+            DefaultValueFactory = _ => ".mlops",
+        };
+        // The registry's worker reloads on the registry's changes, not on files: a folder to watch needs the folder served as it is.
+        var watch = new Option<bool>("--watch") { Description = "Serve the --models folder itself, not the registry, and reload a model when files under its folder change." };
         var bind = ServerOptions.Bind("127.0.0.1");
         var redisCa = ServerOptions.RedisCa(environment);
         var tlsCert = ServerOptions.TlsCertificate();
@@ -49,7 +56,7 @@ internal static class UpCommand
 
         var command = new Command("up", $"Run everything in one process on embedded defaults: Redis, a worker with sample models, a gateway. Accepts JWTs when {CliEnvironment.JwtSigningKey} is set.")
         {
-            gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, redisCa, models, apiKey, watch, bind, metricsBind, tlsCert, tlsKey, workerCa, verbose,
+            gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, redisCa, models, data, apiKey, watch, bind, metricsBind, tlsCert, tlsKey, workerCa, verbose,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             new UpSettings(parse.GetValue(gatewayPort), parse.GetValue(workerPort), parse.GetValue(gatewayMetricsPort),
@@ -59,6 +66,7 @@ internal static class UpCommand
             {
                 MetricsBind = parse.GetValue(metricsBind)!,
                 Keys = NamespaceOption.Keys(parse, environment),
+                Registry = new UpRegistry(parse.GetValue(data)!),
             },
             cancellationToken));
         return command;
@@ -72,6 +80,8 @@ internal static class UpCommand
         public IPAddress MetricsBind { get; init; } = IPAddress.Loopback;
 
         public RedisKeys Keys { get; init; } = RedisKeys.Default;
+
+        public UpRegistry Registry { get; init; } = new(".mlops");
     }
 
     private static async Task<int> RunAsync(UpSettings settings, CancellationToken cancellationToken)
@@ -106,6 +116,10 @@ internal static class UpCommand
         await output.WriteLineAsync(redis.IsEmbedded
             ? $"Started embedded Redis-compatible server (Garnet) at {redis.Address}"
             : $"Connected to Redis at {redis.Address}").ConfigureAwait(false);
+        if (!settings.Watch)
+        {
+            await settings.Registry.PublishAsync(models, new ModelRegistry(redis.Connection, keys: settings.Keys), output, cancellationToken).ConfigureAwait(false);
+        }
 
         // The worker registers itself in Redis; the gateway discovers it there, as in a real deployment.
         await using var worker = WorkerHost.Build(new IPEndPoint(bind, workerPort), o =>
@@ -131,6 +145,10 @@ internal static class UpCommand
                 // Ctrl-C stops the worker only once the gateway has stopped (below), not on its own: a
                 // worker gone first leaves the gateway probing a closed port while it stops.
                 w.Services.AddSingleton<IHostLifetime, StoppedByCaller>();
+                if (!settings.Watch)
+                {
+                    settings.Registry.Serve(w, redis.Connection, settings.Keys);
+                }
             }, tls);
         await worker.StartAsync(cancellationToken).ConfigureAwait(false);
         var workerAddress = ServerOptions.Reachable(ServerEndpoints.GrpcAddress(worker));
@@ -168,6 +186,9 @@ internal static class UpCommand
               metrics   {ServerOptions.Reachable(ServerEndpoints.MetricsAddress(gateway)!)}/metrics (gateway), {ServerOptions.Reachable(ServerEndpoints.MetricsAddress(worker)!)}/metrics (worker)
               redis     {redis.Address}{(redis.IsEmbedded ? " (embedded)" : "")}{(redis.HidesSecret ? " (password not shown; set MLOPS_REDIS for the commands below)" : "")}
               models    {string.Join("; ", served)}
+                        {(settings.Watch
+                            ? $"(served from {Path.GetFullPath(models)} as it is, reloaded on change (--watch); not through the registry)"
+                            : $"(from the model registry: mlops models list{redisOption}; push a version: mlops models push FILE --model M{redisOption} --artifacts {settings.Registry.Artifacts})")}
                         (manage them on the worker with its admin secret: mlops models index --worker {workerAddress} --admin-secret-file {secrets.AdminFile})
               api key   {secret}
                         (shown once; only its hash is stored. Send it as 'x-api-key' or 'authorization: Bearer' metadata.)
@@ -175,7 +196,7 @@ internal static class UpCommand
 
             Roll out (the worker registered itself; 'mlops workers{redisOption}' lists it):
               mlops rollout canary{redisOption} --model {SampleModels.Propensity} --version 2 --weight 10 --stable 1
-
+            {(settings.Watch ? "" : $"  mlops models alias set {SampleModels.Propensity} {UpRegistry.Champion} 2{redisOption}   (calls sending model_version \"@{UpRegistry.Champion}\" follow it)\n")}
             Try it (in another terminal, from this folder):
               dotnet run --project src/MlopsGateway.Cli -c Release -- predict --gateway {gatewayAddress} --api-key {secret} --model {SampleModels.Propensity} --input 'features=[[3, 12.5, 2, 14, 4]]'
             or with the mlops binary:

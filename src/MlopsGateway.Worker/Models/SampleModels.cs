@@ -49,7 +49,7 @@ public static class SampleModels
         WritePropensityVersion(repository, "2", v2, bias: -1.2f);
     }
 
-    private static void WritePropensityVersion(string repository, string version, float[] purchase, float bias)
+    internal static void WritePropensityVersion(string repository, string version, float[] purchase, float bias)
     {
         var features = PropensityFeatures.Count;
         var weights = new float[features * 2];
