@@ -96,7 +96,7 @@ internal static class ModelLifecycleCommands
                 return ExitCodes.Ok;
             }
             await parse.InvocationConfiguration.Output.WriteLineAsync(
-                $"Deprecated '{record.Model}' version {record.Version}: {ModelText.Deprecation(record)} UTC. 'mlops models callers {record.Model} {record.Version}' lists who still calls it.")
+                $"Deprecated '{record.Model}' version {record.Version}: {ModelText.Deprecation(record)}. 'mlops models callers {record.Model} {record.Version}' lists who still calls it.")
                 .ConfigureAwait(false);
             return ExitCodes.Ok;
         }).ConfigureAwait(false));

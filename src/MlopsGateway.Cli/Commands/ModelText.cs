@@ -19,7 +19,7 @@ internal static class ModelText
         string.Join(", ", aliases.Where(a => a.Value == version).Select(a => "@" + a.Key));
 
     public static string Deprecation(ModelVersionRecord record) => record.Deprecation is { } d
-        ? $"sunset {RegistryOutput.When(d.Sunset)}{(d.Replacement is null ? "" : ", use " + d.Replacement)}"
+        ? $"sunset {RegistryOutput.When(d.Sunset)} UTC{(d.Replacement is null ? "" : ", use " + d.Replacement)}"
         : "";
 
     /// <summary>Every field of one version, two columns.</summary>

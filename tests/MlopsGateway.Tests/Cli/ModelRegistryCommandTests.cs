@@ -121,6 +121,7 @@ public class ModelRegistryCommandTests
         Assert.Equal((0, 0, 0, 0, 0), (set.ExitCode, moved.ExitCode, deprecated.ExitCode, retired.ExitCode, removed.ExitCode));
         Assert.Contains("@champion", set.Output);
         Assert.Contains("1 -> 2", moved.Output);
+        Assert.Contains("sunset 2027-01-31 00:00:00 UTC, use 2.", deprecated.Output);
         Assert.Equal(1, refusedRetire.ExitCode);
         Assert.Contains("@champion", refusedRetire.Error);
         Assert.Equal(1, badSunset.ExitCode);
