@@ -25,6 +25,13 @@ public sealed class ModelPublisher(ModelRegistry registry, ArtifactDirectory art
             request.Description, request.Labels ?? [], request.Lineage ?? ModelLineage.None,
             request.Metrics ?? new Dictionary<string, double>(), request.CreatedBy, default,
             failure is null ? ModelStatus.Ready : ModelStatus.Failed, failure, "");
-        return await registry.PushAsync(draft, pending => artifacts.WriteAsync(file, pending, cancellationToken)).ConfigureAwait(false);
+        var pushed = await registry.PushAsync(draft, pending => artifacts.WriteAsync(file, pending, cancellationToken)).ConfigureAwait(false);
+        if (!pushed.Created && pushed.Record.Status == ModelStatus.Ready && !pushed.Record.IsRetired)
+        {
+            // The same bytes again still put the file back into a store that lost it (a new data folder on the
+            // same Redis); the write checks a file already there and leaves it.
+            await artifacts.WriteAsync(file, pushed.Record, cancellationToken).ConfigureAwait(false);
+        }
+        return pushed;
     }
 }

@@ -41,6 +41,20 @@ public class ModelPublisherTests
     }
 
     [Fact]
+    public async Task PushAsync_SameFileAgainAfterTheStoreLostIt_UnchangedAndTheFileIsBack()
+    {
+        await using var redis = await TestRedis.ConnectAsync();
+        var models = PublishedModels.Over(redis);
+        var first = await models.PushAsync("1");
+        File.Delete(models.Store.PathOf(first.Record));
+
+        var again = await models.PushAsync("1");
+
+        Assert.Equal((false, "1"), (again.Created, again.Record.Version));
+        Assert.Equal(File.ReadAllBytes(models.Propensity("1")), File.ReadAllBytes(models.Store.PathOf(again.Record)));
+    }
+
+    [Fact]
     public async Task PushAsync_FileOnnxRuntimeCannotLoad_RecordedFailedWithTheReasonAndNotCopied()
     {
         await using var redis = await TestRedis.ConnectAsync();
