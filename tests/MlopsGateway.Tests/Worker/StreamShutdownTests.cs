@@ -20,7 +20,7 @@ public sealed class StreamShutdownTests
         await worker.StartAsync();
         try
         {
-            var client = StackFixture.Client(Monitoring.ServerEndpoints.GrpcAddress(worker));
+            var client = StackFixture.Client(MlopsGateway.Monitoring.ServerEndpoints.GrpcAddress(worker));
             using var call = client.ModelStreamInfer();
             for (var i = 0; i < 5; i++)
             {
