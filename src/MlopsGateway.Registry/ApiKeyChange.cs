@@ -12,6 +12,7 @@ namespace MlopsGateway.Registry;
 /// <param name="RatePerSecond">Its quota after the change; null for none.</param>
 /// <param name="Burst">Its burst after the change; null for the rate rounded up.</param>
 /// <param name="MaxInFlight">Its limit of requests in flight after the change; null for none.</param>
+/// <param name="Scopes">Its scopes (<see cref="KeyScopes"/>); null in entries written before scopes existed.</param>
 public sealed record ApiKeyChange(
     [property: JsonPropertyName("action")] string Action,
     [property: JsonPropertyName("key_id")] string KeyId,
@@ -21,7 +22,8 @@ public sealed record ApiKeyChange(
     [property: JsonPropertyName("models")] IReadOnlyList<string> Models,
     [property: JsonPropertyName("rate")] double? RatePerSecond,
     [property: JsonPropertyName("burst")] int? Burst,
-    [property: JsonPropertyName("max_in_flight")] int? MaxInFlight)
+    [property: JsonPropertyName("max_in_flight")] int? MaxInFlight,
+    [property: JsonPropertyName("scopes"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Scopes = null)
 {
     /// <summary>The action of a key's creation.</summary>
     public const string Created = "created";
@@ -33,5 +35,5 @@ public sealed record ApiKeyChange(
     public const string QuotaChanged = "quota_changed";
 
     internal static ApiKeyChange Of(string action, ApiKeyRecord record, string by, DateTimeOffset at) =>
-        new(action, record.Id, record.Name, by, at, record.Models, record.RatePerSecond, record.Burst, record.MaxInFlight);
+        new(action, record.Id, record.Name, by, at, record.Models, record.RatePerSecond, record.Burst, record.MaxInFlight, record.EffectiveScopes);
 }

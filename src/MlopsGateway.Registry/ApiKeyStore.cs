@@ -42,11 +42,13 @@ public sealed class ApiKeyStore
     /// <param name="burst">Requests allowed at once (the bucket's size); null: the rate rounded up.</param>
     /// <param name="maxInFlight">Requests a gateway forwards for the key at once; null for no limit.</param>
     /// <param name="by">Who creates it, for the audit trail; null: <see cref="DefaultActor"/>.</param>
-    /// <exception cref="ArgumentException">The secret is too short, or a limit is out of range.</exception>
+    /// <param name="scopes">What it may do (<see cref="KeyScopes"/>); null: <see cref="KeyScopes.Default"/>.</param>
+    /// <exception cref="ArgumentException">The secret is too short, a limit is out of range, or a scope is unknown.</exception>
     public async Task<(ApiKeyRecord Record, string Secret)> CreateAsync(
         string name, IReadOnlyList<string> models, string? secret = null, double? ratePerSecond = null, int? burst = null,
-        int? maxInFlight = null, string? by = null)
+        int? maxInFlight = null, string? by = null, IReadOnlyList<string>? scopes = null)
     {
+        CheckScopes(scopes ??= KeyScopes.Default);
         CheckQuota(ratePerSecond, burst);
         CheckMaxInFlight(maxInFlight);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
@@ -60,7 +62,8 @@ public sealed class ApiKeyStore
             _time.GetUtcNow(),
             ratePerSecond,
             burst,
-            maxInFlight);
+            maxInFlight,
+            KeyScopes.Normalise(scopes));
 
         // Re-creating an existing secret replaces its record: the hash is the identity of a secret.
         var transaction = _redis.GetDatabase().CreateTransaction();
@@ -80,6 +83,16 @@ public sealed class ApiKeyStore
         {
             throw new ArgumentException(
                 $"An API key must be at least {MinimumSecretLength} characters long (the one given has {secret.Length}); leave it out for a random one.", nameof(secret));
+        }
+    }
+
+    /// <summary>Refuses scopes that are not <see cref="KeyScopes.Known"/>, or none at all.</summary>
+    /// <exception cref="ArgumentException">One is unknown, or none is given.</exception>
+    public static void CheckScopes(IReadOnlyList<string> scopes)
+    {
+        if (KeyScopes.Problem(scopes) is { } problem)
+        {
+            throw new ArgumentException($"The key's scopes are refused: {problem}.", nameof(scopes));
         }
     }
 
@@ -129,22 +142,8 @@ public sealed class ApiKeyStore
     }
 
     /// <summary>The latest <paramref name="count"/> key changes, newest first.</summary>
-    public async Task<IReadOnlyList<ApiKeyChange>> HistoryAsync(int count = 20)
-    {
-        var changes = new List<ApiKeyChange>();
-        foreach (var json in await AuditTrail.ReadAsync(_redis.GetDatabase(), _keys.ApiKeysAudit).ConfigureAwait(false))
-        {
-            if (RedisJson.Read<ApiKeyChange>(json) is { } change)
-            {
-                changes.Add(change);
-                if (changes.Count == count)
-                {
-                    break;
-                }
-            }
-        }
-        return changes;
-    }
+    public Task<IReadOnlyList<ApiKeyChange>> HistoryAsync(int count = 20) =>
+        AuditTrail.LatestAsync<ApiKeyChange>(_redis.GetDatabase(), _keys.ApiKeysAudit, count);
 
     /// <summary>
     /// Refuses a quota no bucket can hold, for keys and for tokens that carry one alike.

@@ -13,27 +13,28 @@ internal static class KeysCommand
 
         var name = new Option<string>("--name") { Description = "A label for the key, e.g. the calling service.", Required = true };
         var models = CallerOptions.Models("key");
+        var scopes = CallerOptions.Scopes("key");
         var rate = CallerOptions.Rate();
         var burst = CallerOptions.Burst();
         var maxInFlight = MaxInFlight();
         var actor = Actor();
         var create = new Command("create", "Create a key and print its secret once.")
         {
-            RedisCommands.RedisRequired(environment), name, models, rate, burst, maxInFlight, actor,
+            RedisCommands.RedisRequired(environment), name, models, scopes, rate, burst, maxInFlight, actor,
         };
         create.SetAction(async (parse, _) => await WithStore(parse, environment, async store =>
         {
             var allowed = parse.GetValue(models)!;
             var (record, secret) = await store.CreateAsync(parse.GetValue(name)!, allowed, null, parse.GetValue(rate), parse.GetValue(burst),
-                parse.GetValue(maxInFlight), parse.GetValue(actor)).ConfigureAwait(false);
+                parse.GetValue(maxInFlight), parse.GetValue(actor), parse.GetValue(scopes)).ConfigureAwait(false);
             await parse.InvocationConfiguration.Output.WriteLineAsync($"""
-                Created key {record.Id} '{record.Name}' for models: {string.Join(", ", record.Models)}{Quota(record)}
+                Created key {record.Id} '{record.Name}' for models: {string.Join(", ", record.Models)}; scopes: {string.Join(",", record.EffectiveScopes)}{Quota(record)}
                 Secret (shown once, store it now): {secret}
                 """).ConfigureAwait(false);
             return ExitCodes.Ok;
         }).ConfigureAwait(false));
 
-        var list = new Command("list", "List keys: id, name, models, created time (never secrets).") { RedisCommands.RedisRequired(environment) };
+        var list = new Command("list", "List keys: id, name, created time, scopes, models (never secrets).") { RedisCommands.RedisRequired(environment) };
         list.SetAction(async (parse, _) => await WithStore(parse, environment, async store =>
         {
             var records = await store.ListAsync().ConfigureAwait(false);
@@ -42,10 +43,10 @@ internal static class KeysCommand
                 await parse.InvocationConfiguration.Output.WriteLineAsync("No keys.").ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
-            await parse.InvocationConfiguration.Output.WriteLineAsync($"{"ID",-14}{"NAME",-24}{"CREATED (UTC)",-22}MODELS").ConfigureAwait(false);
+            await parse.InvocationConfiguration.Output.WriteLineAsync($"{"ID",-14}{"NAME",-24}{"CREATED (UTC)",-22}{"SCOPES",-24}MODELS").ConfigureAwait(false);
             foreach (var r in records)
             {
-                await parse.InvocationConfiguration.Output.WriteLineAsync($"{r.Id,-14}{r.Name,-24}{r.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{string.Join(",", r.Models)}{Quota(r)}").ConfigureAwait(false);
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"{r.Id,-14}{r.Name,-24}{r.CreatedAt.UtcDateTime,-22:yyyy-MM-dd HH:mm:ss}{string.Join(",", r.EffectiveScopes),-24}{string.Join(",", r.Models)}{Quota(r)}").ConfigureAwait(false);
             }
             return ExitCodes.Ok;
         }).ConfigureAwait(false));

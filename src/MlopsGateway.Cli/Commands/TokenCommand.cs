@@ -22,6 +22,7 @@ internal static class TokenCommand
             new Option<string?>("--signing-key") { Description = "The gateway's signing key, at least 32 characters." }, CliEnvironment.JwtSigningKey);
         var subject = new Option<string>("--subject") { Description = "Who calls: the 'sub' claim, sent to workers as x-mlops-key-id jwt:SUBJECT.", Required = true };
         var models = CallerOptions.Models("token");
+        var scopes = CallerOptions.Scopes("token");
         var rate = CallerOptions.Rate();
         var burst = CallerOptions.Burst();
         var issuer = new Option<string?>("--issuer", "--jwt-issuer") { Description = "The 'iss' claim: the gateway's --jwt-issuer, when it was given one." };
@@ -37,7 +38,7 @@ internal static class TokenCommand
         });
         var create = new Command("create", "Print a signed token (and nothing else, so that TOKEN=$(mlops token create ...) works).")
         {
-            signingKey, subject, models, rate, burst, lifetime, issuer, audience,
+            signingKey, subject, models, scopes, rate, burst, lifetime, issuer, audience,
         };
         create.SetAction(async (parse, _) =>
         {
@@ -64,6 +65,8 @@ internal static class TokenCommand
             {
                 new("sub", parse.GetValue(subject)!),
                 new("models", allowed.Length == 0 ? "*" : string.Join(' ', allowed)),
+                // OAuth 2.0's claim: one string, scopes separated by spaces.
+                new("scope", string.Join(' ', KeyScopes.Normalise(parse.GetValue(scopes)!))),
             };
             if (parse.GetValue(rate) is { } perSecond)
             {

@@ -18,6 +18,9 @@ internal static class UpCommand
     /// <summary>Name of the key <c>up</c> creates; an earlier run's key of this name is replaced.</summary>
     public const string DemoKeyName = "up-demo";
 
+    /// <summary>The demo key's scopes.</summary>
+    public static IReadOnlyList<string> DemoKeyScopes { get; } = [KeyScopes.Infer, KeyScopes.Feedback, KeyScopes.Console];
+
     public static Command Create(CliEnvironment environment)
     {
         var gatewayPort = ServerOptions.Port("--gateway-port", "Gateway port (callers connect here).", 5000);
@@ -155,7 +158,8 @@ internal static class UpCommand
 
         var store = new ApiKeyStore(redis.Connection, keys: settings.Keys);
         await store.RevokeAsync(DemoKeyName).ConfigureAwait(false);
-        var (_, secret) = await store.CreateAsync(DemoKeyName, [], apiKey).ConfigureAwait(false);
+        // The demo key tries everything a person tries first: predictions, labels for them, the console.
+        var (_, secret) = await store.CreateAsync(DemoKeyName, [], apiKey, scopes: DemoKeyScopes).ConfigureAwait(false);
 
         // As for 'mlops gateway': tokens are accepted once a signing key is given.
         var jwtKey = settings.JwtSigningKey;

@@ -30,7 +30,7 @@ internal sealed class AuthenticationStep(SnapshotCache snapshots, JwtAuthenticat
         {
             return refusal.WriteAsync(context, request.Method, StatusCode.Unauthenticated, UnknownKey);
         }
-        request.Caller = new CallerIdentity(key.Id, $"API key '{key.Name}' ({key.Id})", key.Models, key.RatePerSecond, key.Burst, key.MaxInFlight);
+        request.Caller = new CallerIdentity(key.Id, $"API key '{key.Name}' ({key.Id})", key.Models, key.RatePerSecond, key.Burst, key.MaxInFlight, key.EffectiveScopes);
         return next();
     }
 

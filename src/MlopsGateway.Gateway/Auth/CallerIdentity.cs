@@ -1,3 +1,5 @@
+using MlopsGateway.Registry;
+
 namespace MlopsGateway.Gateway.Auth;
 
 /// <summary>Who is calling, from an API key or a JWT: what the rest of the request path needs to know.</summary>
@@ -7,8 +9,17 @@ namespace MlopsGateway.Gateway.Auth;
 /// <param name="RatePerSecond">Its quota, or null for none.</param>
 /// <param name="Burst">Its bucket size, or null for the rate rounded up.</param>
 /// <param name="MaxInFlight">Its requests this gateway forwards at once, or null for no limit.</param>
-internal sealed record CallerIdentity(string Id, string Label, IReadOnlyList<string> Models, double? RatePerSecond, int? Burst, int? MaxInFlight = null)
+/// <param name="Scopes">What it may do (<see cref="KeyScopes"/>); null: <see cref="KeyScopes.Default"/>.</param>
+internal sealed record CallerIdentity(
+    string Id, string Label, IReadOnlyList<string> Models, double? RatePerSecond, int? Burst, int? MaxInFlight = null, IReadOnlyList<string>? Scopes = null)
 {
+    public bool HasScope(string scope) => KeyScopes.Grants(Scopes, scope);
+
+    /// <summary>The refusal of a call that needs <paramref name="scope"/>, naming what the caller has.</summary>
+    public string LacksScope(string scope, string what) =>
+        $"{Label} lacks the '{scope}' scope, which {what} needs. Its scopes: {string.Join(", ", Scopes ?? KeyScopes.Default)}. "
+        + $"A key with it: 'mlops keys create --scopes {scope},...'.";
+
     public bool Allows(string model)
     {
         foreach (var allowed in Models)

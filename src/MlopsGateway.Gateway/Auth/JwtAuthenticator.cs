@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using MlopsGateway.Registry;
 
 namespace MlopsGateway.Gateway.Auth;
 
@@ -130,8 +131,26 @@ internal sealed class JwtAuthenticator
         }
         double? rate = double.TryParse(identity.FindFirst("rate")?.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 ? r : null;
         int? burst = int.TryParse(identity.FindFirst("burst")?.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var b) && b > 0 ? b : null;
-        return new CallerIdentity("jwt:" + subject, $"token subject '{subject}'", models, rate, burst);
+        return new CallerIdentity("jwt:" + subject, $"token subject '{subject}'", models, rate, burst, Scopes: ScopesOf(identity));
     }
+
+    /// <summary>
+    /// The token's <c>scope</c> claim (space-separated, as OAuth 2.0 writes it; repeated claims add):
+    /// the names this gateway knows, the rest ignored, as a token may carry other services' scopes too.
+    /// No claim: <see cref="KeyScopes.Default"/>, what every token could do before scopes.
+    /// </summary>
+    internal static IReadOnlyList<string> ScopesOf(ClaimsIdentity identity)
+    {
+        var claims = identity.FindAll(ScopeClaim).ToList();
+        if (claims.Count == 0)
+        {
+            return KeyScopes.Default;
+        }
+        return KeyScopes.Normalise(claims.SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries)));
+    }
+
+    /// <summary>The claim naming a token's scopes, OAuth 2.0's (RFC 8693 section 4.2).</summary>
+    public const string ScopeClaim = "scope";
 
     /// <summary>A duration as people write it: <c>24h</c>, <c>90m</c>, <c>45s</c>.</summary>
     internal static string Duration(TimeSpan value) =>

@@ -44,6 +44,24 @@ internal static class AuditTrail
         }
     }
 
+    /// <summary>The latest <paramref name="count"/> entries that read as <typeparamref name="T"/>, newest first.</summary>
+    public static async Task<IReadOnlyList<T>> LatestAsync<T>(IDatabase db, string key, int count) where T : class
+    {
+        var entries = new List<T>();
+        foreach (var json in await ReadAsync(db, key).ConfigureAwait(false))
+        {
+            if (RedisJson.Read<T>(json) is { } entry)
+            {
+                entries.Add(entry);
+                if (entries.Count == count)
+                {
+                    break;
+                }
+            }
+        }
+        return entries;
+    }
+
     private static bool IsUnknownCommand(RedisServerException ex) =>
         ex.Message.Contains("unknown command", StringComparison.OrdinalIgnoreCase);
 }

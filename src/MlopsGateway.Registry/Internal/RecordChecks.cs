@@ -50,6 +50,11 @@ internal static class RecordChecks
         {
             return $"key {record.Id} has a max_in_flight of {record.MaxInFlight}, not at least 1";
         }
+        if (record.Scopes is not null && KeyScopes.Problem(record.Scopes) is { } scopes)
+        {
+            // A scope this version does not know could be one a later version grants more with: refused, not ignored.
+            return $"key {record.Id} has scopes this gateway cannot grant: {scopes}";
+        }
         return null;
     }
 

@@ -27,6 +27,30 @@ public class KeysCommandTests
     }
 
     [Fact]
+    public async Task Create_Scopes_PrintedAndListed()
+    {
+        var name = "cli-scopes-" + Guid.NewGuid().ToString("N")[..10];
+
+        var (created, output, _) = await CliRunner.RunAsync("keys", "create", "--redis", TestRedis.Address, "--name", name, "--scopes", "feedback,infer");
+        var (_, list, _) = await CliRunner.RunAsync("keys", "list", "--redis", TestRedis.Address);
+
+        Assert.Equal(0, created);
+        Assert.Contains("; scopes: infer,feedback", output, StringComparison.Ordinal);
+        var line = Assert.Single(list.Split('\n'), l => l.Contains(name, StringComparison.Ordinal));
+        Assert.Contains(" infer,feedback ", line, StringComparison.Ordinal);
+        Assert.Contains("SCOPES", list, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Create_UnknownScope_RefusedByTheParser()
+    {
+        var (exitCode, _, error) = await CliRunner.RunAsync("keys", "create", "--redis", TestRedis.Address, "--name", "x", "--scopes", "infer,root");
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--scopes: 'root' is not a scope; the scopes are infer, feedback, console, admin.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Revoke_UnknownName_ExitCode1WithHint()
     {
         var (exitCode, _, error) = await CliRunner.RunAsync("keys", "revoke", "--redis", TestRedis.Address, "nobody-" + Guid.NewGuid().ToString("N"));

@@ -28,6 +28,22 @@ public sealed class TokenCommandTests
         Assert.Contains("its audience is not accepted", otherAudience, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(new string[0], new[] { "infer" })]
+    [InlineData(new[] { "--scopes", "feedback" }, new[] { "feedback" })]
+    [InlineData(new[] { "--scopes", "admin,infer" }, new[] { "infer", "admin" })]
+    public async Task Create_Scopes_CarriedInTheScopeClaimAndReadByTheGateway(string[] scopes, string[] expected)
+    {
+        var (exit, output, _) = await CliRunner.RunAsync(["token", "create", "--signing-key", Key, "--subject", "svc-a", .. scopes]);
+
+        var token = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(output.Trim());
+        var (caller, _) = await new JwtAuthenticator(new GatewayOptions { JwtSigningKey = Key }).AuthenticateAsync(output.Trim());
+
+        Assert.Equal(0, exit);
+        Assert.Equal(string.Join(' ', expected), token.GetClaim("scope").Value);
+        Assert.Equal(expected, caller!.Scopes);
+    }
+
     [Fact]
     public async Task Create_TtlOverTheGatewaysMaximum_RefusedByTheGateway()
     {

@@ -85,6 +85,22 @@ public sealed class AuthStepTests : IDisposable
     }
 
     [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ModelAccess_CallerWithoutInferScope_PermissionDeniedNamingTheScope(bool modelCall)
+    {
+        var call = new StepContext();
+        var request = call.Started(scope: modelCall ? MethodScope.Model : MethodScope.Server);
+        request.Caller = new CallerIdentity("k1", "API key 'labeller' (k1)", ["*"], null, null, Scopes: ["feedback"]);
+        request.Prefix = new(modelCall ? "propensity" : "", "", 10, 12);
+
+        await new ModelAccessStep(_refusal).InvokeAsync(call.Http, call.Next);
+
+        Assert.Equal((0, "7"), (call.NextCalls, call.Status));
+        Assert.StartsWith("API key 'labeller' (k1) lacks the 'infer' scope, which ModelInfer needs. Its scopes: feedback.", call.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("propensity", true)]
     [InlineData("", false)]
     public async Task ModelAccess_AllowedOrServerCall_PassesOn(string model, bool modelCall)
