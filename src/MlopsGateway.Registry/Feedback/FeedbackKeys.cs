@@ -1,0 +1,66 @@
+using System.Globalization;
+
+namespace MlopsGateway.Registry.Feedback;
+
+/// <summary>
+/// The Redis keys of ground truth in one namespace (<see cref="RedisKeys.Feedback"/>): recorded
+/// predictions, their labels, the labelled pairs and prediction counts per version and minute, and
+/// the senders whose labels are left out. Every one starts with the namespace's <c>{ns}:</c>, so a
+/// label and its pair are written in one single-slot transaction.
+/// </summary>
+public sealed class FeedbackKeys
+{
+    /// <summary>Length of a bucket of <see cref="Labelled"/> and <see cref="PredictionCount"/>.</summary>
+    public static readonly TimeSpan BucketLength = TimeSpan.FromMinutes(1);
+
+    private readonly RedisKeys _keys;
+
+    internal FeedbackKeys(RedisKeys keys)
+    {
+        _keys = keys;
+        Excluded = keys.Key("feedback:excluded");
+        Audit = keys.Key("feedback:audit");
+    }
+
+    /// <summary>Set of API key ids (or <c>jwt:</c> subjects) whose labels are left out of every figure.</summary>
+    public string Excluded { get; }
+
+    /// <summary>Stream (a capped list where streams are missing) of <see cref="FeedbackExclusion"/> entries: every exclusion and its undoing.</summary>
+    public string Audit { get; }
+
+    /// <summary>String, expiring: one <see cref="PredictionRecord"/> (JSON) by the prediction's id.</summary>
+    public string Prediction(string model, string id) => _keys.Key($"pred:{model}:{id}");
+
+    /// <summary>String, written once (SET NX), expiring: the <see cref="LabelRecord"/> (JSON) sent for prediction <paramref name="id"/>.</summary>
+    public string Label(string model, string id) => _keys.Key($"label:{model}:{id}");
+
+    /// <summary>String: the version's <see cref="PredictionSchema"/> (JSON), which labels are checked against when it has no baseline.</summary>
+    public string Schema(string model, string version) => _keys.Key($"pred-schema:{model}:{version}");
+
+    /// <summary>
+    /// Hash, expiring: field = prediction id, value = <see cref="LabelledPrediction"/> (JSON), for the
+    /// predictions of the version made in the minute starting at <paramref name="bucket"/>.
+    /// </summary>
+    public string Labelled(string model, string version, DateTimeOffset bucket) => _keys.Key($"labelled:{model}:{version}:{Seconds(bucket)}");
+
+    /// <summary>Integer, expiring: predictions of the version recorded in the minute starting at <paramref name="bucket"/>, added by every worker.</summary>
+    public string PredictionCount(string model, string version, DateTimeOffset bucket) => _keys.Key($"pred-count:{model}:{version}:{Seconds(bucket)}");
+
+    /// <summary>The start of the bucket holding <paramref name="at"/>.</summary>
+    public static DateTimeOffset BucketOf(DateTimeOffset at) =>
+        DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds() - (((at.ToUnixTimeSeconds() % 60) + 60) % 60));
+
+    /// <summary>
+    /// The buckets a span covers: every minute whose start lies from <paramref name="from"/>'s minute
+    /// up to (not including) <paramref name="to"/>.
+    /// </summary>
+    public static IEnumerable<DateTimeOffset> Buckets(DateTimeOffset from, DateTimeOffset to)
+    {
+        for (var bucket = BucketOf(from); bucket < to; bucket += BucketLength)
+        {
+            yield return bucket;
+        }
+    }
+
+    private static string Seconds(DateTimeOffset bucket) => bucket.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+}
