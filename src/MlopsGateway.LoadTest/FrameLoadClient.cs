@@ -1,65 +1,58 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Runtime.CompilerServices;
 using Grpc.Core;
 using Inference;
-using MlopsGateway.LoadTest.Internal;
+using MlopsGateway.LoadTest.Http2;
 
 namespace MlopsGateway.LoadTest;
 
 /// <summary>
-/// Calls ModelInfer for load as h2load does: each distinct request is encoded once as a gRPC frame
-/// and sent as it is over HTTP/2, and an answer is read into a pooled buffer with only its status
-/// looked at (the HTTP status, the content type, one message frame, <c>grpc-status</c> and
-/// <c>grpc-message</c>). No protobuf work and no gRPC client machinery runs per call, so the tool's
-/// CPU goes to HTTP/2, as h2load's does. Failures surface as <see cref="RpcException"/> with the
-/// status Grpc.Net.Client would report, so both clients count errors alike.
+/// Calls ModelInfer for load as h2load does, over its own HTTP/2 client (<see cref="Http2"/>): each
+/// distinct request is encoded once, headers and gRPC frame, and sent as it is with only the stream
+/// id patched; answers are parsed for their status only (the HTTP status, the content type, the gRPC
+/// frame lengths, <c>grpc-status</c> and <c>grpc-message</c>). No protobuf work, no per-call task
+/// or timer, and no hand-off between threads runs per call, so the tool's CPU goes to the wire, as
+/// h2load's does. Failures surface as <see cref="RpcException"/> with the status Grpc.Net.Client
+/// would report, so both clients count errors alike.
 /// </summary>
 public sealed class FrameLoadClient : IDisposable
 {
     private const string ModelInferPath = "/inference.GRPCInferenceService/ModelInfer";
+    private static readonly TimeSpan s_scanInterval = TimeSpan.FromMilliseconds(20);
 
-    private readonly HttpMessageInvoker[] _invokers;
-    private readonly Uri _uri;
+    private readonly Http2ClientOptions _options;
+    private readonly string _authority;
     private readonly string? _apiKey;
-    // Deadline sources are reused (TryReset): a new one per call would be an allocation and a finalizable timer each.
-    private readonly ConcurrentQueue<CancellationTokenSource> _deadlines = new();
+    private readonly H2Connection?[] _slots;
+    private readonly Lock _sync = new();
+    private readonly Timer _deadlines;
+    // Every connection not yet closed, the draining ones too: scanned for deadlines and closed on Dispose. Replaced, never changed.
+    private H2Connection[] _open = [];
+    private bool _disposed;
 
-    /// <param name="address">The server, e.g. <c>http://127.0.0.1:5000</c> (h2c, prior knowledge) or an https address.</param>
+    /// <param name="address">The server, e.g. <c>http://127.0.0.1:5000</c> (h2c, prior knowledge) or an https address (TLS, ALPN h2).</param>
     /// <param name="apiKey">Sent as <c>x-api-key</c>; a worker ignores it.</param>
     /// <param name="connections">
-    /// HTTP/2 connections the calls are spread over in turn, as h2load's <c>-c</c>; each opens another
-    /// past the server's stream limit rather than queueing.
+    /// HTTP/2 connections the calls are spread over in turn, as h2load's <c>-c</c>; each keeps to the
+    /// server's stream limit, queueing the calls past it.
     /// </param>
     /// <exception cref="ArgumentException">The address is not an http(s) URL.</exception>
     public FrameLoadClient(string address, string? apiKey, int connections = 1)
+        : this(Endpoint(address), apiKey, connections)
     {
-        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
-        {
-            throw new ArgumentException($"Target '{address}' is not an http:// or https:// address, e.g. http://127.0.0.1:5000.");
-        }
-        ArgumentOutOfRangeException.ThrowIfLessThan(connections, 1);
-        _uri = new Uri(uri, ModelInferPath);
-        _apiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey;
-        _invokers = new HttpMessageInvoker[connections];
-        for (var i = 0; i < connections; i++)
-        {
-            _invokers[i] = new HttpMessageInvoker(new SocketsHttpHandler
-            {
-                EnableMultipleHttp2Connections = true,
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-                UseProxy = false,
-                UseCookies = false,
-                AllowAutoRedirect = false,
-                AutomaticDecompression = DecompressionMethods.None,
-                // No traceparent per call: the load is not what is being traced, and the header costs CPU.
-                ActivityHeadersPropagator = null,
-            }, disposeHandler: true);
-        }
     }
+
+    internal FrameLoadClient(Http2ClientOptions options, string? apiKey, int connections)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(connections, 1);
+        _options = options;
+        _authority = options.Port is 80 or 443 ? options.Host : $"{options.Host}:{options.Port}";
+        _apiKey = string.IsNullOrEmpty(apiKey) ? null : apiKey;
+        _slots = new H2Connection?[connections];
+        _deadlines = new Timer(static s => ((FrameLoadClient)s!).Expire(), this, s_scanInterval, s_scanInterval);
+    }
+
+    /// <summary>The connections in use now, for tests.</summary>
+    internal IReadOnlyList<H2Connection> Connections => _open;
 
     /// <summary>
     /// A <see cref="LoadCall"/> sending <paramref name="requests"/> in turn, each with a deadline of
@@ -71,112 +64,98 @@ public sealed class FrameLoadClient : IDisposable
         {
             throw new ArgumentException("At least one request is needed.", nameof(requests));
         }
-        var contents = requests.Select(r => new FrameContent(OipLoadClient.GrpcFrame(r))).ToArray();
         // gRPC's own unit choice: whole milliseconds, at most 8 digits.
-        var grpcTimeout = string.Create(CultureInfo.InvariantCulture, $"{Math.Clamp((long)Math.Ceiling(timeout.TotalMilliseconds), 1, 99_999_999)}m");
+        var milliseconds = Math.Clamp((long)Math.Ceiling(timeout.TotalMilliseconds), 1, 99_999_999);
+        var grpcTimeout = string.Create(CultureInfo.InvariantCulture, $"{milliseconds}m");
+        var templates = requests
+            .Select(r => RequestTemplate.Create(_options.Https, _authority, ModelInferPath, grpcTimeout, _apiKey, OipLoadClient.GrpcFrame(r)))
+            .ToArray();
         var next = -1;
         return cancellationToken =>
         {
             var index = (uint)Interlocked.Increment(ref next);
-            return SendAsync(_invokers[index % (uint)_invokers.Length], contents[index % (uint)contents.Length], grpcTimeout, timeout, cancellationToken);
+            return Send(templates[index % (uint)templates.Length], index % (uint)_slots.Length, milliseconds, cancellationToken);
         };
     }
 
-    // Pooled state machines: a call that waits for its answer would otherwise allocate one per await chain.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendAsync(HttpMessageInvoker invoker, FrameContent content, string grpcTimeout, TimeSpan timeout, CancellationToken cancellationToken)
+    private ValueTask Send(RequestTemplate request, uint slot, long timeoutMilliseconds, CancellationToken cancellationToken)
     {
-        // A new message per call (HttpClient sends a message once); its content is shared and never
-        // disposed, which is why the message is not disposed either (disposing it would dispose the content).
-        var request = new HttpRequestMessage(HttpMethod.Post, _uri)
+        if (cancellationToken.IsCancellationRequested)
         {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = content,
-        };
-        var headers = request.Headers;
-        headers.TryAddWithoutValidation("te", "trailers");
-        headers.TryAddWithoutValidation("grpc-timeout", grpcTimeout);
-        if (_apiKey is not null)
-        {
-            headers.TryAddWithoutValidation("x-api-key", _apiKey);
+            return ValueTask.FromCanceled(cancellationToken);
         }
-        var deadline = _deadlines.TryDequeue(out var reused) ? reused : new CancellationTokenSource();
-        deadline.CancelAfter(timeout);
-        var stop = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), deadline)
-            : default;
-        try
+        var call = H2Call.Rent(request, Environment.TickCount64 + timeoutMilliseconds, cancellationToken);
+        var task = call.Task;
+        // A connection may stop taking calls between being picked and queued on (a GOAWAY): pick again.
+        for (var attempt = 0; attempt < 3; attempt++)
         {
-            using var response = await invoker.SendAsync(request, deadline.Token).ConfigureAwait(false);
-            await GrpcAnswer.ReadAsync(response, deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            throw new RpcException(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded"));
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new RpcException(GrpcAnswer.StatusOf(ex));
-        }
-        finally
-        {
-            await stop.DisposeAsync().ConfigureAwait(false);
-            if (deadline.TryReset())
+            if (Connection(slot) is not { } connection)
             {
-                _deadlines.Enqueue(deadline);
+                break;
             }
-            else
+            if (connection.TrySend(call))
             {
-                deadline.Dispose();
+                return task;
             }
+        }
+        call.Fail(new Status(StatusCode.Unavailable, _disposed ? "The load client was closed." : "No connection takes calls."));
+        return task;
+    }
+
+    private H2Connection? Connection(uint slot)
+    {
+        var connection = Volatile.Read(ref _slots[slot]);
+        if (connection is { TakesCalls: true })
+        {
+            return connection;
+        }
+        lock (_sync)
+        {
+            connection = _slots[slot];
+            if (connection is { TakesCalls: true } || _disposed)
+            {
+                return _disposed ? null : connection;
+            }
+            // The old one (closed, or draining after a GOAWAY) is replaced; a draining one finishes its streams on its own.
+            connection = H2Connection.Open(_options);
+            _open = [.. _open.Where(c => !c.IsClosed), connection];
+            Volatile.Write(ref _slots[slot], connection);
+            return connection;
         }
     }
 
-    /// <summary>Closes the connections.</summary>
+    private void Expire()
+    {
+        var now = Environment.TickCount64;
+        foreach (var connection in _open)
+        {
+            connection.Expire(now);
+        }
+    }
+
+    /// <summary>Closes the connections; calls still in flight fail as UNAVAILABLE.</summary>
     public void Dispose()
     {
-        foreach (var invoker in _invokers)
+        H2Connection[] open;
+        lock (_sync)
         {
-            invoker.Dispose();
+            _disposed = true;
+            open = _open;
+            _open = [];
         }
-        while (_deadlines.TryDequeue(out var deadline))
+        _deadlines.Dispose();
+        foreach (var connection in open)
         {
-            deadline.Dispose();
+            connection.Dispose();
         }
     }
 
-    /// <summary>
-    /// One pre-encoded request, shared by every call that sends it: its headers are set once here and
-    /// only read afterwards, and it serialises from the same bytes each time.
-    /// </summary>
-    private sealed class FrameContent : HttpContent
+    private static Http2ClientOptions Endpoint(string address)
     {
-        private static readonly MediaTypeHeaderValue s_grpc = new("application/grpc");
-
-        private readonly byte[] _frame;
-
-        public FrameContent(byte[] frame)
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            _frame = frame;
-            Headers.ContentType = s_grpc;
-            Headers.ContentLength = frame.Length;
+            throw new ArgumentException($"Target '{address}' is not an http:// or https:// address, e.g. http://127.0.0.1:5000.");
         }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-            stream.WriteAsync(_frame).AsTask();
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
-            stream.WriteAsync(_frame, cancellationToken).AsTask();
-
-        protected override void SerializeToStream(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
-            stream.Write(_frame);
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = _frame.Length;
-            return true;
-        }
+        return new Http2ClientOptions(uri.IdnHost, uri.Port, uri.Scheme == Uri.UriSchemeHttps);
     }
 }
