@@ -6,9 +6,9 @@
 #   bash perf/loadtool-vs-h2load.sh                       # 4 connections x 16 streams, 2 rounds, about 2 minutes after the build
 #   CONNECTIONS=1 STREAMS=64 ROUNDS=3 SECONDS_MEASURED=10 bash perf/loadtool-vs-h2load.sh
 #
-# Each round runs h2load, `mlops loadtest --client frames` (the default), the same with
-# DOTNET_gcServer=0 (workstation GC; mlops ships server GC for its servers) and `--client grpc`
-# (Grpc.Net.Client, the tool's earlier path) in turn, each for WARM s + SECONDS_MEASURED s. Over the
+# Each round runs h2load, `mlops loadtest --client frames` (the default: the tool's own HTTP/2
+# client, src/MlopsGateway.LoadTest/Http2), the same with DOTNET_gcServer=0 (workstation GC; mlops
+# ships server GC for its servers) and `--client grpc` (Grpc.Net.Client) in turn, each for WARM s + SECONDS_MEASURED s. Over the
 # same window of every run (after the warm-up) the script reads the client's CPU ticks from /proc
 # and the gateway's own count of answered calls from its metrics page, so neither tool's
 # self-report is trusted and both pay for the same things. The request body is the same bytes for
@@ -121,7 +121,7 @@ print("| client | ok/s (median) | client CPU ms per 1k calls (median) | throughp
 print("| --- | ---: | ---: | ---: | ---: | ---: |")
 for tool in ("h2load", "frames", "frames-wks", "grpc"):
     rps, cpu = med(tool, 0), med(tool, 1)
-    name = {"h2load": "h2load", "frames": "mlops loadtest --client frames", "frames-wks": "the same, DOTNET_gcServer=0",
+    name = {"h2load": "h2load", "frames": "mlops loadtest --client frames (own HTTP/2 client)", "frames-wks": "the same, DOTNET_gcServer=0",
             "grpc": "mlops loadtest --client grpc"}[tool]
     print(f"| {name} | {rps:,.0f} | {cpu:.1f} | {rps / h_rps:.2f} | {cpu / h_cpu:.2f} | {sum(r[2] for r in by[tool])} |")
 f_rps, f_cpu = med("frames", 0) / h_rps, med("frames", 1) / h_cpu

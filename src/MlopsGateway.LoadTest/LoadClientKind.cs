@@ -3,7 +3,7 @@ namespace MlopsGateway.LoadTest;
 /// <summary>How the load tool sends ModelInfer.</summary>
 public enum LoadClientKind
 {
-    /// <summary>Pre-encoded gRPC frames over HTTP/2, answers read for their status only (<see cref="FrameLoadClient"/>): the least CPU per call.</summary>
+    /// <summary>Pre-encoded requests over the tool's own HTTP/2 client, answers read for their status only (<see cref="FrameLoadClient"/>): the least CPU per call.</summary>
     Frames,
 
     /// <summary>Grpc.Net.Client, as an application would call (<see cref="OipLoadClient"/>).</summary>

@@ -69,8 +69,9 @@ internal sealed class LoadTestOptions
 
     public Option<LoadClientKind> Client { get; } = new("--client")
     {
-        Description = "frames: each distinct request encoded once and sent as raw gRPC frames over HTTP/2, answers read for their status only "
-            + "(the least CPU per call, as h2load); grpc: Grpc.Net.Client, as an application calls. Both count errors by gRPC status alike.",
+        Description = "frames: the tool's own HTTP/2 client, as h2load: each distinct request encoded once (headers and gRPC frame) and sent with only "
+            + "the stream id patched, many calls per socket write, answers read for their status only (the least CPU per call); "
+            + "grpc: Grpc.Net.Client, as an application calls. Both count errors by gRPC status alike.",
         DefaultValueFactory = _ => LoadClientKind.Frames,
     };
 

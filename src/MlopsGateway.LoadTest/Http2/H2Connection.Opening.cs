@@ -13,36 +13,7 @@ internal sealed partial class H2Connection
     {
         try
         {
-            using var timeout = new CancellationTokenSource(_options.ConnectTimeout);
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            Stream stream;
-            try
-            {
-                await socket.ConnectAsync(new DnsEndPoint(_options.Host, _options.Port), timeout.Token).ConfigureAwait(false);
-                stream = new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-            if (_options.Https)
-            {
-                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
-                stream = tls;
-                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
-                {
-                    TargetHost = _options.Host,
-                    ApplicationProtocols = [SslApplicationProtocol.Http2],
-                    RemoteCertificateValidationCallback = _options.CertificateValidation,
-                }, timeout.Token).ConfigureAwait(false);
-                if (tls.NegotiatedApplicationProtocol != SslApplicationProtocol.Http2)
-                {
-                    await stream.DisposeAsync().ConfigureAwait(false);
-                    throw new AuthenticationException("The server did not agree to HTTP/2 in TLS (ALPN h2).");
-                }
-            }
-            await stream.WriteAsync(Greeting(), timeout.Token).ConfigureAwait(false);
+            var stream = await ConnectAsync().ConfigureAwait(false);
             lock (_sync)
             {
                 if (_state == ConnectionState.Closed)
@@ -59,6 +30,49 @@ internal sealed partial class H2Connection
             return;
         }
         await ReadLoopAsync().ConfigureAwait(false);
+    }
+
+    private async Task<Stream> ConnectAsync()
+    {
+        using var timeout = new CancellationTokenSource(_options.ConnectTimeout);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Stream stream;
+        try
+        {
+            await socket.ConnectAsync(new DnsEndPoint(_options.Host, _options.Port), timeout.Token).ConfigureAwait(false);
+            stream = new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        try
+        {
+            if (_options.Https)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                stream = tls;
+                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                {
+                    TargetHost = _options.Host,
+                    ApplicationProtocols = [SslApplicationProtocol.Http2],
+                    RemoteCertificateValidationCallback = _options.CertificateValidation,
+                    CertificateChainPolicy = _options.CertificateChainPolicy,
+                }, timeout.Token).ConfigureAwait(false);
+                if (tls.NegotiatedApplicationProtocol != SslApplicationProtocol.Http2)
+                {
+                    throw new AuthenticationException("The server did not agree to HTTP/2 in TLS (ALPN h2).");
+                }
+            }
+            await stream.WriteAsync(Greeting(), timeout.Token).ConfigureAwait(false);
+            return stream;
+        }
+        catch
+        {
+            await stream.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     // The preface, SETTINGS (no push, this side's stream window) and the connection window raised to its size.

@@ -56,7 +56,9 @@ internal sealed partial class H2Connection : IDisposable
     public static H2Connection Open(Http2ClientOptions options)
     {
         var connection = new H2Connection(options);
-        _ = connection.RunAsync();
+        // On the pool, not the caller's stack: a refused connect fails its calls at once, and their
+        // callers' next calls would open the next connection deeper in the same stack.
+        _ = Task.Run(connection.RunAsync);
         return connection;
     }
 

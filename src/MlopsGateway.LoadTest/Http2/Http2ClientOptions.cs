@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 
 namespace MlopsGateway.LoadTest.Http2;
 
@@ -21,4 +22,7 @@ internal sealed record Http2ClientOptions(string Host, int Port, bool Https)
 
     /// <summary>Checks the server's certificate; null uses the system's trust.</summary>
     public RemoteCertificateValidationCallback? CertificateValidation { get; init; }
+
+    /// <summary>The chain policy the certificate is checked with (a private CA's trust, say); null for the system's.</summary>
+    public X509ChainPolicy? CertificateChainPolicy { get; init; }
 }

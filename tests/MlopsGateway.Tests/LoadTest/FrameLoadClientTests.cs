@@ -1,6 +1,7 @@
 using Inference;
 using MlopsGateway.LoadTest;
 using MlopsGateway.LoadTest.Http2;
+using MlopsGateway.Monitoring;
 using MlopsGateway.Tests.Infrastructure;
 
 namespace MlopsGateway.Tests.LoadTest;
@@ -132,5 +133,35 @@ public sealed class FrameLoadClientTests : IAsyncLifetime
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => pending);
         await Wait.UntilAsync(() => Volatile.Read(ref _server.Script.SilentCallsReset) == 1);
+    }
+
+    [Fact]
+    public async Task Https_NegotiatesH2ByAlpn_AndAnswers()
+    {
+        using var certificates = TestCertificates.Create();
+        await using var server = await ScriptedInferenceServer.StartAsync(tls: ServerCertificate.FromPemFiles(certificates.CertificatePath, certificates.KeyPath));
+        var uri = new Uri(server.Address);
+        Assert.Equal("https", uri.Scheme);
+        var options = new Http2ClientOptions(uri.Host, uri.Port, Https: true) { CertificateChainPolicy = certificates.Handler().SslOptions.CertificateChainPolicy };
+        using var frames = new FrameLoadClient(options, null, connections: 2);
+
+        var level = await RunAsync(frames.InferCall(Requests("ok", "fail"), TimeSpan.FromSeconds(10)), 4, 20);
+
+        Assert.Equal((20L, 10L), (level.Requests, level.Ok));
+        Assert.Equal(new Dictionary<string, long> { ["InvalidArgument"] = 10 }, level.ErrorsByStatus);
+    }
+
+    [Fact]
+    public async Task Https_UntrustedCertificate_FailsAsUnavailable()
+    {
+        using var certificates = TestCertificates.Create();
+        await using var server = await ScriptedInferenceServer.StartAsync(tls: ServerCertificate.FromPemFiles(certificates.CertificatePath, certificates.KeyPath));
+        // The system's trust: the test's own CA is not in it.
+        using var frames = new FrameLoadClient(server.Address, null);
+
+        var level = await RunAsync(frames.InferCall(Requests("ok"), TimeSpan.FromSeconds(10)), 2, 4);
+
+        Assert.Equal(new Dictionary<string, long> { ["Unavailable"] = 4 }, level.ErrorsByStatus);
+        Assert.Contains("AuthenticationException", level.ErrorMessages["Unavailable"]);
     }
 }

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using MlopsGateway.Monitoring;
 
@@ -40,7 +41,8 @@ public sealed class ScriptedInferenceServer : IAsyncDisposable
     public State Script { get; }
 
     /// <param name="maxStreams">Kestrel's MaxStreamsPerConnection (its SETTINGS_MAX_CONCURRENT_STREAMS).</param>
-    public static async Task<ScriptedInferenceServer> StartAsync(int maxStreams = 100)
+    /// <param name="tls">Serves TLS (ALPN h2) with this certificate; cleartext h2c when null.</param>
+    public static async Task<ScriptedInferenceServer> StartAsync(int maxStreams = 100, ServerCertificate? tls = null)
     {
         var state = new State(maxStreams);
         var builder = WebApplication.CreateSlimBuilder();
@@ -50,6 +52,10 @@ public sealed class ScriptedInferenceServer : IAsyncDisposable
             k.Listen(IPAddress.Loopback, 0, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
+                if (tls is not null)
+                {
+                    listen.UseHttps(new TlsHandshakeCallbackOptions { OnConnection = _ => ValueTask.FromResult(tls.ServerOptions()) });
+                }
                 listen.Use(next => connection =>
                 {
                     state.Connections[connection.ConnectionId] = connection;
