@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using MlopsGateway.Contracts;
 using MlopsGateway.Gateway.Forwarding;
+using MlopsGateway.Gateway.Quality;
 using MlopsGateway.Registry;
 
 namespace MlopsGateway.Gateway;
@@ -20,6 +21,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Shadow(errors, options);
         Auth(errors, options);
         Tls(errors, options);
+        QualityOptionsCheck.Validate(errors, options);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -67,10 +67,12 @@ internal static class GatewayCommand
         var workerCa = ServerOptions.WorkerCa();
         var metricsBind = ServerOptions.MetricsBind();
         var verbose = ServerOptions.Verbose();
+        var quality = new QualityFlags();
         var command = new Command("gateway", "Run the gateway alone: authenticates callers, routes by the models' routes in Redis and forwards OIP calls to the workers registered there.")
         {
             port, workers, redis, redisCa, metricsPort, bind, metricsBind, tlsCert, tlsKey, workerCa, jwtKey, jwtIssuer, jwtAudience, jwtMaxLifetime, workerSecret, sharedQuotas, maxRequest, noRetryOnReset, retryBuffer, shadowGather, shadowCpuLimit, verbose,
         };
+        Array.ForEach(quality.All, command.Options.Add);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var tls = ServerOptions.Certificate(parse.GetValue(tlsCert), parse.GetValue(tlsKey));
@@ -101,6 +103,7 @@ internal static class GatewayCommand
                     o.ShadowCpuLimit = parse.GetValue(shadowCpuLimit);
                     o.ShadowGatherWindow = parse.GetValue(shadowGather).Value;
                     o.WorkerCaPath = parse.GetValue(workerCa);
+                    quality.Apply(parse, o);
                 },
                 ConsoleLogging.For(parse.GetValue(verbose)),
                 new IPEndPoint(parse.GetValue(metricsBind)!, parse.GetValue(metricsPort)), tls);

@@ -56,11 +56,13 @@ internal static class UpCommand
         var workerCa = ServerOptions.WorkerCa();
         var metricsBind = ServerOptions.MetricsBind();
         var verbose = ServerOptions.Verbose();
+        var quality = new QualityFlags();
 
         var command = new Command("up", $"Run everything in one process on embedded defaults: Redis, a worker with sample models, a gateway. Accepts JWTs when {CliEnvironment.JwtSigningKey} is set.")
         {
             gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, redisCa, models, data, apiKey, watch, bind, metricsBind, tlsCert, tlsKey, workerCa, verbose,
         };
+        Array.ForEach(quality.All, command.Options.Add);
         command.SetAction((parse, cancellationToken) => RunAsync(
             new UpSettings(parse.GetValue(gatewayPort), parse.GetValue(workerPort), parse.GetValue(gatewayMetricsPort),
                 parse.GetValue(workerMetricsPort), environment.ValueOf(parse, redis), parse.GetValue(models)!, parse.GetValue(apiKey),
@@ -70,6 +72,7 @@ internal static class UpCommand
                 MetricsBind = parse.GetValue(metricsBind)!,
                 Keys = NamespaceOption.Keys(parse, environment),
                 Registry = new UpRegistry(parse.GetValue(data)!),
+                Quality = o => quality.Apply(parse, o),
             },
             cancellationToken));
         return command;
@@ -85,6 +88,8 @@ internal static class UpCommand
         public RedisKeys Keys { get; init; } = RedisKeys.Default;
 
         public UpRegistry Registry { get; init; } = new(".mlops");
+
+        public Action<GatewayOptions> Quality { get; init; } = _ => { };
     }
 
     private static async Task<int> RunAsync(UpSettings settings, CancellationToken cancellationToken)
@@ -170,6 +175,7 @@ internal static class UpCommand
                 o.JwtSigningKey = jwtKey;
                 o.WorkerCaPath = settings.WorkerCa;
                 o.WorkerSecret = secrets.Worker;
+                settings.Quality(o);
             }, logging, new IPEndPoint(settings.MetricsBind, settings.GatewayMetricsPort), tls);
         await gateway.StartAsync(cancellationToken).ConfigureAwait(false);
         if (!await GatewayHost.WaitForWorkersAsync(gateway, 1, TimeSpan.FromSeconds(15)).ConfigureAwait(false))

@@ -1,6 +1,5 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Text.Json.Nodes;
+using MlopsGateway.Tests.Infrastructure;
 using YamlDotNet.RepresentationModel;
 
 namespace MlopsGateway.Tests.Deploy;
@@ -81,34 +80,15 @@ public sealed class KustomizeRenders : IAsyncLifetime
 
     private static async Task<string> RunAsync(string kubectl, string[] arguments)
     {
-        var start = new ProcessStartInfo(kubectl) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
+        var result = await ExternalTool.RunAsync(kubectl, arguments, why =>
+            $"The deploy/k8s tests render the manifests with kubectl, and '{kubectl}' could not be started ({why}). " +
+            $"Install kubectl 1.27 or newer (it carries kustomize v5; Debian's kubernetes-client 1.20 carries kustomize v2, too old for these files), " +
+            $"or set {Variable} to its path.");
+        if (result.ExitCode != 0)
         {
-            start.ArgumentList.Add(argument);
+            throw new InvalidOperationException($"'{kubectl} {string.Join(' ', arguments)}' exited {result.ExitCode}: {result.Error}");
         }
-        Process process;
-        try
-        {
-            process = Process.Start(start)!;
-        }
-        catch (Win32Exception ex)
-        {
-            throw new InvalidOperationException(
-                $"The deploy/k8s tests render the manifests with kubectl, and '{kubectl}' could not be started ({ex.Message}). " +
-                $"Install kubectl 1.27 or newer (it carries kustomize v5; Debian's kubernetes-client 1.20 carries kustomize v2, too old for these files), " +
-                $"or set {Variable} to its path.", ex);
-        }
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"'{kubectl} {string.Join(' ', arguments)}' exited {process.ExitCode}: {await error}");
-            }
-            return await output;
-        }
+        return result.Output;
     }
 
     private static string FindRoot()

@@ -1,0 +1,87 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using MlopsGateway.Monitoring.Alerts;
+
+namespace MlopsGateway.Tests.Infrastructure;
+
+/// <summary>
+/// A real Kestrel server on loopback port 0 taking alert webhook posts: it answers the first
+/// <see cref="FailFirst"/> posts 503 and keeps every event it accepted, in order.
+/// </summary>
+public sealed class WebhookReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<AlertEvent> _accepted = new();
+    private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
+    private int _posts;
+
+    private WebhookReceiver(int failFirst)
+    {
+        FailFirst = failFirst;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        _app = builder.Build();
+        _app.MapPost("/hook", async context =>
+        {
+            var alert = await JsonSerializer.DeserializeAsync<AlertEvent>(context.Request.Body);
+            if (Interlocked.Increment(ref _posts) <= FailFirst)
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return;
+            }
+            _accepted.Enqueue(alert!);
+            lock (_waiters)
+            {
+                foreach (var (count, done) in _waiters.Where(w => _accepted.Count >= w.Count))
+                {
+                    done.TrySetResult();
+                }
+            }
+        });
+    }
+
+    /// <summary>How many posts are answered 503 before the first is accepted.</summary>
+    public int FailFirst { get; }
+
+    /// <summary>Posts received, failed ones included.</summary>
+    public int Posts => Volatile.Read(ref _posts);
+
+    /// <summary>The events accepted, in order.</summary>
+    public IReadOnlyList<AlertEvent> Accepted => _accepted.ToArray();
+
+    /// <summary>The URL to post to.</summary>
+    public Uri Url { get; private set; } = null!;
+
+    public static async Task<WebhookReceiver> StartAsync(int failFirst = 0)
+    {
+        var receiver = new WebhookReceiver(failFirst);
+        await receiver._app.StartAsync();
+        receiver.Url = new Uri(receiver._app.Urls.First() + "/hook");
+        return receiver;
+    }
+
+    /// <summary>Completes once <paramref name="count"/> events were accepted.</summary>
+    public Task AcceptedAsync(int count)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_waiters)
+        {
+            if (_accepted.Count >= count)
+            {
+                return Task.CompletedTask;
+            }
+            _waiters.Add((count, done));
+        }
+        return done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
