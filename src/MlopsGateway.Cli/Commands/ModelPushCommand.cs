@@ -21,6 +21,12 @@ internal static class ModelPushCommand
         var parent = new Option<string?>("--parent") { Description = "The version it was derived from." };
         var metrics = Metrics();
         var trainingData = new Option<string?>("--training-data") { Description = "The training data file; its sha256 is recorded (the file itself stays where it is)." };
+        var baseline = new Option<string?>("--baseline")
+        {
+            Description = "Training data (CSV with a header row of feature names, or JSON rows) to make the version's baseline profile from; its columns must be the model's features (config.json's feature_names beside FILE, else the header).",
+        };
+        var categorical = TypedOptions.Names("--categorical", "With --baseline: features whose values are category codes, comma-separated (counted by value, not binned).");
+        var ignoreColumns = TypedOptions.Names("--ignore-columns", "With --baseline: columns of the file that are not features (an id, the label), comma-separated.");
         var artifacts = environment.FallBack(new Option<string?>("--artifacts")
         {
             Description = "The artefact store's directory (a shared volume in production) the file is copied into, laid out M/V/model.onnx.",
@@ -29,7 +35,7 @@ internal static class ModelPushCommand
         var json = RegistryOutput.JsonOption();
         var push = new Command("push", "Push an ONNX file as a new model version: its sha256 and signature are recorded, ONNX Runtime must load it, and it is copied into the artefact store.")
         {
-            RedisCommands.RedisRequired(environment), file, model, version, description, labels, source, runId, parent, metrics, trainingData, artifacts, by, json,
+            RedisCommands.RedisRequired(environment), file, model, version, description, labels, source, runId, parent, metrics, trainingData, baseline, categorical, ignoreColumns, artifacts, by, json,
         };
         push.SetAction(async (parse, cancellationToken) =>
         {
@@ -56,21 +62,40 @@ internal static class ModelPushCommand
                 }
                 dataSha = await FileHash.Sha256Async(data, cancellationToken).ConfigureAwait(false);
             }
-            var request = new ModelPushRequest(parse.GetValue(model)!, parse.GetValue(by)!, parse.GetValue(version), parse.GetValue(description) ?? "",
-                parse.GetValue(labels), new ModelLineage(parse.GetValue(source), parse.GetValue(runId), parse.GetValue(parent), dataSha), parse.GetValue(metrics));
-            return await ModelRegistryCommands.WithRegistry(parse, environment, async registry =>
+            PushBaseline? training = null;
+            if (parse.GetValue(baseline) is { } rows)
             {
-                var result = await new ModelPublisher(registry, new ArtifactDirectory(store)).PushAsync(path, request, cancellationToken).ConfigureAwait(false);
+                if (!File.Exists(rows))
+                {
+                    await error.WriteLineAsync($"There is no baseline file '{rows}' (--baseline).").ConfigureAwait(false);
+                    return ExitCodes.Refused;
+                }
+                training = new PushBaseline(rows, parse.GetValue(categorical), parse.GetValue(ignoreColumns));
+            }
+            else if (parse.GetValue(categorical) is { Length: > 0 } || parse.GetValue(ignoreColumns) is { Length: > 0 })
+            {
+                await error.WriteLineAsync("--categorical and --ignore-columns describe the --baseline file; give it too.").ConfigureAwait(false);
+                return ExitCodes.Refused;
+            }
+            var request = new ModelPushRequest(parse.GetValue(model)!, parse.GetValue(by)!, parse.GetValue(version), parse.GetValue(description) ?? "",
+                parse.GetValue(labels), new ModelLineage(parse.GetValue(source), parse.GetValue(runId), parse.GetValue(parent), dataSha), parse.GetValue(metrics), training);
+            return await ModelRegistryCommands.WithRegistry(parse, environment, async (registry, baselines) =>
+            {
+                var result = await new ModelPublisher(registry, new ArtifactDirectory(store), baselines).PushAsync(path, request, cancellationToken).ConfigureAwait(false);
                 var r = result.Record;
                 if (parse.GetValue(json))
                 {
-                    await RegistryOutput.WriteJsonAsync(parse, new { created = result.Created, record = r }).ConfigureAwait(false);
+                    await RegistryOutput.WriteJsonAsync(parse, new { created = result.Created, record = r, baseline = result.Baseline }).ConfigureAwait(false);
                 }
                 else
                 {
                     await parse.InvocationConfiguration.Output.WriteLineAsync(result.Created
                         ? $"Pushed '{r.Model}' version {r.Version} (new): sha256 {r.Sha256}, {ModelText.Status(r)}{(r.StatusReason is { } why ? ": " + why : ".")}"
                         : $"'{r.Model}' version {r.Version} unchanged: it holds these bytes already (sha256 {r.Sha256}), {ModelText.Status(r)}.").ConfigureAwait(false);
+                    if (result.Baseline is { } stored)
+                    {
+                        await parse.InvocationConfiguration.Output.WriteLineAsync(BaselineText.Stored(stored, result.PredictionSkipped)).ConfigureAwait(false);
+                    }
                 }
                 return r.Status == ModelStatus.Failed ? ExitCodes.Refused : ExitCodes.Ok;
             }).ConfigureAwait(false);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using MlopsGateway.Registry.Baselines;
 using MlopsGateway.Registry.Models;
 using Spectre.Console;
 
@@ -36,11 +37,15 @@ internal static class ModelRegistryCommands
 
     /// <summary>Connects, runs <paramref name="action"/> on the registry, and turns its refusals into a message and <see cref="ExitCodes.Refused"/>.</summary>
     public static Task<int> WithRegistry(ParseResult parse, CliEnvironment environment, Func<ModelRegistry, Task<int>> action) =>
+        WithRegistry(parse, environment, (registry, _) => action(registry));
+
+    /// <summary>As <see cref="WithRegistry(ParseResult, CliEnvironment, Func{ModelRegistry, Task{int}})"/>, with the versions' baselines too.</summary>
+    public static Task<int> WithRegistry(ParseResult parse, CliEnvironment environment, Func<ModelRegistry, BaselineStore, Task<int>> action) =>
         RedisCommands.RunAsync(parse, environment, async (redis, keys) =>
         {
             try
             {
-                return await action(new ModelRegistry(redis, keys: keys)).ConfigureAwait(false);
+                return await action(new ModelRegistry(redis, keys: keys), new BaselineStore(redis, keys)).ConfigureAwait(false);
             }
             catch (ModelRegistryException ex)
             {
@@ -93,7 +98,7 @@ internal static class ModelRegistryCommands
         {
             RedisCommands.RedisRequired(environment), model, version, json,
         };
-        show.SetAction(async (parse, _) => await WithRegistry(parse, environment, async registry =>
+        show.SetAction(async (parse, _) => await WithRegistry(parse, environment, async (registry, baselines) =>
         {
             var name = parse.GetValue(model)!;
             var aliases = await registry.AliasesAsync(name).ConfigureAwait(false);
@@ -105,12 +110,14 @@ internal static class ModelRegistryCommands
                     await parse.InvocationConfiguration.Error.WriteLineAsync($"'{name}' has no version {wanted}. 'mlops models show {name}' lists its versions.").ConfigureAwait(false);
                     return ExitCodes.Refused;
                 }
+                var baseline = await BaselineText.ReadAsync(parse, baselines, record).ConfigureAwait(false);
                 if (parse.GetValue(json))
                 {
-                    await RegistryOutput.WriteJsonAsync(parse, record).ConfigureAwait(false);
+                    await RegistryOutput.WriteJsonAsync(parse, BaselineText.WithBaseline(record, baseline)).ConfigureAwait(false);
                     return ExitCodes.Ok;
                 }
                 console.Write(ModelText.Detail(record, ModelText.AliasesOf(aliases, record.Version)));
+                console.Write(BaselineText.Summary(baseline));
                 return ExitCodes.Ok;
             }
             var read = await registry.VersionsAsync(name).ConfigureAwait(false);

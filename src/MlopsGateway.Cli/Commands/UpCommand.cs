@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Gateway;
 using MlopsGateway.Registry;
+using MlopsGateway.Registry.Baselines;
 using MlopsGateway.Registry.Models;
 using MlopsGateway.Worker;
 using MlopsGateway.Worker.Models;
@@ -126,7 +127,7 @@ internal static class UpCommand
             : $"Connected to Redis at {redis.Address}").ConfigureAwait(false);
         if (!settings.Watch)
         {
-            await settings.Registry.PublishAsync(models, new ModelRegistry(redis.Connection, keys: settings.Keys), output, cancellationToken).ConfigureAwait(false);
+            await settings.Registry.PublishAsync(models, new ModelRegistry(redis.Connection, keys: settings.Keys), new BaselineStore(redis.Connection, settings.Keys), output, cancellationToken).ConfigureAwait(false);
         }
 
         // The worker registers itself in Redis; the gateway discovers it there, as in a real deployment.

@@ -1,7 +1,9 @@
 using MlopsGateway.Registry;
 using MlopsGateway.Registry.Artifacts;
+using MlopsGateway.Registry.Baselines;
 using MlopsGateway.Registry.Models;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Models;
 using MlopsGateway.Worker.Publishing;
 using StackExchange.Redis;
 
@@ -32,10 +34,13 @@ internal sealed record UpRegistry(string Data)
     /// holding these bytes already is left as it is) and points <see cref="Champion"/> at version 1 of
     /// each model that has none; writes a line per version to <paramref name="output"/>. A version the
     /// registry refuses (other bytes under its number, say) is reported and skipped: up still serves the rest.
+    /// A version with training data beside it (<see cref="SampleModels.TrainingFileName"/> in its folder or
+    /// its model's) and no baseline yet gets its baseline from it; one stored already (captured from traffic,
+    /// say) is left as it is.
     /// </summary>
-    public async Task PublishAsync(string models, ModelRegistry registry, TextWriter output, CancellationToken cancellationToken)
+    public async Task PublishAsync(string models, ModelRegistry registry, BaselineStore baselines, TextWriter output, CancellationToken cancellationToken)
     {
-        var publisher = new ModelPublisher(registry, new ArtifactDirectory(Artifacts));
+        var publisher = new ModelPublisher(registry, new ArtifactDirectory(Artifacts), baselines);
         foreach (var folder in Directory.EnumerateDirectories(models).Order(StringComparer.Ordinal))
         {
             var model = Path.GetFileName(folder);
@@ -45,11 +50,16 @@ internal sealed record UpRegistry(string Data)
                 var version = Path.GetFileName(Path.GetDirectoryName(file)!);
                 try
                 {
-                    var result = await publisher.PushAsync(file, new ModelPushRequest(model, By, version, "Written by mlops up."), cancellationToken).ConfigureAwait(false);
+                    var training = await TrainingDataAsync(folder, file, baselines, model, version).ConfigureAwait(false);
+                    var result = await publisher.PushAsync(file, new ModelPushRequest(model, By, version, "Written by mlops up.", Baseline: training), cancellationToken).ConfigureAwait(false);
                     var r = result.Record;
                     await output.WriteLineAsync(result.Created
                         ? $"Registered '{r.Model}' version {r.Version} (new), {ModelText.Status(r)}."
                         : $"'{r.Model}' version {r.Version} unchanged in the registry, {ModelText.Status(r)}.").ConfigureAwait(false);
+                    if (result.Baseline is { } baseline)
+                    {
+                        await output.WriteLineAsync(BaselineText.Stored(baseline, result.PredictionSkipped)).ConfigureAwait(false);
+                    }
                     if (r.IsServable)
                     {
                         pushed.Add(r.Version);
@@ -66,6 +76,33 @@ internal sealed record UpRegistry(string Data)
                 await registry.SetAliasAsync(model, Champion, "1", By).ConfigureAwait(false);
                 await output.WriteLineAsync($"Pointed '{model}' @{Champion} at version 1.").ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// The training data to push <paramref name="version"/> with: the version folder's file, else the model
+    /// folder's; none when there is none or the version has a usable baseline already. The sample model's
+    /// folder written by an older up lacks its file, which is written then.
+    /// </summary>
+    private static async Task<PushBaseline?> TrainingDataAsync(string folder, string file, BaselineStore baselines, string model, string version)
+    {
+        if (model == SampleModels.Propensity && !File.Exists(Path.Combine(folder, SampleModels.TrainingFileName)))
+        {
+            SampleModels.WritePropensityTraining(folder);
+        }
+        string[] candidates = [Path.Combine(Path.GetDirectoryName(file)!, SampleModels.TrainingFileName), Path.Combine(folder, SampleModels.TrainingFileName)];
+        if (candidates.FirstOrDefault(File.Exists) is not { } training)
+        {
+            return null;
+        }
+        try
+        {
+            return await baselines.GetAsync(model, version).ConfigureAwait(false) is null ? new PushBaseline(training) : null;
+        }
+        catch (ModelRegistryException)
+        {
+            // A baseline that cannot be used is replaced by one from the training data.
+            return new PushBaseline(training);
         }
     }
 

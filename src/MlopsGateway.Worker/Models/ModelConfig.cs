@@ -24,6 +24,20 @@ internal sealed class ModelConfig
     [ConfigurationKeyName("labels")]
     public IReadOnlyList<string>? Labels { get; init; }
 
+    /// <summary>
+    /// Names of the columns of the model's <c>[rows, features]</c> input, in column order: what a baseline's
+    /// training data must name its columns, and what drift reports call each feature. Left out: a baseline
+    /// file's header names them.
+    /// </summary>
+    [JsonPropertyName("feature_names")]
+    [ConfigurationKeyName("feature_names")]
+    public IReadOnlyList<string>? FeatureNames { get; init; }
+
+    /// <summary>The features (by name) whose values are category codes, counted by value in a baseline rather than binned by quantiles.</summary>
+    [JsonPropertyName("categorical_features")]
+    [ConfigurationKeyName("categorical_features")]
+    public IReadOnlyList<string>? CategoricalFeatures { get; init; }
+
     /// <summary>ONNX Runtime intra-op threads for each instance; 0 shares the machine's cores among the instances.</summary>
     [JsonPropertyName("intra_op_threads")]
     [ConfigurationKeyName("intra_op_threads")]
@@ -143,11 +157,31 @@ internal sealed class ModelConfig
         {
             errors.Add("sha256 must be 64 hex digits.");
         }
+        errors.AddRange(FeatureProblems());
         if (VersionPolicy is { } policy)
         {
             errors.AddRange(policy.Validate());
         }
         return errors;
+    }
+
+    private IEnumerable<string> FeatureProblems()
+    {
+        if (FeatureNames is { } names && (names.Count == 0 || names.Any(string.IsNullOrWhiteSpace) || names.Distinct(StringComparer.Ordinal).Count() != names.Count))
+        {
+            yield return "feature_names must be non-empty names, each once.";
+        }
+        if (CategoricalFeatures is { } categorical)
+        {
+            if (categorical.Any(string.IsNullOrWhiteSpace) || categorical.Distinct(StringComparer.Ordinal).Count() != categorical.Count)
+            {
+                yield return "categorical_features must be non-empty names, each once.";
+            }
+            else if (FeatureNames is { } features && categorical.Where(c => !features.Contains(c, StringComparer.Ordinal)).ToList() is { Count: > 0 } unknown)
+            {
+                yield return $"categorical_features names {string.Join(", ", unknown)}, not in feature_names.";
+            }
+        }
     }
 
     /// <summary>Writes this configuration to <paramref name="path"/>.</summary>

@@ -10,6 +10,7 @@ namespace MlopsGateway.Worker.Publishing;
 /// <param name="Labels">Free labels.</param>
 /// <param name="Lineage">Where it came from; null for nothing known.</param>
 /// <param name="Metrics">Named figures (AUC, accuracy, ...); null for none.</param>
+/// <param name="Baseline">Training data to make the version's baseline profile from; null for none.</param>
 public sealed record ModelPushRequest(
     string Model,
     string CreatedBy,
@@ -17,4 +18,5 @@ public sealed record ModelPushRequest(
     string Description = "",
     IReadOnlyList<string>? Labels = null,
     ModelLineage? Lineage = null,
-    IReadOnlyDictionary<string, double>? Metrics = null);
+    IReadOnlyDictionary<string, double>? Metrics = null,
+    PushBaseline? Baseline = null);

@@ -6,6 +6,7 @@ using MlopsGateway.Gateway;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
 using MlopsGateway.Registry.Artifacts;
+using MlopsGateway.Registry.Baselines;
 using MlopsGateway.Registry.Models;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
@@ -34,21 +35,35 @@ public sealed class UpRegistryFunctionalTests() : FunctionalTest()
         var registry = new ModelRegistry(redis, keys: keys);
         var model = SampleModels.Propensity;
 
+        var baselines = new BaselineStore(redis, keys);
         var first = new StringWriter();
-        await up.PublishAsync(models, registry, first, CancellationToken.None);
+        await up.PublishAsync(models, registry, baselines, first, CancellationToken.None);
         Assert.Equal(["1", "2"], (await registry.VersionsAsync(model)).Records.Select(r => r.Version).Order(StringComparer.Ordinal));
         Assert.All((await registry.VersionsAsync(model)).Records, r => Assert.Equal(ModelStatus.Ready, r.Status));
         Assert.Equal("1", await registry.ResolveAliasAsync(model, UpRegistry.Champion));
         Assert.True(File.Exists(Path.Combine(up.Artifacts, model, "2", ModelRepository.ModelFileName)));
         Assert.Contains($"Registered '{model}' version 1 (new)", first.ToString(), StringComparison.Ordinal);
+        // Both versions carry the baseline of the rows they were made from, with their predictions' shares.
+        foreach (var version in new[] { "1", "2" })
+        {
+            var baseline = await baselines.GetAsync(model, version);
+            Assert.Equal((SampleModels.PropensityTrainingRows, "training:training.csv", "features"), (baseline!.Rows, baseline.Source, baseline.Input));
+            Assert.Equal(SampleModels.PropensityFeatures, baseline.Features.Select(f => f.Name));
+            Assert.Equal(SampleModels.PropensityClasses, baseline.Classes);
+            Assert.Equal(SampleModels.PropensityTrainingRows, baseline.Prediction!.Counts.Sum());
+            Assert.Equal(BaselineProfile.MaxSampleRows, baseline.Sample.Count);
+            Assert.Contains($"Stored the baseline of version {version}: 5000 rows from training:training.csv", first.ToString(), StringComparison.Ordinal);
+        }
+        Assert.NotEqual((await baselines.GetAsync(model, "1"))!.Prediction!.Counts, (await baselines.GetAsync(model, "2"))!.Prediction!.Counts);
 
         // A restart on the same Redis changes nothing, and leaves a champion someone moved where it is.
         await registry.SetAliasAsync(model, UpRegistry.Champion, "2", "tests");
         var again = new StringWriter();
-        await up.PublishAsync(models, registry, again, CancellationToken.None);
+        await up.PublishAsync(models, registry, baselines, again, CancellationToken.None);
         Assert.Contains($"'{model}' version 1 unchanged", again.ToString(), StringComparison.Ordinal);
         Assert.Contains($"'{model}' version 2 unchanged", again.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("Pointed", again.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Stored the baseline", again.ToString(), StringComparison.Ordinal);
         Assert.Equal("2", await registry.ResolveAliasAsync(model, UpRegistry.Champion));
         Assert.Equal(2, (await registry.VersionsAsync(model)).Records.Count);
 
