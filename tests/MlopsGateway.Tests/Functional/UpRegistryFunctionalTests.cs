@@ -80,13 +80,14 @@ public sealed class UpRegistryFunctionalTests() : FunctionalTest()
         await worker.StartAsync();
         var repository = worker.Services.GetRequiredService<ModelRepository>();
         Assert.Equal(["1", "2"], repository.VersionsOf(model).Select(v => v.Version));
+        // Made before the gateway starts, so its first snapshot holds it: a key made after reaches it only on the announcement.
+        var (_, key) = await new ApiKeyStore(redis, keys: keys).CreateAsync("up-test", []);
         var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis, o =>
             {
                 o.WorkerSecret = TestSecrets.Worker;
                 o.Namespace = keys.Namespace;
             }, logs.Configure);
         await gateway.StartAsync();
-        var (_, key) = await new ApiKeyStore(redis, keys: keys).CreateAsync("up-test", []);
         await StackFixture.WaitForDestinationAsync(gateway, ServerEndpoints.GrpcAddress(worker));
         var client = StackFixture.Client(ServerEndpoints.GrpcAddress(gateway));
         var champion = TestRequests.Propensity(model, [TestRequests.Row], version: "@" + UpRegistry.Champion);
