@@ -26,6 +26,7 @@ internal sealed class GatewayMetrics : IDisposable
     private readonly Histogram<double> _shadowDiff;
     private readonly Counter<long> _shadowRows;
     private readonly Counter<long> _redisRestores;
+    private readonly UpDownCounter<long> _workersHeld;
 
     public GatewayMetrics(IMeterFactory? meterFactory = null)
     {
@@ -54,10 +55,15 @@ internal sealed class GatewayMetrics : IDisposable
             "Classifier rows compared between primary and shadow, by whether the top class agreed.");
         _redisRestores = _meter.CreateCounter<long>("mlops.gateway.redis.restores", "{restore}",
             "Times this gateway wrote its snapshot back into a Redis that had lost changes (restarted empty or from an older save).");
+        _workersHeld = _meter.CreateUpDownCounter<long>("mlops.gateway.workers.held", "{worker}",
+            "Workers in rotation whose Redis record is missing, kept while they answer their health checks (a Redis failover or restart lost or expired their records).");
     }
 
     /// <summary>The underlying meter.</summary>
     public Meter Meter => _meter;
+
+    /// <summary>One more (<paramref name="change"/> 1) or one fewer (-1) worker kept without its record.</summary>
+    public void WorkersHeld(int change) => _workersHeld.Add(change);
 
     /// <summary>Counts one write-back of the snapshot into a Redis that lost changes.</summary>
     public void RedisRestored() => _redisRestores.Add(1);

@@ -21,11 +21,19 @@ public sealed partial class GatewayOptions
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// How long a worker whose record vanished from Redis stays in rotation (health checks still
-    /// apply), so that a Redis restart that lost the records does not empty the pool.
-    /// A worker that leaves cleanly goes at once.
+    /// How long a worker whose record vanished from Redis stays in rotation when its health checks
+    /// have not judged it (not probed yet), so that a Redis restart that lost the records does not
+    /// empty the pool. One that answers its checks stays longer (<see cref="WorkerHoldLimit"/>), one
+    /// that fails them goes at once, and a worker that leaves cleanly goes at once.
     /// </summary>
     public TimeSpan WorkerGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long, at most, a worker whose record vanished from Redis stays in rotation while it still
+    /// answers the gateway's health checks: a Redis failover can expire live workers' records before
+    /// they reach the promoted master. Past this the worker is dropped until it registers again.
+    /// </summary>
+    public TimeSpan WorkerHoldLimit { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How often each worker's <c>/healthz</c> is probed (YARP active health checks).</summary>
     public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(2);

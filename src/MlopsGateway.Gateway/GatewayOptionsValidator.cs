@@ -60,6 +60,10 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         {
             errors.Add($"WorkerGracePeriod: must not be negative, not {options.WorkerGracePeriod}.");
         }
+        if (options.WorkerHoldLimit < TimeSpan.Zero)
+        {
+            errors.Add($"WorkerHoldLimit: must not be negative, not {options.WorkerHoldLimit}.");
+        }
     }
 
     private static void Forwarding(List<string> errors, GatewayOptions options)

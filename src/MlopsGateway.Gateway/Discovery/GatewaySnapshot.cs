@@ -13,7 +13,7 @@ internal sealed class GatewaySnapshot
 {
     public GatewaySnapshot(
         ApiKeyTable keys, IEnumerable<RouteRecord> routes, IReadOnlyList<WorkerRecord> workers, DateTimeOffset loadedAt, ModelCatalog? catalog = null,
-        List<RecordFault>? faults = null)
+        List<RecordFault>? faults = null, IReadOnlySet<string>? held = null)
     {
         Keys = keys;
         Catalog = catalog ?? ModelCatalog.Empty;
@@ -21,6 +21,7 @@ internal sealed class GatewaySnapshot
         var unresolved = faults ?? [];
         Routes = StoredRoutes.Select(r => Catalog.Resolve(r, unresolved)).ToFrozenDictionary(r => r.Model, StringComparer.Ordinal);
         Workers = workers;
+        Held = held ?? FrozenSet<string>.Empty;
         LoadedAt = loadedAt;
     }
 
@@ -41,6 +42,12 @@ internal sealed class GatewaySnapshot
 
     /// <summary>Registered workers (ready or not), by id.</summary>
     public IReadOnlyList<WorkerRecord> Workers { get; }
+
+    /// <summary>
+    /// The ids of <see cref="Workers"/> whose record is missing from Redis, kept while they answer their
+    /// health checks (see <see cref="WorkerGrace"/>).
+    /// </summary>
+    public IReadOnlySet<string> Held { get; }
 
     /// <summary>When this snapshot was read.</summary>
     public DateTimeOffset LoadedAt { get; }

@@ -34,12 +34,14 @@ internal sealed class SnapshotCache : BackgroundService
 
     public SnapshotCache(
         IConnectionMultiplexer redis, RedisKeys keys, ISnapshotSource source, IOptions<GatewayOptions> options, GatewayMetrics metrics,
-        ILogger<SnapshotCache> logger, TimeProvider time)
+        ILogger<SnapshotCache> logger, TimeProvider time, IServiceProvider? services = null)
     {
         _redis = redis;
         _keys = keys;
         _options = options.Value;
-        _grace = new WorkerGrace(_options.WorkerGracePeriod);
+        // Without YARP's state (a cache built alone) no worker is ever judged: missing ones stay for the grace period.
+        var health = services is null ? null : new ActiveWorkerHealth(services);
+        _grace = new WorkerGrace(_options.WorkerGracePeriod, _options.WorkerHoldLimit, w => health?.Probe(w) ?? WorkerProbe.Unknown);
         _loader = new SnapshotLoader(source, _grace, time);
         _metrics = metrics;
         _logger = logger;
@@ -65,6 +67,7 @@ internal sealed class SnapshotCache : BackgroundService
         {
             var load = await _loader.LoadAsync(_current).ConfigureAwait(false);
             ReportFaults(load.Faults);
+            ReportWorkers(load.WorkerChanges);
             foreach (var restored in load.Restorations)
             {
                 var changes = restored.Changes;
@@ -129,6 +132,38 @@ internal sealed class SnapshotCache : BackgroundService
         }
         _reportedFaults = now;
     }
+
+    private void ReportWorkers(IReadOnlyList<WorkerHoldChange> changes)
+    {
+        foreach (var (worker, outcome, missing, wasHeld) in changes)
+        {
+            if (outcome == WorkerHoldOutcome.Held || wasHeld)
+            {
+                _metrics.WorkersHeld(outcome == WorkerHoldOutcome.Held ? 1 : -1);
+            }
+            switch (outcome)
+            {
+                case WorkerHoldOutcome.Held:
+                    DiscoveryLog.WorkerKeptWithoutRecord(_logger, worker.Id, worker.Address, _options.WorkerHoldLimit);
+                    break;
+                case WorkerHoldOutcome.RecordBack:
+                    DiscoveryLog.WorkerRecordBack(_logger, worker.Id, worker.Address, missing);
+                    break;
+                default:
+                    DiscoveryLog.WorkerDroppedWithoutRecord(_logger, worker.Id, worker.Address, missing, Reason(outcome));
+                    break;
+            }
+        }
+    }
+
+    private static string Reason(WorkerHoldOutcome outcome) => outcome switch
+    {
+        WorkerHoldOutcome.NotAnswering => "it fails its health checks",
+        WorkerHoldOutcome.LimitReached => "it answers its health checks but has not registered again within WorkerHoldLimit",
+        WorkerHoldOutcome.Unjudged => "no health check has judged it, and the grace period passed",
+        WorkerHoldOutcome.AddressTaken => "another worker registered at its address",
+        _ => "it announced leaving",
+    };
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -43,13 +43,18 @@ internal sealed class SnapshotLoader(ISnapshotSource source, WorkerGrace workers
         _generation = generation;
         var now = time.GetUtcNow();
         List<RecordFault> faults = [.. read.Faults ?? []];
-        var snapshot = new GatewaySnapshot(new ApiKeyTable(read.Keys), read.Routes, workers.Merge(read.Workers, now), now, read.Catalog, faults);
-        return new SnapshotLoad(snapshot, restorations ?? (IReadOnlyList<Restoration>)[], faults);
+        var merged = workers.Merge(read.Workers, now);
+        var snapshot = new GatewaySnapshot(new ApiKeyTable(read.Keys), read.Routes, merged.Workers, now, read.Catalog, faults, merged.Held);
+        return new SnapshotLoad(snapshot, restorations ?? (IReadOnlyList<Restoration>)[], faults, merged.Changes);
     }
 }
 
-/// <summary>A new snapshot, the write-backs done before it was read, and the invalid records left out of it.</summary>
-internal sealed record SnapshotLoad(GatewaySnapshot Snapshot, IReadOnlyList<Restoration> Restorations, IReadOnlyList<RecordFault> Faults);
+/// <summary>
+/// A new snapshot, the write-backs done before it was read, the invalid records left out of it, and
+/// what became of workers whose record is missing (<see cref="WorkerGrace"/>).
+/// </summary>
+internal sealed record SnapshotLoad(
+    GatewaySnapshot Snapshot, IReadOnlyList<Restoration> Restorations, IReadOnlyList<RecordFault> Faults, IReadOnlyList<WorkerHoldChange> WorkerChanges);
 
 /// <summary>One write-back: Redis had count <paramref name="Read"/> where this gateway had seen <paramref name="Seen"/>.</summary>
 internal sealed record Restoration(long Read, long Seen, RestoredChanges Changes);

@@ -27,6 +27,14 @@ public class GatewayOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_NegativeWorkerHoldLimit_Refused()
+    {
+        var result = new GatewayOptionsValidator().Validate(null, new GatewayOptions { WorkerHoldLimit = TimeSpan.FromSeconds(-1) });
+
+        Assert.Equal("WorkerHoldLimit: must not be negative, not -00:00:01.", Assert.Single(result.Failures!));
+    }
+
+    [Fact]
     public void Validate_Defaults_Pass()
     {
         Assert.Same(ValidateOptionsResult.Success, new GatewayOptionsValidator().Validate(null, new GatewayOptions()));

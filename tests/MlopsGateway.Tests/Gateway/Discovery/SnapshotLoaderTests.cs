@@ -12,7 +12,7 @@ public class SnapshotLoaderTests
 
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch.AddDays(1));
 
-    private SnapshotLoader Loader(FakeSnapshotSource source) => new(source, new WorkerGrace(TimeSpan.FromSeconds(10)), _time);
+    private SnapshotLoader Loader(FakeSnapshotSource source) => new(source, new WorkerGrace(TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(2), _ => WorkerProbe.Unknown), _time);
 
     [Fact]
     public async Task LoadAsync_CountBelowTheOneSeen_WritesTheLastSnapshotBackThenReadsAgain()
