@@ -19,7 +19,7 @@ namespace MlopsGateway.Tests.Functional;
 /// <summary>
 /// Issue 21's fleet on loopback: two gateways, three workers in processes of their own (so one can
 /// be killed with SIGKILL), a 3-master Redis Cluster; steady load through both gateways while a
-/// route changes, a worker is killed and then two Redis masters, and no caller sees a failure.
+/// route changes, a worker is killed and then the Redis master of the namespace's slot, and no caller sees a failure.
 /// </summary>
 public sealed class FleetFunctionalTests(ITestOutputHelper output) : FunctionalTest
 {
@@ -73,15 +73,20 @@ public sealed class FleetFunctionalTests(ITestOutputHelper output) : FunctionalT
             await workers[0].DisposeAsync();
             await load.AnsweredAsync(150);
 
-            // A Redis Cluster node killed with SIGKILL: a master that does not serve the namespace's slot; its
-            // replica takes over. The gateways serve from their snapshot throughout, with no Redis call on the
-            // request path. The failover of the namespace's own master is not part of this no-failure run: the
-            // workers' records can expire before the workers reach the promoted master, and a gateway then
-            // drops them for a few seconds (seen in CI: 1044 of 3619 calls refused as "no worker registered").
-            // ClusterFunctionalTests covers that failover for routes and writes.
-            var other = await redis.KillOtherMasterAsync();
-            output.WriteLine($"Killed master 127.0.0.1:{other.Killed} (not the namespace's); 127.0.0.1:{other.Promoted} took over.");
+            // A Redis Cluster node killed with SIGKILL: the master of the namespace's slot, where every record
+            // lives; its replica takes over. The gateways serve from their snapshot throughout, with no Redis call
+            // on the request path. The failover can outlast the workers' records (a 6 s TTL): a gateway keeps a
+            // worker whose record vanished while its health checks pass, and the workers write their records
+            // again on the promoted master as soon as their connection sees it.
+            var killedAt = DateTimeOffset.UtcNow;
+            var own = await redis.KillNamespaceMasterAsync();
+            output.WriteLine($"Killed master 127.0.0.1:{own.Killed} (the namespace's); 127.0.0.1:{own.Promoted} took over after {(DateTimeOffset.UtcNow - killedAt).TotalMilliseconds:F0} ms.");
             await load.AnsweredAsync(100);
+            // The load runs on until both live workers have registered again since the kill and both gateways serve them by their records.
+            var workerStore = new WorkerStore(store);
+            await Wait.UntilAsync(async () => (await workerStore.ListAsync()).Count(w => w.HeartbeatAt > killedAt) == 2
+                && gateways.All(g => g.Snapshot.Workers.Count == 2 && g.Snapshot.Held.Count == 0), 30, ex => ex is RedisException or TimeoutException);
+            await load.AnsweredAsync(60);
 
             // After the failover a route change still reaches both gateways (pub/sub on the promoted master, or a re-read).
             await Wait.UntilAsync(async () =>
@@ -98,6 +103,11 @@ public sealed class FleetFunctionalTests(ITestOutputHelper output) : FunctionalT
             var retries = gateways.SelectMany(g => g.Metrics.Values("mlops.gateway.upstream.retries", ("reason", "reset"))).Sum();
             var unsent = gateways.SelectMany(g => g.Metrics.Values("mlops.gateway.upstream.retries", ("reason", "unsent"))).Sum();
             output.WriteLine($"{load.Answered} calls answered of {load.Attempted}; retried on another worker: {retries} reset, {unsent} unsent.");
+            foreach (var (gateway, i) in gateways.Select((g, i) => (g, i + 1)))
+            {
+                output.WriteLine($"Gateway {i}: " + string.Join("; ", gateway.Logs.Entries
+                    .Where(e => e.Event.Name is "WorkerKeptWithoutRecord" or "WorkerRecordBack" or "WorkerDroppedWithoutRecord").Select(e => e.Message)));
+            }
 
             Assert.True(load.Failures.IsEmpty, $"{load.Failures.Count} calls failed: {string.Join(" | ", load.Failures.Take(10))}");
             Assert.Equal(load.Attempted, load.Answered);
@@ -157,22 +167,12 @@ public sealed class FleetFunctionalTests(ITestOutputHelper output) : FunctionalT
         public static async Task<FleetRedis> StartAsync() =>
             new(await RedisClusterProcess.StartAsync(masters: 3, replicas: 1, nodeTimeout: TimeSpan.FromSeconds(1)));
 
-        /// <summary>Kills a master that does not serve the namespace's slot and waits until its replica took over.</summary>
-        public async Task<(int Killed, int Promoted)> KillOtherMasterAsync()
+        /// <summary>Kills the master of the namespace's slot and waits until its replica took over.</summary>
+        public async Task<(int Killed, int Promoted)> KillNamespaceMasterAsync()
         {
-            var own = await _cluster.MasterOfAsync(s_namespaceKey);
-            // Hash tags spread over the slots; one of the first few lands on another master.
-            for (var i = 0; i < 64; i++)
-            {
-                var key = $"{{other-{i}}}";
-                var master = await _cluster.MasterOfAsync(key);
-                if (master != own)
-                {
-                    _cluster.Kill(master);
-                    return (master, await _cluster.WaitForNewMasterAsync(key, master));
-                }
-            }
-            throw new InvalidOperationException("64 hash tags all landed on the namespace's master.");
+            var master = await _cluster.MasterOfAsync(s_namespaceKey);
+            _cluster.Kill(master);
+            return (master, await _cluster.WaitForNewMasterAsync(s_namespaceKey, master));
         }
 
         public ValueTask DisposeAsync() => _cluster.DisposeAsync();
@@ -185,9 +185,10 @@ internal static class Fleet
     /// <summary>A gateway in this process with a Redis connection of its own.</summary>
     internal sealed class Gateway : IAsyncDisposable
     {
-        private Gateway(WebApplication host, ConnectionMultiplexer redis)
+        private Gateway(WebApplication host, ConnectionMultiplexer redis, LogCollector logs)
         {
             Host = host;
+            Logs = logs;
             Redis = redis;
             Metrics = new MetricsRecorder(host);
             Client = StackFixture.Client(ServerEndpoints.GrpcAddress(host));
@@ -199,6 +200,10 @@ internal static class Fleet
 
         public MetricsRecorder Metrics { get; }
 
+        public LogCollector Logs { get; }
+
+        public GatewaySnapshot Snapshot => Host.Services.GetRequiredService<SnapshotCache>().Current;
+
         public Inference.GRPCInferenceService.GRPCInferenceServiceClient Client { get; }
 
         public static async Task<Gateway> StartAsync(string redis, LogCollector logs)
@@ -206,7 +211,7 @@ internal static class Fleet
             var connection = await RedisConnector.ConnectAsync(redis);
             var host = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), connection, o => o.WorkerSecret = TestSecrets.Worker, logs.Configure);
             await host.StartAsync();
-            return new Gateway(host, connection);
+            return new Gateway(host, connection, logs);
         }
 
         /// <summary>Waits (5 s at most) until this gateway's snapshot holds a route for <paramref name="model"/> that <paramref name="holds"/>; returns when it saw it.</summary>
