@@ -1,14 +1,13 @@
-using System.Globalization;
 using MathNet.Numerics.Distributions;
 using MathNet.Numerics.Random;
-using MathNet.Numerics.Statistics;
+using MlopsGateway.Monitoring.Baselines;
 using MlopsGateway.Registry.Baselines;
 
 namespace MlopsGateway.Tests.Monitoring.Drift;
 
 /// <summary>
 /// Seeded rows of six differently shaped features (symmetric, heavy-tailed, skewed, discrete with
-/// ties, bounded, categorical), a baseline profile made from them by quantile bins, and live rows
+/// ties, bounded, categorical), their baseline from <see cref="BaselineBuilder"/>, and live rows
 /// counted into its bins as a worker's sketch would.
 /// </summary>
 internal static class ShapedRows
@@ -52,44 +51,11 @@ internal static class ShapedRows
         return rows;
     }
 
-    /// <summary>A baseline of <paramref name="rows"/>: ten quantile bins per number (ties merged), one bin per category plus "other".</summary>
-    public static BaselineProfile Profile(float[][] rows)
-    {
-        var features = new FeatureProfile[Names.Length];
-        for (var f = 0; f < Names.Length; f++)
-        {
-            var values = rows.Select(r => (double)r[f]).Where(v => !double.IsNaN(v)).ToArray();
-            Array.Sort(values);
-            var (mean, sd) = values.MeanStandardDeviation();
-            if (f == Region)
-            {
-                var categories = values.Distinct().Select(v => v.ToString(CultureInfo.InvariantCulture)).ToArray();
-                var counts = new long[categories.Length + 1];
-                var profile = new FeatureProfile(Names[f], FeatureKind.Categorical, [], categories, counts, mean, sd, 0, 0);
-                foreach (var v in values)
-                {
-                    counts[Bin(profile, v)]++;
-                }
-                features[f] = profile;
-            }
-            else
-            {
-                var edges = Enumerable.Range(1, 9)
-                    .Select(i => SortedArrayStatistics.Quantile(values, i / 10.0))
-                    .Distinct()
-                    .ToArray();
-                var counts = new long[edges.Length + 1];
-                var profile = new FeatureProfile(Names[f], FeatureKind.Numeric, edges, [], counts, mean, sd, values[0], values[^1]);
-                foreach (var v in values)
-                {
-                    counts[Bin(profile, v)]++;
-                }
-                features[f] = profile;
-            }
-        }
-        return new BaselineProfile(
-            "shaped", "1", "features", rows.Length, "sample", DateTimeOffset.UnixEpoch, features, null, [], []);
-    }
+    /// <summary>The baseline of <paramref name="rows"/>, made as <c>models push --baseline</c> makes it.</summary>
+    public static BaselineProfile Profile(float[][] rows) =>
+        BaselineBuilder.Build(
+            new BaselineSpec("shaped", "1", "features", "sample", Names) { Categorical = [Names[Region]], Seed = 1, CreatedAt = DateTimeOffset.UnixEpoch },
+            rows);
 
     /// <summary>Counts <paramref name="rows"/> into the profile's bins, as the worker's sketch does.</summary>
     public static WindowCounts Count(BaselineProfile profile, float[][] rows)
@@ -115,25 +81,18 @@ internal static class ShapedRows
             rows.Length, features, missing, null);
     }
 
-    private static int Bin(FeatureProfile profile, double value)
+    private static int Bin(FeatureProfile profile, float value)
     {
-        if (profile.Kind == FeatureKind.Categorical)
+        if (profile.Kind == FeatureKind.Numeric)
         {
-            var code = value.ToString(CultureInfo.InvariantCulture);
-            for (var i = 0; i < profile.Categories.Count; i++)
-            {
-                if (profile.Categories[i] == code)
-                {
-                    return i;
-                }
-            }
-            return profile.Categories.Count;
+            return BaselineBuilder.NumericBin(profile.Edges, value);
         }
-        var bin = 0;
-        while (bin < profile.Edges.Count && profile.Edges[bin] <= value)
+        var code = BaselineBuilder.CategoryName(value);
+        var index = 0;
+        while (index < profile.Categories.Count && profile.Categories[index] != code)
         {
-            bin++;
+            index++;
         }
-        return bin;
+        return index;
     }
 }
