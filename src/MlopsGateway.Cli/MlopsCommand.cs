@@ -30,6 +30,7 @@ public static class MlopsCommand
             RolloutCommand.Create(environment),
             WorkersCommand.Create(environment),
             LoadTestCommand.Create(environment),
+            MonitorCommand.Create(environment),
         };
         NamespaceOption.Apply(root, environment);
         environment.Apply(root);

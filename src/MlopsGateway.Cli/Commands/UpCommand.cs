@@ -10,6 +10,7 @@ using MlopsGateway.Registry.Baselines;
 using MlopsGateway.Registry.Models;
 using MlopsGateway.Worker;
 using MlopsGateway.Worker.Models;
+using MlopsGateway.Worker.Sketching;
 
 namespace MlopsGateway.Cli.Commands;
 
@@ -154,6 +155,7 @@ internal static class UpCommand
                 // Ctrl-C stops the worker only once the gateway has stopped (below), not on its own: a
                 // worker gone first leaves the gateway probing a closed port while it stops.
                 w.Services.AddSingleton<IHostLifetime, StoppedByCaller>();
+                w.AddDriftSketches(redis.Connection, o => o.Namespace = settings.Keys.Namespace);
                 if (!settings.Watch)
                 {
                     settings.Registry.Serve(w, redis.Connection, settings.Keys);

@@ -18,6 +18,7 @@ internal static class WorkerCommand
             Description = "Model repository folder: <model>/<version>/model.onnx, with an optional config.json beside each model (or --registry).",
         };
         var registry = new RegistryWorkerOptions();
+        var sketches = new SketchWorkerOptions();
         var watch = new Option<bool>("--watch") { Description = "Reload a model when files under its folder change." };
         var samples = new Option<bool>("--write-samples") { Description = "Write the sample models into the folder first when it holds none." };
         var metricsPort = ServerOptions.MetricsPort("--metrics-port", 9101);
@@ -47,6 +48,7 @@ internal static class WorkerCommand
         var command = new Command("worker", "Run a worker alone: serves the models in a repository folder, or the model registry's (--registry), over the Open Inference Protocol.")
         {
             port, models, registry.Registry, registry.Artifacts, registry.Serve, registry.Cache, watch, samples, metricsPort, bind, metricsBind, tlsCert, tlsKey, redis, redisCa, advertise, drainDelay, workerSecret, adminSecret, insecure, verbose,
+            sketches.FlushInterval, sketches.Off,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -88,6 +90,7 @@ internal static class WorkerCommand
                         o.AdvertiseAddress = parse.GetValue(advertise)?.OriginalString;
                         o.Namespace = keys.Namespace;
                     });
+                    sketches.Apply(parse, w, connection, keys.Namespace);
                     if (fromRegistry)
                     {
                         w.AddRegistryModels(connection, o =>

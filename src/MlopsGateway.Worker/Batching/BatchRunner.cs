@@ -40,7 +40,9 @@ internal static class BatchRunner
             }
             using var runOptions = new RunOptions();
             using var results = model.Session.Run(runOptions, names, values, first.Outputs);
-            return Split(model, items, results, totalRows);
+            var responses = Split(model, items, results, totalRows);
+            model.Sketcher?.Observe(values, first.Outputs, results, totalRows);
+            return responses;
         }
         finally
         {

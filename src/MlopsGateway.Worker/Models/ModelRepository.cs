@@ -37,6 +37,9 @@ internal sealed class ModelRepository : IAsyncDisposable
     /// <summary>The repository folder.</summary>
     public string Root { get; }
 
+    /// <summary>Raised after the set of loaded versions changed (a version loaded, reloaded or left).</summary>
+    public event Action? Changed;
+
     /// <summary>Whether <see cref="Load"/> has completed.</summary>
     public bool IsLoaded { get; private set; }
 
@@ -308,6 +311,7 @@ internal sealed class ModelRepository : IAsyncDisposable
             byName[name] = versions.ToArray();
         }
         _snapshot = new Snapshot(byName);
+        Changed?.Invoke();
     }
 
     private async Task RetireAsync(IReadOnlyList<ModelVersion> versions)

@@ -1,6 +1,7 @@
 using Inference;
 using Microsoft.ML.OnnxRuntime;
 using MlopsGateway.Worker.Batching;
+using MlopsGateway.Worker.Sketching;
 using MlopsGateway.Worker.Tensors;
 
 namespace MlopsGateway.Worker.Models;
@@ -59,6 +60,9 @@ internal sealed class ModelVersion : IAsyncDisposable
 
     /// <summary>The queue requests for this version wait in.</summary>
     public DynamicBatcher<InferItem, ModelInferResponse> Batcher { get; }
+
+    /// <summary>Counts each batch's rows for drift and captures; null when the version is not sketched.</summary>
+    public BatchSketcher? Sketcher { get; set; }
 
     /// <summary>Whether every input and output has a variable first dimension, so rows can be merged and split.</summary>
     public bool HasBatchDimension =>
