@@ -32,8 +32,9 @@ public sealed class FrameLoadClient : IDisposable
     /// <param name="address">The server, e.g. <c>http://127.0.0.1:5000</c> (h2c, prior knowledge) or an https address (TLS, ALPN h2).</param>
     /// <param name="apiKey">Sent as <c>x-api-key</c>; a worker ignores it.</param>
     /// <param name="connections">
-    /// HTTP/2 connections the calls are spread over in turn, as h2load's <c>-c</c>; each keeps to the
-    /// server's stream limit, queueing the calls past it.
+    /// HTTP/2 connections the calls are spread over, as h2load's <c>-c</c>: first in turn, then each
+    /// caller's next call on the connection that answered its last; each keeps to the server's stream
+    /// limit, queueing the calls past it.
     /// </param>
     /// <exception cref="ArgumentException">The address is not an http(s) URL.</exception>
     public FrameLoadClient(string address, string? apiKey, int connections = 1)
@@ -86,6 +87,12 @@ public sealed class FrameLoadClient : IDisposable
         }
         var call = H2Call.Rent(request, Environment.TickCount64 + timeoutMilliseconds, cancellationToken);
         var task = call.Task;
+        // A caller whose last call a read loop just completed stays on that connection, as h2load's
+        // streams stay on theirs: its next call then goes out in the same write as the others that read answered.
+        if (FlushDeferral.Reading is { Owner: var owner } reading && ReferenceEquals(owner, this) && reading.TrySend(call))
+        {
+            return task;
+        }
         // A connection may stop taking calls between being picked and queued on (a GOAWAY): pick again.
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -117,7 +124,7 @@ public sealed class FrameLoadClient : IDisposable
                 return _disposed ? null : connection;
             }
             // The old one (closed, or draining after a GOAWAY) is replaced; a draining one finishes its streams on its own.
-            connection = H2Connection.Open(_options);
+            connection = H2Connection.Open(_options, this);
             _open = [.. _open.Where(c => !c.IsClosed), connection];
             Volatile.Write(ref _slots[slot], connection);
             return connection;

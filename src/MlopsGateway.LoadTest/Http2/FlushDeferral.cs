@@ -15,7 +15,21 @@ internal static class FlushDeferral
     [ThreadStatic]
     private static List<H2Connection>? s_waiting;
 
+    // Per thread: the connection whose read loop runs here, so a caller it completes can stay on it.
+    [ThreadStatic]
+    private static H2Connection? s_reading;
+
+    /// <summary>The connection whose read loop is completing calls on this thread now; null elsewhere.</summary>
+    public static H2Connection? Reading => s_depth > 0 ? s_reading : null;
+
     public static void Enter() => s_depth++;
+
+    /// <summary>Enters a read loop's batch of frames.</summary>
+    public static void Enter(H2Connection reading)
+    {
+        s_depth++;
+        s_reading = reading;
+    }
 
     /// <summary>Whether the flush was deferred (the caller is inside a batch); the connection is then flushed at its end.</summary>
     public static bool TryDefer(H2Connection connection)
@@ -30,7 +44,12 @@ internal static class FlushDeferral
 
     public static void Exit()
     {
-        if (--s_depth > 0 || s_waiting is not { Count: > 0 } waiting)
+        if (--s_depth > 0)
+        {
+            return;
+        }
+        s_reading = null;
+        if (s_waiting is not { Count: > 0 } waiting)
         {
             return;
         }

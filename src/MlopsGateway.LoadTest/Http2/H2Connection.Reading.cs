@@ -38,7 +38,7 @@ internal sealed partial class H2Connection
                     break;
                 }
                 end += read;
-                FlushDeferral.Enter();
+                FlushDeferral.Enter(this);
                 try
                 {
                     while (end - start >= Http2Protocol.FrameHeaderLength)

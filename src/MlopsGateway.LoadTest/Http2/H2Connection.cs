@@ -21,7 +21,14 @@ internal sealed partial class H2Connection : IDisposable
     private Stream? _stream;
     private bool _flushing;
 
-    private H2Connection(Http2ClientOptions options) => _options = options;
+    private H2Connection(Http2ClientOptions options, object owner)
+    {
+        _options = options;
+        Owner = owner;
+    }
+
+    /// <summary>The client it belongs to.</summary>
+    public object Owner { get; }
 
     private enum ConnectionState
     {
@@ -53,9 +60,9 @@ internal sealed partial class H2Connection : IDisposable
     public int MostOpenStreams { get; private set; }
 
     /// <summary>Opens a connection; calls may be queued at once and go out when the server's SETTINGS arrive.</summary>
-    public static H2Connection Open(Http2ClientOptions options)
+    public static H2Connection Open(Http2ClientOptions options, object owner)
     {
-        var connection = new H2Connection(options);
+        var connection = new H2Connection(options, owner);
         // On the pool, not the caller's stack: a refused connect fails its calls at once, and their
         // callers' next calls would open the next connection deeper in the same stack.
         _ = Task.Run(connection.RunAsync);
