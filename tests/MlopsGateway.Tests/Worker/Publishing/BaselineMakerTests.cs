@@ -80,6 +80,23 @@ public class BaselineMakerTests
     }
 
     [Fact]
+    public async Task Push_FixedBatchOfFour_TenRowsRunInPaddedBatchesAndThePaddingDropped()
+    {
+        var file = Save("fixed", new OnnxModelBuilder("f")
+            .Input("input", DataType.Float, 4, 2)
+            .Initializer("weights", [2, 1], [1f, 0f])
+            .Node("MatMul", ["input", "weights"], ["value"])
+            .Output("value", DataType.Float, 4, 1));
+
+        var pushed = await PushAsync(file, Training(1, 2, 3, 4, 5, 6, 7, 8, 9, 10));
+
+        var prediction = pushed.Baseline!.Prediction!;
+        Assert.Equal(10, prediction.Counts.Sum());
+        // Padding rows would have predicted 0, below every value of the data.
+        Assert.Equal((1.0, 10.0), (prediction.Min, prediction.Max));
+    }
+
+    [Fact]
     public async Task Push_ModelOfTwoInputs_BaselineRefusedAndNothingPushed()
     {
         var file = Save("two", new OnnxModelBuilder("t")
