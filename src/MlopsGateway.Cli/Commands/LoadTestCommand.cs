@@ -3,6 +3,9 @@ using System.Diagnostics;
 using Grpc.Core;
 using Inference;
 using MlopsGateway.LoadTest;
+using MlopsGateway.Registry;
+using MlopsGateway.Registry.Baselines;
+using MlopsGateway.Registry.Models;
 
 namespace MlopsGateway.Cli.Commands;
 
@@ -42,7 +45,14 @@ internal static class LoadTestCommand
             var settings = new RunSettings(parse.GetValue(o.Target)!.OriginalString, environment.ValueOf(parse, o.ApiKey),
                 parse.GetValue(o.Model)!, parse.GetValue(o.Version), o.Plan(parse.CommandResult), parse.GetValue(o.Timeout).Value,
                 parse.GetValue(o.Shapes)!, parse.GetValue(o.InputFile), !parse.GetValue(o.Typed), parse.GetValue(o.Client), parse.GetValue(o.Connections), parse.GetValue(o.Metrics),
-                parse.GetValue(o.Slo)!, parse.GetValue(o.Json), parse.GetValue(o.Markdown), parse.GetValue(o.Plot), parse.GetValue(o.LogFile), parse.GetValue(o.HdrLog), parse.GetValue(o.SaveRequest));
+                parse.GetValue(o.Slo)!, parse.GetValue(o.Json), parse.GetValue(o.Markdown), parse.GetValue(o.Plot), parse.GetValue(o.LogFile), parse.GetValue(o.HdrLog), parse.GetValue(o.SaveRequest))
+            {
+                Inputs = parse.GetValue(o.Inputs),
+                Shifts = parse.GetValue(o.Shifts)!,
+                Redis = environment.ValueOf(parse, o.Redis),
+                RedisCa = environment.Read(CliEnvironment.RedisCa),
+                Keys = NamespaceOption.Keys(parse, environment),
+            };
             return await RunAsync(settings, output, error, cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -51,7 +61,18 @@ internal static class LoadTestCommand
     private sealed record RunSettings(
         string Target, string? ApiKey, string Model, string? Version, LoadPlan Plan, TimeSpan Timeout,
         IReadOnlyDictionary<string, long[]> Shapes, string? InputFile, bool Raw, LoadClientKind Client, int Connections, Uri? Metrics,
-        IReadOnlyList<SloRule> Slo, string? Json, string? Markdown, string? Plot, string? LogFile, string? HdrLog, string? SaveRequest);
+        IReadOnlyList<SloRule> Slo, string? Json, string? Markdown, string? Plot, string? LogFile, string? HdrLog, string? SaveRequest)
+    {
+        public LoadInputKind Inputs { get; init; }
+
+        public IReadOnlyList<FeatureShift> Shifts { get; init; } = [];
+
+        public string? Redis { get; init; }
+
+        public string? RedisCa { get; init; }
+
+        public RedisKeys Keys { get; init; } = RedisKeys.Default;
+    }
 
     private static async Task<int> RunAsync(RunSettings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -70,12 +91,25 @@ internal static class LoadTestCommand
         using var _ = client;
         ModelMetadataResponse metadata;
         IReadOnlyList<ModelInferRequest> requests;
+        string? drawn = null;
         try
         {
             metadata = await client.GetMetadataAsync(settings.Model, settings.Version, settings.Timeout, cancellationToken).ConfigureAwait(false);
-            requests = settings.InputFile is not null
-                ? LoadTestInputs.Read(settings.InputFile, metadata, settings.Version, settings.Plan.RowsPerRequest, settings.Raw)
-                : InputGenerator.Generate(metadata, settings.Version, settings.Plan.RowsPerRequest, settings.Shapes, GeneratedRequests, settings.Plan.Seed, settings.Raw);
+            if (settings.Inputs == LoadInputKind.Baseline)
+            {
+                (requests, drawn) = await FromBaselineAsync(settings, metadata).ConfigureAwait(false);
+            }
+            else
+            {
+                requests = settings.InputFile is not null
+                    ? LoadTestInputs.Read(settings.InputFile, metadata, settings.Version, settings.Plan.RowsPerRequest, settings.Raw)
+                    : InputGenerator.Generate(metadata, settings.Version, settings.Plan.RowsPerRequest, settings.Shapes, GeneratedRequests, settings.Plan.Seed, settings.Raw);
+            }
+        }
+        catch (BaselineRefusedException ex)
+        {
+            await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return ExitCodes.Refused;
         }
         catch (RpcException ex)
         {
@@ -92,9 +126,9 @@ internal static class LoadTestCommand
             await File.WriteAllBytesAsync(settings.SaveRequest, OipLoadClient.GrpcFrame(requests[0]), cancellationToken).ConfigureAwait(false);
         }
 
-        var inputs = settings.InputFile is not null
+        var inputs = drawn ?? (settings.InputFile is not null
             ? $"{requests.Count} requests from {Path.GetFileName(settings.InputFile)}"
-            : $"{InputGenerator.Describe(metadata, settings.Plan.RowsPerRequest, settings.Shapes)} random";
+            : $"{InputGenerator.Describe(metadata, settings.Plan.RowsPerRequest, settings.Shapes)} random");
         inputs += settings.Raw ? " (raw)" : " (typed)";
         RequestLog? log = null;
         if (settings.LogFile is not null)
@@ -168,6 +202,27 @@ internal static class LoadTestCommand
             await output.WriteLineAsync($"Wrote {settings.HdrLog}").ConfigureAwait(false);
         }
         return await FinishAsync(report, settings.Json, settings.Markdown, settings.Plot, output, error).ConfigureAwait(false);
+    }
+
+    /// <summary>Requests drawn from the version's baseline in Redis, and what they carry.</summary>
+    /// <exception cref="BaselineRefusedException">There is no Redis, no version or no baseline to draw from, or the baseline does not fit the model or the shifts.</exception>
+    private static async Task<(IReadOnlyList<ModelInferRequest> Requests, string Description)> FromBaselineAsync(RunSettings settings, ModelMetadataResponse metadata)
+    {
+        if (settings.Redis is null)
+        {
+            throw new BaselineRefusedException($"--inputs baseline reads the version's baseline from the deployment's Redis: give --redis or set {CliEnvironment.Redis} (mlops up prints it).");
+        }
+        await using var redis = await RedisHandle.ConnectAsync(settings.Redis, settings.RedisCa).ConfigureAwait(false);
+        var store = new BaselineStore(redis, settings.Keys);
+        try
+        {
+            var baseline = await BaselineLookup.FindAsync(redis, settings.Keys, metadata.Name, settings.Version, store.GetAsync).ConfigureAwait(false);
+            return BaselineInputs.Build(metadata, baseline, settings.Version, settings.Plan.RowsPerRequest, settings.Shapes, settings.Shifts, settings.Plan.Seed, settings.Raw);
+        }
+        catch (Exception ex) when (ex is ArgumentException or ModelRegistryException)
+        {
+            throw new BaselineRefusedException(ex.Message);
+        }
     }
 
     /// <summary>

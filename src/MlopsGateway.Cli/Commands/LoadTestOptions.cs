@@ -19,6 +19,11 @@ internal sealed class LoadTestOptions
         Concurrency.Aliases.Add("-c");
         Rate.Aliases.Add("-r");
         Duration.Aliases.Add("-d");
+        Rows.Aliases.Add("--batch");
+        Redis = environment.FallBack(new Option<string?>("--redis")
+        {
+            Description = "Redis connection string of the deployment, for --inputs baseline (mlops up prints it).",
+        }, CliEnvironment.Redis);
     }
 
     public Option<Uri?> Target { get; } = TypedOptions.HttpAddress("--target",
@@ -63,9 +68,37 @@ internal sealed class LoadTestOptions
         Description = "Read requests from a file instead of random values: .json (an object {\"input\": [[...]]} or an array of them) or .csv (one row per line, for one 2-D input).",
     };
 
+    public Option<LoadInputKind> Inputs { get; } = new("--inputs")
+    {
+        Description = "random: seeded random values (floats in [0, 1), integers in [0, 10)); baseline: rows drawn from the version's baseline "
+            + "in Redis (--redis, --namespace; the version from --version, else the one calls naming none get), so the traffic is distributed as the training data.",
+        DefaultValueFactory = _ => LoadInputKind.Random,
+    };
+
+    public Option<IReadOnlyList<FeatureShift>> Shifts { get; } = new("--shift")
+    {
+        Description = "With --inputs baseline, move named features of the drawn rows: " + FeatureShift.Syntax + ".",
+        DefaultValueFactory = _ => [],
+        AllowMultipleArgumentsPerToken = false,
+        CustomParser = result =>
+        {
+            try
+            {
+                return FeatureShift.ParseList(result.Tokens.Select(t => t.Value));
+            }
+            catch (FormatException ex)
+            {
+                result.AddError(ex.Message);
+                return [];
+            }
+        },
+    };
+
+    public Option<string?> Redis { get; }
+
     public Option<bool> Typed { get; } = new("--typed") { Description = "Send tensors in the typed contents fields instead of raw little-endian bytes (the default, as Triton's clients send)." };
 
-    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the random inputs and Poisson arrivals.", DefaultValueFactory = _ => 1 };
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of the random inputs, of the rows drawn from a baseline and of Poisson arrivals.", DefaultValueFactory = _ => 1 };
 
     public Option<LoadClientKind> Client { get; } = new("--client")
     {
@@ -113,7 +146,7 @@ internal sealed class LoadTestOptions
         Option[] all =
         [
             Target, ApiKey, Model, Version, Concurrency, Rate, Arrival, Warmup, Duration, MaxRequests, MaxInFlight, Timeout,
-            Rows, Shapes, InputFile, Typed, Seed, Client, Connections, Metrics, Slo, Json, Markdown, Plot, LogFile, HdrLog, SaveRequest, ProgressInterval,
+            Rows, Shapes, InputFile, Inputs, Shifts, Redis, Typed, Seed, Client, Connections, Metrics, Slo, Json, Markdown, Plot, LogFile, HdrLog, SaveRequest, ProgressInterval,
         ];
         foreach (var option in all)
         {
@@ -163,6 +196,7 @@ internal sealed class LoadTestOptions
         LoadPlan plan;
         try
         {
+            CheckInputs(result);
             plan = Plan(result);
         }
         catch (InvalidOperationException)
@@ -173,6 +207,19 @@ internal sealed class LoadTestOptions
         foreach (var problem in plan.Validate())
         {
             result.AddError(problem);
+        }
+    }
+
+    private void CheckInputs(CommandResult result)
+    {
+        var baseline = Read(result, Inputs) == LoadInputKind.Baseline;
+        if (baseline && result.GetResult(InputFile) is not null)
+        {
+            result.AddError("Give --inputs baseline or --input-file, not both.");
+        }
+        if (!baseline && result.GetResult(Shifts) is not null)
+        {
+            result.AddError("--shift moves features of rows drawn from a baseline; add --inputs baseline.");
         }
     }
 
