@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# What drift sketches and prediction records cost the worker (issue 23's target: at most 5% of
+# propensity's throughput at 64 callers, on against off, in one run). Two workers side by side, the same
+# binary, models and Redis, one with sketches and prediction records on (the defaults) and one with
+# --no-sketches --no-prediction-records; propensity version 1 has a baseline in Redis (pushed with
+# `mlops models push --baseline` from seeded rows shaped like its features), so the "on" worker counts
+# every row into its bins and flushes them, and records every prediction. Each round loads both workers
+# in turn, directly, with the same closed-loop `mlops loadtest --inputs baseline` run (rows drawn from
+# that baseline, CALLERS callers); the order flips every round (on-off, off-on, ...) so that a drift
+# in the machine's load falls on both alike. The figure is the median over rounds of on/off.
+#
+#   bash perf/monitoring-overhead.sh                     # 2 warm-up rounds unmeasured, then 6 of 10 s a side
+#   ROUNDS=4 DURATION=5s bash perf/monitoring-overhead.sh
+#   ROWS=8 bash perf/monitoring-overhead.sh              # 8 rows per request instead of 1
+#   KEEP_WORK=1 bash perf/monitoring-overhead.sh         # keep the logs and the reports
+#   OFF_ARGS=--no-sketches bash perf/monitoring-overhead.sh   # what the "off" worker turns off (default: both)
+#
+# Needs: the .NET SDK, redis-server (with redis-cli), python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-6}
+WARMUP_ROUNDS=${WARMUP_ROUNDS:-2}
+[ "$WARMUP_ROUNDS" -ge 1 ] || { echo "WARMUP_ROUNDS must be at least 1 (its report names the inputs)" >&2; exit 2; }
+DURATION=${DURATION:-10s}
+CALLERS=${CALLERS:-64}
+ROWS=${ROWS:-1}
+OFF_ARGS=${OFF_ARGS:---no-sketches --no-prediction-records}
+. perf/processes.sh
+require "apt-get install redis-server redis-tools python3" redis-server redis-cli python3
+build_mlops
+start_redis
+
+# The sample models, and a baseline for propensity v1 from 20000 seeded rows shaped like its features
+# (a count, a skewed duration, a small count, a normal amount, a code), so the load is too.
+samples_port=$(free_port)
+"$MLOPS" worker --insecure-no-worker-secret --models "$work/models" --write-samples --bind 127.0.0.1 --port "$samples_port" --metrics-port 0 >/dev/null 2>&1 &
+samples=$!; wait_port "$samples_port"; kill "$samples"; wait "$samples" 2>/dev/null || true
+python3 - "$work/baseline.csv" <<'PY'
+import math, random, sys
+r = random.Random(7)
+with open(sys.argv[1], "w") as f:
+    f.write("visits_30d,minutes_on_site,cart_items,days_since_purchase,email_opens_30d\n")
+    for _ in range(20000):
+        f.write(f"{math.floor(r.expovariate(0.25))},{math.exp(r.gauss(2, 0.5)):.3f},{r.randrange(6)},{r.gauss(30, 10):.2f},{r.randrange(6)}\n")
+PY
+"$MLOPS" models push "$work/models/propensity/1/model.onnx" --model propensity --version 1 --baseline "$work/baseline.csv" \
+  --redis "$redis" --artifacts "$work/artifacts" --by perf >"$work/push.log" 2>&1 || { cat "$work/push.log" >&2; exit 1; }
+
+# worker NAME ARGS...: a worker on the shared Redis; sets ${NAME}_port and ${NAME}_pid.
+worker() {
+  local name=$1 port; shift
+  port=$(free_port)
+  "$MLOPS" worker --insecure-no-worker-secret --models "$work/models" --bind 127.0.0.1 --port "$port" --metrics-port 0 \
+    --redis "$redis" "$@" >"$work/worker-$name.log" 2>&1 &
+  printf -v "${name}_pid" %s $!; pids+=($!); wait_port "$port"
+  printf -v "${name}_port" %s "$port"
+}
+worker on
+# shellcheck disable=SC2086 # OFF_ARGS is a list of options
+worker off $OFF_ARGS
+
+# load NAME LABEL: one closed-loop run against worker NAME; prints its requests/s and rows/s.
+load() {
+  local port_var=${1}_port json="$work/$1-$2.json"
+  timeout 300 "$MLOPS" loadtest --target "http://127.0.0.1:${!port_var}" --model propensity --version 1 --inputs baseline --redis "$redis" \
+    --batch "$ROWS" --concurrency "$CALLERS" --warmup 1s --duration "$DURATION" --json "$json" --slo errors=0 >"$work/load-$1-$2.log" 2>&1 \
+    || { echo "the load on worker $1 failed:" >&2; tail -5 "$work/load-$1-$2.log" >&2; exit 1; }
+  python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["levels"][0]; print(f"{l[\"throughput\"]:.0f} {l[\"rows_per_second\"]:.0f}")' "$json"
+}
+
+echo "command: ROUNDS=$ROUNDS WARMUP_ROUNDS=$WARMUP_ROUNDS DURATION=$DURATION CALLERS=$CALLERS ROWS=$ROWS OFF_ARGS='$OFF_ARGS' bash perf/monitoring-overhead.sh"
+echo "load before: $(uptime)"
+# Tiered compilation and the first flushes make the first rounds dearer: warm both up first.
+for round in $(seq 1 "$WARMUP_ROUNDS"); do load on "warm$round" >/dev/null; load off "warm$round" >/dev/null; done
+echo "inputs: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["inputs"])' "$work/on-warm1.json")"
+printf '%5s %-4s %10s %10s\n' round side req_per_s rows_per_s
+results=()
+for round in $(seq 1 "$ROUNDS"); do
+  if [ $((round % 2)) -eq 1 ]; then order="on off"; else order="off on"; fi
+  for side in $order; do
+    read -r rps rows < <(load "$side" "$round")
+    printf '%5s %-4s %10s %10s\n' "$round" "$side" "$rps" "$rows"
+    results+=("$round $side $rps")
+  done
+done
+echo "load after:  $(uptime)"
+# What the "on" worker did meanwhile: it flushed sketches and wrote predictions to Redis.
+echo "redis keys: $(redis-cli -p "$redis_port" --scan --pattern '{mlops}:drift:*' | wc -l) drift buckets, $(redis-cli -p "$redis_port" --scan --pattern '{mlops}:pred:*' | wc -l) recorded predictions"
+printf '%s\n' "${results[@]}" | python3 -c '
+import sys, statistics
+rounds = {}
+for line in sys.stdin:
+    r, side, rps = line.split(); rounds.setdefault(r, {})[side] = float(rps)
+ratios = [v["on"] / v["off"] for v in rounds.values()]
+on = statistics.median(v["on"] for v in rounds.values()); off = statistics.median(v["off"] for v in rounds.values())
+print(f"median requests/s: on {on:.0f}, off {off:.0f}; on/off per round: " + ", ".join(f"{x:.3f}" for x in ratios))
+print(f"median on/off {statistics.median(ratios):.3f} (cost {100 * (1 - statistics.median(ratios)):.1f}% of the throughput; target: at most 5%)")'
