@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using MlopsGateway.Gateway.Auth;
 using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Gateway.Forwarding;
+using MlopsGateway.Gateway.Quality;
 using MlopsGateway.Gateway.Routing;
 using MlopsGateway.Gateway.Shadow;
 using MlopsGateway.Gateway.Tracing;
@@ -43,6 +44,7 @@ public static class GatewayServiceCollectionExtensions
         AddAuth(services);
         services.AddSingleton(sp => new RouteSelector(sp.GetRequiredService<RandomSource>()));
         services.AddShadow();
+        services.AddModelQuality();
         AddSteps(services);
         services.AddReverseProxy().AddTransforms(ProxyTransforms.Apply);
         services.AddSingleton<WorkerTls>();

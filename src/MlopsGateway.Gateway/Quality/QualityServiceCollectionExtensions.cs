@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,8 @@ internal static class QualityServiceCollectionExtensions
     {
         services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(QualityMetrics.MeterName));
         services.AddSingleton<QualityMetrics>();
+        services.TryAddSingleton<IMonitorReportSource>(sp => new QualityEvaluator(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisKeys>(),
+            new QualityWindows { Drift = Options(sp).DriftWindow, Accuracy = Options(sp).AccuracyWindow, FalseAlarmRate = Options(sp).FalseAlarmRate }));
         services.AddSingleton(sp => new AlertTracker(new AlertRules { AccuracyBelow = Options(sp).AccuracyAlertBelow }));
         services.AddSingleton(sp => new AlertDispatch(
             new AlertClaimStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisKeys>()),
@@ -29,8 +32,8 @@ internal static class QualityServiceCollectionExtensions
             Options(sp).MonitorInterval * FiringTtlIntervals,
             sp.GetRequiredService<ILogger<AlertDispatch>>()));
         services.AddSingleton<QualityMonitor>();
-        services.AddHostedService<IHostedService>(sp => (IHostedService?)sp.GetRequiredService<AlertDispatch>().Webhook ?? new Idle());
-        services.AddHostedService<IHostedService>(sp => Options(sp).MonitorModels ? sp.GetRequiredService<QualityMonitor>() : new Idle());
+        services.AddSingleton<IHostedService>(sp => (IHostedService?)sp.GetRequiredService<AlertDispatch>().Webhook ?? new Idle());
+        services.AddSingleton<IHostedService>(sp => Options(sp).MonitorModels ? sp.GetRequiredService<QualityMonitor>() : new Idle());
         return services;
     }
 

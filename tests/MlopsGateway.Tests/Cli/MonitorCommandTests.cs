@@ -1,0 +1,63 @@
+using System.Text.Json;
+using MlopsGateway.Registry.Baselines;
+using MlopsGateway.Registry.Drift;
+using MlopsGateway.Tests.Infrastructure;
+using MlopsGateway.Tests.Monitoring.Quality;
+
+namespace MlopsGateway.Tests.Cli;
+
+public class MonitorCommandTests
+{
+    [Fact]
+    public async Task Status_PlantedVersion_PrintsEachFeaturesRowAccuracyAndCoverage()
+    {
+        await using var redis = await TestRedis.ConnectAsync();
+        var keys = QualityEvaluatorTests.NewNamespace();
+        var shifted = QualityEvaluatorTests.Baseline("1");
+        await new BaselineStore(redis, keys).SetAsync(shifted);
+        var at = DateTimeOffset.UtcNow;
+        var bucket = DateTimeOffset.FromUnixTimeSeconds(DriftCountStore.BucketStart(at.AddMinutes(-1)));
+        await new DriftCountStore(redis, keys).AddAsync([QualityEvaluatorTests.Counts(shifted, bucket, 2000, 1, 31)]);
+        await QualityEvaluatorTests.PlantLabelsAsync(redis, keys, at);
+
+        var (exit, output, error) = await CliRunner.RunAsync("monitor", "status", "--redis", TestRedis.Address, "--namespace", keys.Namespace,
+            "--model", QualityEvaluatorTests.Model, "--version", "1");
+        var (jsonExit, json, _) = await CliRunner.RunAsync("monitor", "status", "--redis", TestRedis.Address, "--namespace", keys.Namespace,
+            "--model", QualityEvaluatorTests.Model, "--version", "1", "--json");
+
+        Assert.True(exit == 0, error);
+        Assert.Contains($"{QualityEvaluatorTests.Model} version 1: ", output);
+        Assert.Contains("2000 rows in the last 5m", output);
+        var lines = output.Split('\n');
+        Assert.Matches(@"visits\s*│\s*ks\s*│\s*[0-9.]+\s*│\s*[0-9.]+\s*│\s*2000\s*│\s*drift", Assert.Single(lines, l => l.Contains("visits") && l.Contains(" ks ")));
+        Assert.Matches(@"age\s*│\s*ks\s*│.*│\s*ok", Assert.Single(lines, l => l.Contains("age") && l.Contains(" ks ")));
+        Assert.Contains(lines, l => l.Contains("(psi)"));
+        Assert.Contains("30 labels of 40 predictions, coverage 75.0%", output);
+        Assert.Matches(@"accuracy\s*│\s*0\.8000\s*│\s*0\.[0-9]{4} - 0\.[0-9]{4}", Assert.Single(lines, l => l.Contains("│ accuracy ")));
+        Assert.Equal(0, jsonExit);
+        using var document = JsonDocument.Parse(json);
+        var report = Assert.Single(document.RootElement.EnumerateArray().ToArray());
+        Assert.Equal("1", report.GetProperty("version").GetString());
+        Assert.Equal("drift", report.GetProperty("features").EnumerateArray().Single(f => f.GetProperty("feature").GetString() == "visits" && f.GetProperty("primary").GetBoolean()).GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Status_ModelWithNoVersionAnywhere_RefusedAskingForOne()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("monitor", "status", "--redis", TestRedis.Address, "--namespace", QualityEvaluatorTests.NewNamespace().Namespace,
+            "--model", "nothing");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("name one with --version", error);
+    }
+
+    [Fact]
+    public async Task Status_ModelWithNothingRecorded_RefusedSayingHowToMakeABaseline()
+    {
+        var (exit, _, error) = await CliRunner.RunAsync("monitor", "status", "--redis", TestRedis.Address, "--namespace", QualityEvaluatorTests.NewNamespace().Namespace,
+            "--model", "nothing", "--version", "1");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("has no baseline and no recorded predictions for version 1", error);
+    }
+}
