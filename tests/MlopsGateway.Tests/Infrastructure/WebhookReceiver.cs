@@ -16,7 +16,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<AlertEvent> _accepted = new();
-    private readonly List<(int Count, TaskCompletionSource Done)> _waiters = [];
+    private readonly List<(Func<IReadOnlyList<AlertEvent>, bool> Met, TaskCompletionSource Done)> _waiters = [];
     private int _posts;
 
     private WebhookReceiver(int failFirst)
@@ -36,7 +36,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             _accepted.Enqueue(alert!);
             lock (_waiters)
             {
-                foreach (var (count, done) in _waiters.Where(w => _accepted.Count >= w.Count))
+                foreach (var (met, done) in _waiters.Where(w => w.Met(Accepted)))
                 {
                     done.TrySetResult();
                 }
@@ -65,18 +65,23 @@ public sealed class WebhookReceiver : IAsyncDisposable
     }
 
     /// <summary>Completes once <paramref name="count"/> events were accepted.</summary>
-    public Task AcceptedAsync(int count)
+    public Task AcceptedAsync(int count) => AcceptedAsync(accepted => accepted.Count >= count);
+
+    /// <summary>Completes once an accepted event is one <paramref name="wanted"/> takes.</summary>
+    public Task AcceptedAsync(Func<AlertEvent, bool> wanted) => AcceptedAsync(accepted => accepted.Any(wanted));
+
+    private Task AcceptedAsync(Func<IReadOnlyList<AlertEvent>, bool> met)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_waiters)
         {
-            if (_accepted.Count >= count)
+            if (met(Accepted))
             {
                 return Task.CompletedTask;
             }
-            _waiters.Add((count, done));
+            _waiters.Add((met, done));
         }
-        return done.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return done.Task.WaitAsync(TimeSpan.FromSeconds(60));
     }
 
     public async ValueTask DisposeAsync()
