@@ -65,7 +65,7 @@ load() {
   timeout 300 "$MLOPS" loadtest --target "http://127.0.0.1:${!port_var}" --model propensity --version 1 --inputs baseline --redis "$redis" \
     --batch "$ROWS" --concurrency "$CALLERS" --warmup 1s --duration "$DURATION" --json "$json" --slo errors=0 >"$work/load-$1-$2.log" 2>&1 \
     || { echo "the load on worker $1 failed:" >&2; tail -5 "$work/load-$1-$2.log" >&2; exit 1; }
-  python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["levels"][0]; print(f"{l[\"throughput\"]:.0f} {l[\"rows_per_second\"]:.0f}")' "$json"
+  python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["levels"][0]; print("%.0f %.0f" % (l["throughput"], l["rows_per_second"]))' "$json"
 }
 
 echo "command: ROUNDS=$ROUNDS WARMUP_ROUNDS=$WARMUP_ROUNDS DURATION=$DURATION CALLERS=$CALLERS ROWS=$ROWS OFF_ARGS='$OFF_ARGS' bash perf/monitoring-overhead.sh"
