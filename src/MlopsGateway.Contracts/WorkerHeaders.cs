@@ -27,6 +27,12 @@ public static class WorkerHeaders
     /// </summary>
     public const string AdminSecret = "x-mlops-admin-secret";
 
+    /// <summary>
+    /// One id per call a gateway forwards, the same bytes when it sends the call again to another
+    /// worker: a worker records a request without an <c>id</c> under it, so a retried call keeps one prediction record.
+    /// </summary>
+    public const string CallId = "x-mlops-call-id";
+
     /// <summary>The fewest characters a worker or admin secret may have.</summary>
     public const int MinimumSecretLength = 32;
 

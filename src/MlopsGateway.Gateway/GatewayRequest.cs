@@ -51,6 +51,14 @@ internal sealed class GatewayRequest
     /// <summary>The version the primary serves: the routed one, else the one the request named.</summary>
     public string PrimaryVersion => Decision.Version.Length > 0 ? Decision.Version : Prefix.Version ?? "";
 
+    /// <summary>
+    /// The call's id for workers (<see cref="Contracts.WorkerHeaders.CallId"/>), made on first use and
+    /// kept, so that a retry sends the same one.
+    /// </summary>
+    public string CallId => _callId ??= Guid.CreateVersion7().ToString("N");
+
+    private string? _callId;
+
     /// <summary>Set by the response transform when the worker's answer was marked draining.</summary>
     public bool WorkerDraining { get; set; }
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace MlopsGateway.LoadTest;
 
-/// <summary>Durations as people write them on a command line: <c>10s</c>, <c>500ms</c>, <c>2m</c>, <c>250us</c>, or plain seconds.</summary>
+/// <summary>Durations as people write them on a command line: <c>10s</c>, <c>500ms</c>, <c>2m</c>, <c>7d</c>, <c>250us</c>, or plain seconds.</summary>
 public static class DurationText
 {
     /// <summary>Parses <paramref name="text"/>; false when it is not a non-negative duration.</summary>
@@ -31,6 +31,7 @@ public static class DurationText
             "us" or "µs" => value / 1e6,
             "m" or "min" => value * 60,
             "h" => value * 3600,
+            "d" => value * 86400,
             _ => null,
         };
         if (seconds is null || seconds > TimeSpan.MaxValue.TotalSeconds / 2)

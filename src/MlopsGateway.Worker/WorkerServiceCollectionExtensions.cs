@@ -11,6 +11,7 @@ using MlopsGateway.Monitoring;
 using MlopsGateway.Worker.Access;
 using MlopsGateway.Worker.Draining;
 using MlopsGateway.Worker.Models;
+using MlopsGateway.Worker.Predictions;
 using MlopsGateway.Worker.Serving;
 
 namespace MlopsGateway.Worker;
@@ -41,6 +42,7 @@ public static class WorkerServiceCollectionExtensions
             return repository;
         });
         services.AddHostedService<ModelRepositoryService>();
+        services.TryAddSingleton(PredictionRecorder.Off);
         services.AddSingleton<WorkerDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerDrain>());
         // The secrets are checked before routing, so a stranger's request is refused unread.

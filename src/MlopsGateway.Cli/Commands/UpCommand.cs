@@ -11,6 +11,7 @@ using MlopsGateway.Registry.Models;
 using MlopsGateway.Worker;
 using MlopsGateway.Worker.Models;
 using MlopsGateway.Worker.Sketching;
+using StackExchange.Redis;
 
 namespace MlopsGateway.Cli.Commands;
 
@@ -59,12 +60,17 @@ internal static class UpCommand
         var metricsBind = ServerOptions.MetricsBind();
         var verbose = ServerOptions.Verbose();
         var quality = new QualityFlags();
+        var predictions = new PredictionRecordFlags();
 
         var command = new Command("up", $"Run everything in one process on embedded defaults: Redis, a worker with sample models, a gateway. Accepts JWTs when {CliEnvironment.JwtSigningKey} is set.")
         {
             gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, redisCa, models, data, apiKey, watch, bind, metricsBind, tlsCert, tlsKey, workerCa, verbose,
         };
         Array.ForEach(quality.All, command.Options.Add);
+        foreach (var option in predictions.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction((parse, cancellationToken) => RunAsync(
             new UpSettings(parse.GetValue(gatewayPort), parse.GetValue(workerPort), parse.GetValue(gatewayMetricsPort),
                 parse.GetValue(workerMetricsPort), environment.ValueOf(parse, redis), parse.GetValue(models)!, parse.GetValue(apiKey),
@@ -75,6 +81,7 @@ internal static class UpCommand
                 Keys = NamespaceOption.Keys(parse, environment),
                 Registry = new UpRegistry(parse.GetValue(data)!),
                 Quality = o => quality.Apply(parse, o),
+                RecordPredictions = (w, connection, ns) => predictions.Apply(parse, w, connection, ns),
             },
             cancellationToken));
         return command;
@@ -92,6 +99,9 @@ internal static class UpCommand
         public UpRegistry Registry { get; init; } = new(".mlops");
 
         public Action<GatewayOptions> Quality { get; init; } = _ => { };
+
+        /// <summary>Adds the worker's prediction records, as <c>--prediction-*</c> say.</summary>
+        public Action<WorkerBuilder, IConnectionMultiplexer, string>? RecordPredictions { get; init; }
     }
 
     private static async Task<int> RunAsync(UpSettings settings, CancellationToken cancellationToken)
@@ -152,6 +162,7 @@ internal static class UpCommand
                         o.AdvertiseAddress = $"{(tls is null ? "http" : "https")}://127.0.0.1:{workerPort}";
                     }
                 });
+                settings.RecordPredictions?.Invoke(w, redis.Connection, settings.Keys.Namespace);
                 // Ctrl-C stops the worker only once the gateway has stopped (below), not on its own: a
                 // worker gone first leaves the gateway probing a closed port while it stops.
                 w.Services.AddSingleton<IHostLifetime, StoppedByCaller>();

@@ -44,12 +44,17 @@ internal static class WorkerCommand
         var drainDelay = ServerOptions.Duration("--drain-delay",
             "On Ctrl-C or SIGTERM, how long the worker keeps answering calls while it drains (leaves Redis with --redis, fails its health checks, marks its answers draining), so gateways stop sending it calls and those already sent are answered before it stops. 0 stops at once.",
             "1s", "1s, 500ms, 0");
+        var predictions = new PredictionRecordFlags();
         var verbose = ServerOptions.Verbose();
         var command = new Command("worker", "Run a worker alone: serves the models in a repository folder, or the model registry's (--registry), over the Open Inference Protocol.")
         {
             port, models, registry.Registry, registry.Artifacts, registry.Serve, registry.Cache, watch, samples, metricsPort, bind, metricsBind, tlsCert, tlsKey, redis, redisCa, advertise, drainDelay, workerSecret, adminSecret, insecure, verbose,
             sketches.FlushInterval, sketches.Off,
         };
+        foreach (var option in predictions.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction(async (parse, cancellationToken) =>
         {
             var workerSecrets = SecretOptions.Read(parse, workerSecret, environment, CliEnvironment.WorkerSecret, "WorkerSecrets");
@@ -91,6 +96,7 @@ internal static class WorkerCommand
                         o.Namespace = keys.Namespace;
                     });
                     sketches.Apply(parse, w, connection, keys.Namespace);
+                    predictions.Apply(parse, w, connection, keys.Namespace);
                     if (fromRegistry)
                     {
                         w.AddRegistryModels(connection, o =>

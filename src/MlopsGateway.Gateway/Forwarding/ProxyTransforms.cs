@@ -11,7 +11,7 @@ namespace MlopsGateway.Gateway.Forwarding;
 /// What YARP changes on the way: workers get the caller's public id, never its secret, no
 /// X-Forwarded-*, none of the caller's own <c>x-mlops-*</c> headers (those are the gateway's to set:
 /// a caller must not name itself another key, mark its call as shadow traffic or bring a worker
-/// secret), and the gateway's worker secret; a worker's draining mark is taken off its answer and
+/// secret), the gateway's worker secret and, on ModelInfer, the call's id (the same on a retry); a worker's draining mark is taken off its answer and
 /// noted for passive health.
 /// </summary>
 internal static class ProxyTransforms
@@ -26,9 +26,17 @@ internal static class ProxyTransforms
             headers.Remove(GatewayHeaders.ApiKey);
             headers.Remove(GatewayHeaders.Authorization);
             DropInternal(headers);
-            if (transform.HttpContext.Features.Get<GatewayRequest>()?.Caller is { } caller)
+            if (transform.HttpContext.Features.Get<GatewayRequest>() is { } request)
             {
-                headers.TryAddWithoutValidation(GatewayHeaders.KeyIdHeader, caller.Id);
+                if (request.Caller is { } caller)
+                {
+                    headers.TryAddWithoutValidation(GatewayHeaders.KeyIdHeader, caller.Id);
+                }
+                if (request.Method == "ModelInfer")
+                {
+                    // The same id on a retry: a request without one is recorded under it, once.
+                    headers.TryAddWithoutValidation(WorkerHeaders.CallId, request.CallId);
+                }
             }
             if (workerSecret is not null)
             {

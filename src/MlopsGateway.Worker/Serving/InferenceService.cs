@@ -10,6 +10,7 @@ using MlopsGateway.Contracts;
 using MlopsGateway.Worker.Batching;
 using MlopsGateway.Worker.Draining;
 using MlopsGateway.Worker.Models;
+using MlopsGateway.Worker.Predictions;
 using MlopsGateway.Worker.Tensors;
 using MlopsGateway.Worker.Tracing;
 
@@ -35,12 +36,14 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     private readonly CancellationToken _stopping;
     private readonly WorkerDrain _drain;
     private readonly long _maxElements;
+    private readonly PredictionRecorder _predictions;
 
     public InferenceService(
         ModelRepository repository, WorkerMetrics metrics, TimeProvider time, ILogger<InferenceService> logger, IHostApplicationLifetime lifetime,
-        WorkerDrain drain, IOptions<WorkerOptions> options)
+        WorkerDrain drain, IOptions<WorkerOptions> options, PredictionRecorder predictions)
     {
         _drain = drain;
+        _predictions = predictions;
         _maxElements = InferRequestValidator.ElementLimit(options.Value.MaxReceiveMessageSize);
         _repository = repository;
         _metrics = metrics;
@@ -98,9 +101,15 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
             MarkDraining(context);
         }
         var model = Resolve(request.ModelName, request.ModelVersion);
+        if (_predictions.Enabled && request.Id.Length == 0)
+        {
+            // Recorded predictions are found by id: one is made, and the answer carries it.
+            request.Id = PredictionRecorder.IdFor(context);
+        }
         try
         {
             var response = await SubmitAsync(model, request, context).ConfigureAwait(false);
+            _predictions.Record(model, response, request.Id, context);
             _metrics.RequestCompleted(model.Name, model.Version, nameof(StatusCode.OK), _time.GetElapsedTime(started));
             return response;
         }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Google.Protobuf;
 using Grpc.Core;
+using Inference;
 using Microsoft.AspNetCore.Builder;
 using MlopsGateway.Gateway;
 using MlopsGateway.Monitoring;
@@ -39,6 +40,32 @@ public sealed class RetryOnResetFunctionalTests : FunctionalTest
         Assert.Empty(stack.Metrics.Values("mlops.gateway.upstream.retries", ("reason", "unsent")));
         Assert.Equal(stack.Aborting.Received, stack.Logs.Entries.Count(e => e.Event.Name == "UpstreamReplayed"));
         Assert.DoesNotContain(stack.Logs.Entries, e => e.Event.Name == "UpstreamFailed");
+    }
+
+    [Fact]
+    public async Task ModelInfer_NoIdSentAgainAfterAReset_OnePredictionUnderTheCallsId()
+    {
+        await using var stack = await Stack.StartAsync(NewLogs, null, recordPredictions: true);
+        var client = StackFixture.Client(ServerEndpoints.GrpcAddress(stack.Gateway));
+        var request = TestRequests.Propensity(Model, [TestRequests.Row]);
+        request.Id = "";
+
+        ModelInferResponse? retried = null;
+        for (var i = 0; i < 200 && retried is null; i++)
+        {
+            var before = stack.Aborting.Received;
+            var answer = await client.ModelInferAsync(request, stack.Key);
+            if (stack.Aborting.Received > before)
+            {
+                retried = answer;
+            }
+        }
+
+        Assert.True(retried is not null, "200 calls in a row went to the healthy worker first; the load balancer should pick either.");
+        // The worker that died saw the id the second one recorded and answered with: one prediction for the call.
+        Assert.Equal(stack.Aborting.CallIds.Last(), retried.Id);
+        var store = new MlopsGateway.Registry.Feedback.FeedbackStore(stack.Redis);
+        await Wait.UntilAsync(async () => await store.GetPredictionAsync(Model, retried.Id) is not null);
     }
 
     [Theory]
@@ -173,12 +200,16 @@ public sealed class RetryOnResetFunctionalTests : FunctionalTest
 
         public Metadata Key { get; }
 
-        public static async Task<Stack> StartAsync(Func<LogCollector> newLogs, Action<GatewayOptions>? configure, TimeSpan abortAfter = default)
+        public StackExchange.Redis.ConnectionMultiplexer Redis => _redis;
+
+        public static async Task<Stack> StartAsync(Func<LogCollector> newLogs, Action<GatewayOptions>? configure, TimeSpan abortAfter = default,
+            bool recordPredictions = false)
         {
             var repository = TestModels.NewRepository();
             var redis = await TestRedis.ConnectIsolatedAsync();
             var secret = (await new ApiKeyStore(redis).CreateAsync("reset-" + Guid.NewGuid().ToString("N"), [])).Secret;
-            var healthy = StackFixture.StartWorker(repository, null, newLogs());
+            var healthy = StackFixture.StartWorker(repository, null, newLogs(),
+                worker: recordPredictions ? w => MlopsGateway.Worker.WorkerPredictionExtensions.AddPredictionRecords(w, redis) : null);
             await healthy.StartAsync();
             var aborting = await AbortingWorker.StartAsync(abortAfter);
             var logs = newLogs();

@@ -180,6 +180,7 @@ public sealed class WorkerAccessFunctionalTests : FunctionalTest, IClassFixture<
             { "x-mlops-admin-secret", TestSecrets.Admin },
             { "x-mlops-shadow", "1" },
             { "x-mlops-anything", "else" },
+            { "x-mlops-call-id", "spoofed" },
         };
 
         var response = await StackFixture.Client(ServerEndpoints.GrpcAddress(gateway)).ModelInferAsync(s_request, spoofed);
@@ -188,7 +189,9 @@ public sealed class WorkerAccessFunctionalTests : FunctionalTest, IClassFixture<
         var headers = Assert.Single(seen);
         Assert.Equal(new[] { key.Id }, headers["x-mlops-key-id"]);
         Assert.Equal(new[] { TestSecrets.Worker }, headers[WorkerHeaders.WorkerSecret]);
-        Assert.Equal(new[] { "x-mlops-key-id", WorkerHeaders.WorkerSecret }, headers.Keys.Where(k => k.StartsWith(WorkerHeaders.Prefix, StringComparison.Ordinal)).Order());
+        // The call's id is the gateway's, one per call (the same on a retry), never the caller's.
+        Assert.Matches("^[0-9a-f]{32}$", Assert.Single(headers[WorkerHeaders.CallId]));
+        Assert.Equal(new[] { WorkerHeaders.CallId, "x-mlops-key-id", WorkerHeaders.WorkerSecret }, headers.Keys.Where(k => k.StartsWith(WorkerHeaders.Prefix, StringComparison.Ordinal)).Order());
         await gateway.StopAsync();
         await worker.StopAsync();
     }

@@ -18,6 +18,7 @@ public sealed class AbortingWorker : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly TimeSpan _wait;
     private int _received;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _callIds = new();
 
     private AbortingWorker(TimeSpan wait)
     {
@@ -35,6 +36,9 @@ public sealed class AbortingWorker : IAsyncDisposable
     /// <summary>Calls whose whole request arrived (and which were then aborted).</summary>
     public int Received => Volatile.Read(ref _received);
 
+    /// <summary>The <c>x-mlops-call-id</c> of each call received, in order.</summary>
+    public IReadOnlyCollection<string> CallIds => _callIds;
+
     /// <summary>Starts one; it waits <paramref name="wait"/> after reading each request before aborting it.</summary>
     public static async Task<AbortingWorker> StartAsync(TimeSpan wait = default)
     {
@@ -47,6 +51,7 @@ public sealed class AbortingWorker : IAsyncDisposable
     {
         var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body);
+        _callIds.Enqueue(context.Request.Headers["x-mlops-call-id"].ToString());
         Interlocked.Increment(ref _received);
         if (_wait > TimeSpan.Zero)
         {

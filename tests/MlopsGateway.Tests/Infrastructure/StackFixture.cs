@@ -111,9 +111,10 @@ public sealed class StackFixture : IAsyncLifetime
     /// A worker on loopback port 0 serving <paramref name="repository"/>, registering itself in
     /// <paramref name="redis"/>; with none, it registers nowhere (a gateway is given its address).
     /// It answers only callers with <see cref="TestSecrets.Worker"/> (or the admin secret), as a deployed worker would,
-    /// in namespace <paramref name="keys"/> (the default one when null).
+    /// in namespace <paramref name="keys"/> (the default one when null); <paramref name="worker"/> adds to its role.
     /// </summary>
-    public static WebApplication StartWorker(string repository, IConnectionMultiplexer? redis, LogCollector logs, RedisKeys? keys = null) =>
+    public static WebApplication StartWorker(string repository, IConnectionMultiplexer? redis, LogCollector logs, RedisKeys? keys = null,
+        Action<WorkerBuilder>? worker = null) =>
         WorkerHost.Build(new IPEndPoint(IPAddress.Loopback, 0), o =>
             {
                 o.ModelRepository = repository;
@@ -123,11 +124,18 @@ public sealed class StackFixture : IAsyncLifetime
                 o.AdminSecrets = [TestSecrets.Admin];
             }, logs.Configure,
             new IPEndPoint(IPAddress.Loopback, 0),
-            redis is null ? null : w => w.AddRedisRegistration(redis, o =>
+            w =>
             {
-                o.HeartbeatInterval = TimeSpan.FromMilliseconds(500);
-                o.Namespace = (keys ?? RedisKeys.Default).Namespace;
-            }));
+                if (redis is not null)
+                {
+                    w.AddRedisRegistration(redis, o =>
+                    {
+                        o.HeartbeatInterval = TimeSpan.FromMilliseconds(500);
+                        o.Namespace = (keys ?? RedisKeys.Default).Namespace;
+                    });
+                }
+                worker?.Invoke(w);
+            });
 
     /// <summary>Waits (10 s at most) until <paramref name="gateway"/> forwards to the worker at <paramref name="workerAddress"/>.</summary>
     public static async Task WaitForDestinationAsync(WebApplication gateway, string workerAddress)

@@ -1,0 +1,146 @@
+using Inference;
+using MlopsGateway.Contracts.Tensors;
+using MlopsGateway.Registry.Feedback;
+using MlopsGateway.Worker.Models;
+
+namespace MlopsGateway.Worker.Predictions;
+
+/// <summary>
+/// Which of a version's outputs say what it predicted, found once per version from its signature:
+/// an INT64 <c>[batch]</c> output is the class, an FP32 <c>[batch, classes]</c> output the
+/// probabilities (the class is their argmax when there is no INT64 one), and an FP32 <c>[batch]</c> or
+/// <c>[batch, 1]</c> output of a model with neither is a regressor's value. A version with none of
+/// them predicts nothing that can be labelled, and is not recorded.
+/// </summary>
+internal sealed class PredictionOutputs
+{
+    private PredictionOutputs(string? label, string? probabilities, string? value, PredictionSchema schema)
+    {
+        (Label, Probabilities, Value, Schema) = (label, probabilities, value, schema);
+    }
+
+    /// <summary>The class output's name.</summary>
+    public string? Label { get; }
+
+    /// <summary>The probabilities output's name.</summary>
+    public string? Probabilities { get; }
+
+    /// <summary>A regressor's value output's name.</summary>
+    public string? Value { get; }
+
+    /// <summary>What labels are checked against: class names from the config's <c>labels</c>, else indexes by the probabilities' width.</summary>
+    public PredictionSchema Schema { get; }
+
+    /// <summary>Whether the version predicts anything that can be labelled.</summary>
+    public bool Recordable => Label is not null || Probabilities is not null || Value is not null;
+
+    public static PredictionOutputs Of(ModelVersion model)
+    {
+        string? label = null, probabilities = null, value = null;
+        long width = -1;
+        foreach (var output in model.Outputs)
+        {
+            var rank = output.Shape.Count;
+            if (label is null && output.Datatype == TensorDatatype.Int64 && (rank == 1 || (rank == 2 && output.Shape[1] == 1)))
+            {
+                label = output.Name;
+            }
+            else if (probabilities is null && output.Datatype == TensorDatatype.Fp32 && rank == 2 && output.Shape[1] != 1)
+            {
+                probabilities = output.Name;
+                width = output.Shape[1];
+            }
+            else if (value is null && output.Datatype == TensorDatatype.Fp32 && (rank == 1 || (rank == 2 && output.Shape[1] == 1)))
+            {
+                value = output.Name;
+            }
+        }
+        var classifier = label is not null || probabilities is not null;
+        IReadOnlyList<string> classes = !classifier ? []
+            : model.Config.Labels is { Count: > 0 } names ? names
+            : width > 1 ? [.. Enumerable.Range(0, (int)width).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))]
+            : [];
+        return new PredictionOutputs(label, probabilities, classifier ? null : value,
+            new PredictionSchema(model.Name, model.Version, classes, Regressor: !classifier && value is not null));
+    }
+
+    /// <summary>
+    /// One record per row of <paramref name="response"/>, ids <paramref name="id"/> for a single row and
+    /// <c>id#row</c> (from 0) for several; empty when the answer lacks the outputs (the caller asked for others).
+    /// </summary>
+    public PredictionRecord[] Read(ModelInferResponse response, string id, DateTimeOffset at)
+    {
+        var labels = Values(response, Label);
+        var probabilities = Values(response, Probabilities);
+        var values = Values(response, Value);
+        var rows = labels?.Length ?? values?.Length ?? RowsOf(response, Probabilities);
+        if (rows <= 0 || (labels is null && probabilities is null && values is null))
+        {
+            return [];
+        }
+        var width = probabilities is null ? 0 : probabilities.Length / rows;
+        var records = new PredictionRecord[rows];
+        for (var row = 0; row < rows; row++)
+        {
+            var rowId = rows == 1 ? id : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{id}#{row}");
+            if (values is not null)
+            {
+                records[row] = new PredictionRecord(response.ModelName, rowId, response.ModelVersion, at, Value: values[row]);
+                continue;
+            }
+            float[]? shares = null;
+            if (width > 0)
+            {
+                shares = new float[width];
+                for (var c = 0; c < width; c++)
+                {
+                    shares[c] = (float)probabilities![(row * width) + c];
+                }
+            }
+            var @class = labels is not null ? (int)labels[row] : ArgMax(shares!);
+            records[row] = new PredictionRecord(response.ModelName, rowId, response.ModelVersion, at, @class, shares);
+        }
+        return records;
+    }
+
+    private static double[]? Values(ModelInferResponse response, string? name)
+    {
+        if (name is null)
+        {
+            return null;
+        }
+        for (var i = 0; i < response.Outputs.Count; i++)
+        {
+            if (response.Outputs[i].Name == name)
+            {
+                return TensorValues.ReadOutput(response, i);
+            }
+        }
+        return null;
+    }
+
+    private static int RowsOf(ModelInferResponse response, string? name)
+    {
+        foreach (var output in response.Outputs)
+        {
+            if (output.Name == name && output.Shape.Count > 0)
+            {
+                return (int)output.Shape[0];
+            }
+        }
+        return 0;
+    }
+
+    private static int ArgMax(float[] shares)
+    {
+        var best = 0;
+        for (var c = 1; c < shares.Length; c++)
+        {
+            if (shares[c] > shares[best])
+            {
+                best = c;
+            }
+        }
+        return best;
+    }
+}

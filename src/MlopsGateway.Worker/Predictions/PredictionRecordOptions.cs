@@ -1,0 +1,53 @@
+namespace MlopsGateway.Worker.Predictions;
+
+/// <summary>
+/// How a worker records its predictions for ground truth (<c>--prediction-ttl</c>,
+/// <c>--prediction-sample</c>, <c>--no-prediction-records</c>): off the request path, through a
+/// bounded queue that a background writer drains into Redis in pipelined batches.
+/// </summary>
+public sealed class PredictionRecordOptions
+{
+    /// <summary>Whether predictions are recorded at all; off, requests are answered as before and no id is made.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>How long a recorded prediction waits for its label.</summary>
+    public TimeSpan Ttl { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// The share of requests recorded, 0 to 1, decided by a hash of the id so that a call retried on
+    /// another worker is sampled the same way.
+    /// </summary>
+    public double SampleRate { get; set; } = 1.0;
+
+    /// <summary>Predictions waiting to be written; when it is full, new ones are dropped and counted, never waited for.</summary>
+    public int QueueCapacity { get; set; } = 16_384;
+
+    /// <summary>The most predictions one pipelined write carries.</summary>
+    public int WriteBatchSize { get; set; } = 512;
+
+    /// <summary>The Redis namespace the records go to (the deployment's <c>--namespace</c>).</summary>
+    public string Namespace { get; set; } = Registry.RedisKeys.DefaultNamespace;
+
+    /// <summary>Every problem with these options, each naming its option.</summary>
+    internal IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (Ttl <= TimeSpan.Zero)
+        {
+            problems.Add($"--prediction-ttl must be longer than 0, not {Ttl}.");
+        }
+        if (!(SampleRate >= 0 && SampleRate <= 1))
+        {
+            problems.Add($"--prediction-sample must be a share from 0 to 1, not {SampleRate}.");
+        }
+        if (QueueCapacity < 1 || WriteBatchSize < 1)
+        {
+            problems.Add("The prediction queue and its write batches must hold at least 1.");
+        }
+        if (Registry.RedisKeys.NamespaceProblem(Namespace) is { } problem)
+        {
+            problems.Add(problem);
+        }
+        return problems;
+    }
+}
