@@ -26,6 +26,7 @@ public static class MlopsCommand
             PredictCommand.Create(environment),
             KeysCommand.Create(environment),
             TokenCommand.Create(environment),
+            FeedbackCommand.Create(environment),
             ModelsCommand.Create(environment),
             RolloutCommand.Create(environment),
             WorkersCommand.Create(environment),

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MlopsGateway.Gateway.Auth;
 using MlopsGateway.Gateway.Discovery;
+using MlopsGateway.Gateway.Feedback;
 using MlopsGateway.Gateway.Forwarding;
 using MlopsGateway.Gateway.Quality;
 using MlopsGateway.Gateway.Routing;
@@ -45,6 +46,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton(sp => new RouteSelector(sp.GetRequiredService<RandomSource>()));
         services.AddShadow();
         services.AddModelQuality();
+        services.AddFeedback();
         AddSteps(services);
         services.AddReverseProxy().AddTransforms(ProxyTransforms.Apply);
         services.AddSingleton<WorkerTls>();
@@ -87,6 +89,7 @@ public static class GatewayServiceCollectionExtensions
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
         });
+        endpoints.MapGrpcService<FeedbackService>();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapMlopsMetrics();
         return endpoints;

@@ -30,6 +30,12 @@ internal static class GatewayCommand
             }
         });
         var sharedQuotas = new Option<bool>("--shared-quotas") { Description = "Count per-key quotas in Redis, shared by every gateway (one Redis call per limited request)." };
+        var feedbackRate = new Option<double>("--feedback-rate")
+        {
+            Description = "Labels (mlops feedback send) each key or token may send per second, as many at once; over it, RESOURCE_EXHAUSTED.",
+            DefaultValueFactory = _ => 100,
+            HelpName = "per-second",
+        }.Within(double.Epsilon, 1e9, "--feedback-rate must be above 0 labels per second, not {0}.");
         var maxRequest = new Option<long>("--max-request-bytes") { Description = "Largest request message accepted.", DefaultValueFactory = _ => 64L * 1024 * 1024 };
         var noRetryOnReset = new Option<bool>("--no-retry-on-reset")
         {
@@ -70,7 +76,7 @@ internal static class GatewayCommand
         var quality = new QualityFlags();
         var command = new Command("gateway", "Run the gateway alone: authenticates callers, routes by the models' routes in Redis and forwards OIP calls to the workers registered there.")
         {
-            port, workers, redis, redisCa, metricsPort, bind, metricsBind, tlsCert, tlsKey, workerCa, jwtKey, jwtIssuer, jwtAudience, jwtMaxLifetime, workerSecret, sharedQuotas, maxRequest, noRetryOnReset, retryBuffer, shadowGather, shadowCpuLimit, verbose,
+            port, workers, redis, redisCa, metricsPort, bind, metricsBind, tlsCert, tlsKey, workerCa, jwtKey, jwtIssuer, jwtAudience, jwtMaxLifetime, workerSecret, sharedQuotas, feedbackRate, maxRequest, noRetryOnReset, retryBuffer, shadowGather, shadowCpuLimit, verbose,
         };
         Array.ForEach(quality.All, command.Options.Add);
         command.SetAction(async (parse, cancellationToken) =>
@@ -97,6 +103,7 @@ internal static class GatewayCommand
                     o.JwtMaxLifetime = parse.GetValue(jwtMaxLifetime).Value;
                     o.WorkerSecret = workerSecrets.Count > 0 ? workerSecrets[0] : null;
                     o.SharedQuotas = parse.GetValue(sharedQuotas);
+                    o.FeedbackRate = parse.GetValue(feedbackRate);
                     o.MaxRequestBodySize = parse.GetValue(maxRequest);
                     o.RetryOnReset = !parse.GetValue(noRetryOnReset);
                     o.RetryBufferLimit = parse.GetValue(retryBuffer);

@@ -15,4 +15,13 @@ internal sealed class AuthRefusal(GatewayMetrics metrics, ILogger<AuthRefusal> l
         metrics.AuthFailed(method, status);
         return GrpcErrorWriter.WriteAsync(context, code, message);
     }
+
+    /// <summary>The same refusal for a service the gateway serves itself, to throw.</summary>
+    public RpcException Refuse(string method, StatusCode code, string message)
+    {
+        var status = code.ToString();
+        GatewayLog.AuthFailed(logger, method, status);
+        metrics.AuthFailed(method, status);
+        return new RpcException(new Status(code, message));
+    }
 }

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
 using MlopsGateway.Gateway.Discovery;
+using MlopsGateway.Registry;
 
 namespace MlopsGateway.Gateway.Auth;
 
@@ -30,9 +31,27 @@ internal sealed class AuthenticationStep(SnapshotCache snapshots, JwtAuthenticat
         {
             return refusal.WriteAsync(context, request.Method, StatusCode.Unauthenticated, UnknownKey);
         }
-        request.Caller = new CallerIdentity(key.Id, $"API key '{key.Name}' ({key.Id})", key.Models, key.RatePerSecond, key.Burst, key.MaxInFlight, key.EffectiveScopes);
+        request.Caller = CallerOf(key);
         return next();
     }
+
+    /// <summary>The caller the headers of a call served by the gateway itself (not forwarded) name, or why none is.</summary>
+    public async ValueTask<(CallerIdentity? Caller, string? Refusal)> IdentifyAsync(IHeaderDictionary headers)
+    {
+        var (secret, bearer) = CredentialReader.Read(headers);
+        if (secret.IsEmpty)
+        {
+            return (null, NoKey);
+        }
+        if (bearer && jwt.Enabled && JwtAuthenticator.LooksLikeJwt(secret.Span))
+        {
+            return await jwt.AuthenticateAsync(secret.ToString()).ConfigureAwait(false);
+        }
+        return snapshots.Current.Keys.Find(secret.Span) is { } key ? (CallerOf(key), null) : (null, UnknownKey);
+    }
+
+    private static CallerIdentity CallerOf(ApiKeyRecord key) =>
+        new(key.Id, $"API key '{key.Name}' ({key.Id})", key.Models, key.RatePerSecond, key.Burst, key.MaxInFlight, key.EffectiveScopes);
 
     private async Task AuthenticateJwtAsync(HttpContext context, Func<Task> next, GatewayRequest request, string token)
     {
