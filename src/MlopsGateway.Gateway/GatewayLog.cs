@@ -25,6 +25,10 @@ internal static partial class GatewayLog
         Message = "Forwarding {Method} for model '{Model}' to {Worker} failed: {Error}")]
     public static partial void UpstreamFailed(ILogger logger, string method, string model, string worker, string error, Exception? exception);
 
+    [LoggerMessage(EventId = 2016, EventName = "CallerAbandoned", Level = LogLevel.Debug,
+        Message = "Forwarding {Method} for model '{Model}' stopped on the caller's side: {Error}")]
+    public static partial void CallerAbandoned(ILogger logger, string method, string model, string error);
+
     [LoggerMessage(EventId = 2006, EventName = "SnapshotChanged", Level = LogLevel.Information,
         Message = "Routing snapshot: {Routes} routes, {Workers} workers ({Ready} ready)")]
     public static partial void SnapshotChanged(ILogger logger, int routes, int workers, int ready);

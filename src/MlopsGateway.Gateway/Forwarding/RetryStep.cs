@@ -113,7 +113,15 @@ internal sealed class RetryStep(GatewayMetrics metrics, MetricLabels labels, IOp
         {
             untouched = untouched && error != ForwarderError.RequestCanceled && !context.RequestAborted.IsCancellationRequested;
         }
-        GatewayLog.UpstreamFailed(logger, request.Method, model, failed?.Model.Config.Address ?? "?", error.ToString(), failure.Exception);
+        if (CallerSide(error, context))
+        {
+            // The caller hung up or sent a broken body: no worker is at fault, so no warning that an operator would chase.
+            GatewayLog.CallerAbandoned(logger, request.Method, model, error.ToString());
+        }
+        else
+        {
+            GatewayLog.UpstreamFailed(logger, request.Method, model, failed?.Model.Config.Address ?? "?", error.ToString(), failure.Exception);
+        }
         if (!context.Response.HasStarted)
         {
             var code = error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled ? StatusCode.Cancelled : StatusCode.Unavailable;
@@ -122,6 +130,12 @@ internal sealed class RetryStep(GatewayMetrics metrics, MetricLabels labels, IOp
                 : $"The worker {For(model)}failed while the request was in flight ({error}); it may have run.").ConfigureAwait(false);
         }
     }
+
+    /// <summary>Whether the forward failed on the caller's side of the gateway (it cancelled, went away, or its body broke off).</summary>
+    internal static bool CallerSide(ForwarderError error, HttpContext context) =>
+        error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient
+            or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient
+        || context.RequestAborted.IsCancellationRequested;
 
     /// <summary>What is left of the caller's deadline (<c>grpc-timeout</c>, from the call's arrival); null when it set none.</summary>
     private static TimeSpan? Remaining(HttpContext context, GatewayRequest request) =>

@@ -1,0 +1,34 @@
+using Microsoft.AspNetCore.Http;
+using MlopsGateway.Gateway.Forwarding;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace MlopsGateway.Tests.Gateway.Forwarding;
+
+/// <summary>Which failed forwards are the caller's doing (logged at Debug), and which a worker's (a warning).</summary>
+public sealed class CallerSideTests
+{
+    [Theory]
+    [InlineData(ForwarderError.RequestCanceled)]
+    [InlineData(ForwarderError.RequestBodyCanceled)]
+    [InlineData(ForwarderError.RequestBodyClient)]
+    [InlineData(ForwarderError.ResponseBodyCanceled)]
+    [InlineData(ForwarderError.ResponseBodyClient)]
+    public void CallerSide_CallerBrokeOff_True(ForwarderError error) =>
+        Assert.True(RetryStep.CallerSide(error, new DefaultHttpContext()));
+
+    [Theory]
+    [InlineData(ForwarderError.Request)]
+    [InlineData(ForwarderError.RequestTimedOut)]
+    [InlineData(ForwarderError.RequestBodyDestination)]
+    [InlineData(ForwarderError.ResponseBodyDestination)]
+    [InlineData(ForwarderError.ResponseHeaders)]
+    public void CallerSide_WorkerSideWhileCallerWaits_False(ForwarderError error) =>
+        Assert.False(RetryStep.CallerSide(error, new DefaultHttpContext()));
+
+    [Fact]
+    public void CallerSide_WorkerSideAfterCallerAborted_True()
+    {
+        var context = new DefaultHttpContext { RequestAborted = new CancellationToken(canceled: true) };
+        Assert.True(RetryStep.CallerSide(ForwarderError.Request, context));
+    }
+}
