@@ -70,7 +70,7 @@ internal sealed class RetryStep(GatewayMetrics metrics, MetricLabels labels, IOp
         var cluster = request.Cluster!;
         var proxy = context.GetReverseProxyFeature();
         var failed = proxy.ProxiedDestination;
-        var error = failure.Error;
+        var error = Attributed(failure, context);
         var others = Others(cluster, failed);
         var remaining = Remaining(context, request);
         var reason = new RetryDecision(error, body.Started, replay?.CanReplay == true, context.Response.HasStarted,
@@ -130,6 +130,20 @@ internal sealed class RetryStep(GatewayMetrics metrics, MetricLabels labels, IOp
                 : $"The worker {For(model)}failed while the request was in flight ({error}); it may have run.").ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// The failure's error, with one misattribution undone: when a worker resets the stream, the HTTP
+    /// client cancels the copy of the request body, and YARP reports the cancelled read from the caller as
+    /// <see cref="ForwarderError.RequestBodyClient"/> although the caller is still there. A cancelled read
+    /// while the caller is connected is the worker's side breaking, so it counts as
+    /// <see cref="ForwarderError.RequestBodyDestination"/> (a reset); a body that breaks the wire rules is
+    /// refused before this, by its peek.
+    /// </summary>
+    internal static ForwarderError Attributed(IForwarderErrorFeature failure, HttpContext context) =>
+        failure.Error == ForwarderError.RequestBodyClient && failure.Exception is OperationCanceledException
+            && !context.RequestAborted.IsCancellationRequested
+            ? ForwarderError.RequestBodyDestination
+            : failure.Error;
 
     /// <summary>Whether the forward failed on the caller's side of the gateway (it cancelled, went away, or its body broke off).</summary>
     internal static bool CallerSide(ForwarderError error, HttpContext context) =>

@@ -31,4 +31,23 @@ public sealed class CallerSideTests
         var context = new DefaultHttpContext { RequestAborted = new CancellationToken(canceled: true) };
         Assert.True(RetryStep.CallerSide(ForwarderError.Request, context));
     }
+
+    [Fact]
+    public void Attributed_CancelledReadWhileCallerConnected_CountsAsTheWorkersSide() =>
+        Assert.Equal(ForwarderError.RequestBodyDestination,
+            RetryStep.Attributed(new Failure(ForwarderError.RequestBodyClient, new OperationCanceledException()), new DefaultHttpContext()));
+
+    [Fact]
+    public void Attributed_CallerGoneOrBodyBroken_StaysTheCallers()
+    {
+        var gone = new DefaultHttpContext { RequestAborted = new CancellationToken(canceled: true) };
+        Assert.Equal(ForwarderError.RequestBodyClient,
+            RetryStep.Attributed(new Failure(ForwarderError.RequestBodyClient, new OperationCanceledException()), gone));
+        Assert.Equal(ForwarderError.RequestBodyClient,
+            RetryStep.Attributed(new Failure(ForwarderError.RequestBodyClient, new IOException("the caller's stream broke")), new DefaultHttpContext()));
+        Assert.Equal(ForwarderError.Request,
+            RetryStep.Attributed(new Failure(ForwarderError.Request, new OperationCanceledException()), new DefaultHttpContext()));
+    }
+
+    private sealed record Failure(ForwarderError Error, Exception? Exception) : IForwarderErrorFeature;
 }
