@@ -25,6 +25,12 @@ public sealed record VersionTelemetry(
     long ShadowRows,
     long ShadowRowsDiffering)
 {
+    /// <summary>
+    /// Entries of <see cref="Latency"/>: Monitoring's <c>LatencyBuckets.Seconds</c> (36 bounds, 50 µs to 30 s)
+    /// plus the overflow. The registry does not reference Monitoring; a test holds the two together.
+    /// </summary>
+    public const int LatencyEntries = 37;
+
     /// <summary>Every call counted, answered or failed.</summary>
     public long Requests => Ok + Errors.Values.Sum();
 
