@@ -24,6 +24,7 @@ public static class MlopsCommand
             GatewayCommand.Create(environment),
             WorkerCommand.Create(environment),
             PredictCommand.Create(environment),
+            ExplainCommand.Create(environment),
             KeysCommand.Create(environment),
             TokenCommand.Create(environment),
             FeedbackCommand.Create(environment),

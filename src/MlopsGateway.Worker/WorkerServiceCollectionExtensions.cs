@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Worker.Access;
 using MlopsGateway.Worker.Draining;
+using MlopsGateway.Worker.Explanations;
 using MlopsGateway.Worker.Models;
 using MlopsGateway.Worker.Predictions;
 using MlopsGateway.Worker.Serving;
@@ -43,6 +44,7 @@ public static class WorkerServiceCollectionExtensions
         });
         services.AddHostedService<ModelRepositoryService>();
         services.TryAddSingleton(PredictionRecorder.Off);
+        services.TryAddSingleton(ExplainBaselines.None);
         services.AddSingleton<WorkerDrain>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkerDrain>());
         // The secrets are checked before routing, so a stranger's request is refused unread.
@@ -64,7 +66,7 @@ public static class WorkerServiceCollectionExtensions
         return new WorkerBuilder(services);
     }
 
-    /// <summary>Maps the OIP service and grpc.health.v1.</summary>
+    /// <summary>Maps the OIP service, mlops.v1.Explain and grpc.health.v1.</summary>
     /// <exception cref="InvalidOperationException"><see cref="AddMlopsWorker"/> was not called.</exception>
     public static IEndpointRouteBuilder MapMlopsWorker(this IEndpointRouteBuilder endpoints)
     {
@@ -73,6 +75,7 @@ public static class WorkerServiceCollectionExtensions
             throw new InvalidOperationException("Call services.AddMlopsWorker(...) before endpoints.MapMlopsWorker().");
         }
         endpoints.MapGrpcService<InferenceService>();
+        endpoints.MapGrpcService<ExplainService>();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapMlopsMetrics();
         return endpoints;

@@ -9,6 +9,7 @@ using MlopsGateway.Registry;
 using MlopsGateway.Registry.Baselines;
 using MlopsGateway.Registry.Models;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Explanations;
 using MlopsGateway.Worker.Models;
 using MlopsGateway.Worker.Sketching;
 using StackExchange.Redis;
@@ -167,6 +168,7 @@ internal static class UpCommand
                 // worker gone first leaves the gateway probing a closed port while it stops.
                 w.Services.AddSingleton<IHostLifetime, StoppedByCaller>();
                 w.AddDriftSketches(redis.Connection, o => o.Namespace = settings.Keys.Namespace);
+                w.AddExplanations(redis.Connection, settings.Keys.Namespace);
                 if (!settings.Watch)
                 {
                     settings.Registry.Serve(w, redis.Connection, settings.Keys);

@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Hosting;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Explanations;
 using MlopsGateway.Worker.Models;
 
 namespace MlopsGateway.Cli.Commands;
@@ -96,6 +97,8 @@ internal static class WorkerCommand
                         o.Namespace = keys.Namespace;
                     });
                     sketches.Apply(parse, w, connection, keys.Namespace);
+                    // Explanations take their background from the version's baseline, which lives in Redis.
+                    w.AddExplanations(connection, keys.Namespace);
                     predictions.Apply(parse, w, connection, keys.Namespace);
                     if (fromRegistry)
                     {

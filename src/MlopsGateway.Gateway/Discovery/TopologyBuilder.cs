@@ -19,6 +19,12 @@ internal static class TopologyBuilder
 {
     public const string RouteId = "oip";
 
+    /// <summary>The route of mlops.v1.Explain, forwarded to the workers as inference is.</summary>
+    public const string ExplainRouteId = "explain";
+
+    /// <summary>The path prefix of mlops.v1.Explain.</summary>
+    public const string ExplainService = "/mlops.v1.Explain/";
+
     /// <summary>The config and topology for <paramref name="workers"/>, and a signature equal for equal configs.</summary>
     public static WorkerTopology Build(IReadOnlyList<WorkerRecord> workers, IReadOnlyList<string> staticWorkers, GatewayOptions options)
     {
@@ -51,7 +57,14 @@ internal static class TopologyBuilder
             ClusterId = ProxyTopology.AllCluster,
             Match = new RouteMatch { Path = "/inference.GRPCInferenceService/{**method}" },
         };
-        return new WorkerTopology([route], clusters, topology, signature);
+        // The workers serve explanations too; the request path's steps treat them as model calls.
+        var explain = new RouteConfig
+        {
+            RouteId = ExplainRouteId,
+            ClusterId = ProxyTopology.AllCluster,
+            Match = new RouteMatch { Path = ExplainService + "{**method}" },
+        };
+        return new WorkerTopology([route, explain], clusters, topology, signature);
     }
 
     private static ClusterConfig Cluster(string id, IEnumerable<(string Id, string Address)> destinations, GatewayOptions options) => new()

@@ -73,6 +73,15 @@ internal sealed class RouteStep(
     private RouteDecision Decide(HttpContext context, GatewayRequest request, ProxyTopology topology, string requested)
     {
         var model = request.Prefix.Name;
+        if (request.Method == MethodScopeStep.Explain)
+        {
+            // An explanation is of one version: the one asked for, else the route's stable one, never a canary
+            // drawn by weight (two explanations of one row would differ by chance), and never shadowed.
+            var stable = snapshots.Current.Routes.TryGetValue(model, out var explained) ? explained.Stable : null;
+            return requested.Length > 0 ? new RouteDecision(requested, RouteKind.Explicit, null)
+                : stable is not null ? new RouteDecision(stable, RouteKind.Stable, null)
+                : new RouteDecision(topology.Models.TryGetValue(model, out var served) ? served.Latest : "", RouteKind.Latest, null);
+        }
         if (request.Method != "ModelInfer")
         {
             // Metadata and readiness go where the caller asked, or to any worker serving the model.

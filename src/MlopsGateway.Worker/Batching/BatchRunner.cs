@@ -41,7 +41,10 @@ internal static class BatchRunner
             using var runOptions = new RunOptions();
             using var results = model.Session.Run(runOptions, names, values, first.Outputs);
             var responses = Split(model, items, results, totalRows);
-            model.Sketcher?.Observe(values, first.Outputs, results, totalRows);
+            if (first.Observed)
+            {
+                model.Sketcher?.Observe(values, first.Outputs, results, totalRows);
+            }
             return responses;
         }
         finally

@@ -16,6 +16,16 @@ internal sealed record InferItem(ValidatedInput[] Inputs, string[] Outputs, bool
     public RequestTrace? Trace { get; init; }
 
     /// <summary>
+    /// Whether drift sketches and captures count its rows: false for rows a worker made itself (an
+    /// explanation's perturbed rows), which are not traffic. Such items carry a batch key of their own
+    /// (<see cref="UnobservedKey"/>), so a batch is all observed or all not.
+    /// </summary>
+    public bool Observed { get; init; } = true;
+
+    /// <summary>Appended to the batch key of items that are not <see cref="Observed"/>.</summary>
+    public const string UnobservedKey = "unobserved;";
+
+    /// <summary>
     /// Requests with the same key can share a run: same dimensions after the first for every
     /// input, and the same outputs.
     /// </summary>

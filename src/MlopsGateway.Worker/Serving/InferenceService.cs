@@ -121,7 +121,7 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
     }
 
     /// <summary>Tells the gateway that forwarded this call to send no more here: answered, but stopping.</summary>
-    private static void MarkDraining(ServerCallContext context)
+    internal static void MarkDraining(ServerCallContext context)
     {
         // A message of a stream runs through ModelInfer too; its headers went out with the stream's first answer.
         if (context.GetHttpContext() is { Response.HasStarted: false } http)
@@ -356,19 +356,23 @@ internal sealed class InferenceService : GRPCInferenceService.GRPCInferenceServi
         return model.Batching.Enabled ? rows : 1;
     }
 
-    private ModelVersion Resolve(string name, string version)
+    private ModelVersion Resolve(string name, string version) => Resolve(_repository, name, version);
+
+    /// <summary>The version of <paramref name="name"/> that <paramref name="version"/> names (the latest for none).</summary>
+    /// <exception cref="RpcException">INVALID_ARGUMENT without a name; NOT_FOUND naming what is served.</exception>
+    internal static ModelVersion Resolve(ModelRepository repository, string name, string version)
     {
         if (string.IsNullOrEmpty(name))
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "The request names no model: set the model name."));
         }
-        if (_repository.TryResolve(name, version, out var model))
+        if (repository.TryResolve(name, version, out var model))
         {
             return model!;
         }
-        var versions = _repository.VersionsOf(name);
+        var versions = repository.VersionsOf(name);
         var message = versions.Count == 0
-            ? $"Unknown model '{name}'. This worker serves: {string.Join(", ", _repository.ModelNames.DefaultIfEmpty("no models"))}."
+            ? $"Unknown model '{name}'. This worker serves: {string.Join(", ", repository.ModelNames.DefaultIfEmpty("no models"))}."
             : $"Model '{name}' has no version '{version}'. Versions served: {string.Join(", ", versions.Select(v => v.Version))}.";
         throw new RpcException(new Status(StatusCode.NotFound, message));
     }

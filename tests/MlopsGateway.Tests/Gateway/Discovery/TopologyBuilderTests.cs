@@ -24,7 +24,8 @@ public class TopologyBuilderTests
         Assert.Equal("2", model.Latest);
         Assert.Equal(ProxyTopology.VersionCluster("m", "2"), model.Versions["2"]);
         Assert.False(built.Topology.HasStatic);
-        Assert.Equal(ProxyTopology.AllCluster, Assert.Single(built.Routes).ClusterId);
+        Assert.Equal([("/inference.GRPCInferenceService/{**method}", ProxyTopology.AllCluster), ("/mlops.v1.Explain/{**method}", ProxyTopology.AllCluster)],
+            built.Routes.Select(r => (r.Match.Path, r.ClusterId)));
     }
 
     [Fact]

@@ -27,6 +27,25 @@ public class RequestStepTests
     }
 
     [Theory]
+    [InlineData("/mlops.v1.Explain/Explain", "Explain", true)]
+    [InlineData("/mlops.v1.Explain/ModelInfer", "ModelInfer", false)]
+    [InlineData("/inference.GRPCInferenceService/Explain", "Explain", false)]
+    public async Task MethodScope_Explain_AModelCallOnItsOwnServiceOnly(string path, string method, bool forwarded)
+    {
+        var call = new StepContext(method);
+        call.Http.Request.Path = path;
+
+        await new MethodScopeStep().InvokeAsync(call.Http, call.Next);
+
+        Assert.Equal(forwarded ? 1 : 0, call.NextCalls);
+        Assert.Equal(forwarded ? null : "12", call.Status);
+        if (forwarded)
+        {
+            Assert.Equal(MethodScope.Model, GatewayRequest.Of(call.Http).Scope);
+        }
+    }
+
+    [Theory]
     [InlineData("ModelStreamInfer")]
     [InlineData("RepositoryIndex")]
     public async Task MethodScope_NotForwarded_Unimplemented(string method)
