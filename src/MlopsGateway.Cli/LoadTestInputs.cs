@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Inference;
+using MlopsGateway.Contracts.Tensors;
 
 namespace MlopsGateway.Cli;
 

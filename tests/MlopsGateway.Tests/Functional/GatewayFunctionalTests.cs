@@ -2,7 +2,7 @@ using Grpc.Core;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Inference;
-using MlopsGateway.Cli;
+using MlopsGateway.Contracts.Tensors;
 using MlopsGateway.Registry;
 using MlopsGateway.Tests.Infrastructure;
 

@@ -9,7 +9,7 @@ using Microsoft.IdentityModel.Tokens;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using MlopsGateway.Cli;
+using MlopsGateway.Contracts.Tensors;
 using MlopsGateway.Gateway;
 using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Gateway.Forwarding;

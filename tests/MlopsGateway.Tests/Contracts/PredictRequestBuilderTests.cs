@@ -1,8 +1,8 @@
 using Inference;
-using MlopsGateway.Cli;
+using MlopsGateway.Contracts.Tensors;
 using MlopsGateway.Tests.Infrastructure;
 
-namespace MlopsGateway.Tests.Cli;
+namespace MlopsGateway.Tests.Contracts;
 
 public class PredictRequestBuilderTests
 {

@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
 using Inference;
-using MlopsGateway.Contracts.Tensors;
 
-namespace MlopsGateway.Cli;
+namespace MlopsGateway.Contracts.Tensors;
 
 /// <summary>Reads a <see cref="ModelInferResponse"/>'s outputs, typed or raw, into flat values and JSON.</summary>
 public static class InferResponseReader

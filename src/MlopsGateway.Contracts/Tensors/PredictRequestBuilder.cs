@@ -1,9 +1,8 @@
 using System.Text.Json;
 using Google.Protobuf;
 using Inference;
-using MlopsGateway.Contracts.Tensors;
 
-namespace MlopsGateway.Cli;
+namespace MlopsGateway.Contracts.Tensors;
 
 /// <summary>
 /// Turns <c>name=JSON</c> arguments into a <see cref="ModelInferRequest"/> shaped by the model's
