@@ -1,9 +1,12 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using HdrHistogram;
 using Inference;
 using MlopsGateway.Contracts.Explanations;
+using MlopsGateway.LoadTest;
 
 namespace MlopsGateway.Cli.Commands;
 
@@ -39,10 +42,15 @@ internal static class ExplainCommand
         var samples = new Option<int>("--samples") { Description = "KernelSHAP's coalitions. 0: the worker's default (1024).", HelpName = "coalitions" };
         var seed = new Option<long>("--seed") { Description = "Seeds the background draw and KernelSHAP's sampling: the same seed, the same answer." };
         var json = new Option<bool>("--json") { Description = "Print the answer as JSON instead of a table." };
+        var repeat = new Option<int>("--repeat")
+        {
+            Description = "Time the call: after the first (unmeasured: connections, the worker's baseline read warm), make it this many more times one after another and print the latency's p50, p95, p99 and max (HdrHistogram). 0: one call.",
+            HelpName = "calls",
+        }.Within(0, 1_000_000, "--repeat must be 0 to 1000000, not {0}.");
         var command = new Command("explain",
             "Explain one prediction through the gateway: each feature's Shapley value, its share of f(x) minus the base value (the mean output over background rows from the version's baseline). Needs the 'infer' scope, as predict does.")
         {
-            call.Gateway, call.ApiKey, call.Token, model, version, inputs, output, target, method, background, samples, seed, json, call.Timeout,
+            call.Gateway, call.ApiKey, call.Token, model, version, inputs, output, target, method, background, samples, seed, json, repeat, call.Timeout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -67,11 +75,44 @@ internal static class ExplainCommand
                     Seed = parse.GetValue(seed),
                 };
                 request.Inputs.Add(row.Inputs);
-                var answer = await new Explain.ExplainClient(channel).ExplainAsync(request, headers, deadline, cancellationToken).ConfigureAwait(false);
-                return parse.GetValue(json) ? ToJson(answer).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : Table(answer);
+                var client = new Explain.ExplainClient(channel);
+                var answer = await client.ExplainAsync(request, headers, deadline, cancellationToken).ConfigureAwait(false);
+                var latency = await TimeAsync(parse.GetValue(repeat), async () =>
+                    answer = await client.ExplainAsync(request, headers, call.Deadline(parse), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+                if (parse.GetValue(json))
+                {
+                    var node = ToJson(answer);
+                    if (latency is { } timed)
+                    {
+                        node["latency_ms"] = new JsonObject { ["calls"] = timed.Calls, ["p50"] = timed.Summary.P50, ["p95"] = timed.Summary.P95, ["p99"] = timed.Summary.P99, ["max"] = timed.Summary.Max };
+                    }
+                    return node.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+                }
+                return Table(answer) + (latency is { } t
+                    ? string.Create(CultureInfo.InvariantCulture,
+                        $"\nlatency over {t.Calls} calls after one unmeasured: p50 {t.Summary.P50:0.00} ms, p95 {t.Summary.P95:0.00} ms, p99 {t.Summary.P99:0.00} ms, max {t.Summary.Max:0.00} ms")
+                    : "");
             }).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>Runs <paramref name="call"/> <paramref name="calls"/> times in a row, its latencies in an HdrHistogram of microseconds; null for none.</summary>
+    private static async Task<(int Calls, LatencySummary Summary)?> TimeAsync(int calls, Func<Task> call)
+    {
+        if (calls == 0)
+        {
+            return null;
+        }
+        // Microseconds, 1 µs to 10 minutes, three significant digits.
+        var histogram = new LongHistogram(1, 600_000_000, 3);
+        for (var i = 0; i < calls; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            await call().ConfigureAwait(false);
+            histogram.RecordValue(Math.Clamp((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds, 1, 600_000_000));
+        }
+        return (calls, LatencySummary.From(histogram));
     }
 
     /// <summary>The features, largest attribution (by magnitude) first.</summary>

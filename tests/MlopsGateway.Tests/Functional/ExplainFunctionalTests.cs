@@ -13,10 +13,12 @@ using MlopsGateway.Monitoring;
 using MlopsGateway.Monitoring.Baselines;
 using MlopsGateway.Registry;
 using MlopsGateway.Registry.Baselines;
+using MlopsGateway.Registry.Drift;
 using MlopsGateway.Tests.Cli;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker.Explanations;
 using MlopsGateway.Worker.Models;
+using MlopsGateway.Worker.Sketching;
 using StackExchange.Redis;
 using DataType = Onnx.TensorProto.Types.DataType;
 
@@ -123,6 +125,23 @@ public sealed class ExplainFunctionalTests : FunctionalTest
     }
 
     [Fact]
+    public async Task Explain_WithDriftSketches_OnlyTheTrafficsRowsAreCounted()
+    {
+        await using var stack = await Stack.StartAsync(NewLogs);
+        var baseline = await stack.Baselines.GetAsync(Propensity, "1");
+        var counts = new DriftCountStore(stack.Redis, stack.Keys);
+        var now = DateTimeOffset.UtcNow;
+
+        var explained = await stack.Explain.ExplainAsync(PropensityRequest("1", background: 20), stack.Caller);
+        await stack.Infer.ModelInferAsync(TestRequests.Propensity(Propensity, [TestRequests.Row, TestRequests.Row, TestRequests.Row], version: "1"), stack.Caller);
+        WindowCounts? read = null;
+        await Wait.UntilAsync(async () => (read = await counts.ReadAsync(Propensity, "1", now.AddHours(-1), now.AddHours(1), baseline!)).Rows >= 3);
+
+        Assert.Equal(622, explained.Evaluations);
+        Assert.Equal(3, read!.Rows);
+    }
+
+    [Fact]
     public async Task Explain_Callers_UnauthenticatedWithoutAKeyAndDeniedWithoutTheInferScopeOrTheModel()
     {
         await using var stack = await Stack.StartAsync(NewLogs);
@@ -176,13 +195,13 @@ public sealed class ExplainFunctionalTests : FunctionalTest
     }
 
     [Fact]
-    public async Task CliExplain_Propensity_TableLargestFirstAndJsonThatAddsUp()
+    public async Task CliExplain_Propensity_TableLargestFirstJsonThatAddsUpAndTimedRepeats()
     {
         await using var stack = await Stack.StartAsync(NewLogs);
         string[] call = ["explain", "--gateway", stack.GatewayAddress, "--api-key", stack.CallerSecret, "--model", Propensity, "--version", "1", "--input", "features=[3, 12.5, 2, 14, 4]"];
 
         var (code, table, _) = await CliRunner.RunAsync(call);
-        var (jsonCode, json, _) = await CliRunner.RunAsync([.. call, "--json"]);
+        var (jsonCode, json, _) = await CliRunner.RunAsync([.. call, "--json", "--repeat", "2"]);
         var (refused, _, error) = await CliRunner.RunAsync([.. call[..^1], "features=[3, 12.5]"]);
 
         Assert.Equal((0, 0, 2), (code, jsonCode, refused));
@@ -191,6 +210,8 @@ public sealed class ExplainFunctionalTests : FunctionalTest
         Assert.Equal(attributions.OrderByDescending(a => Math.Abs(a.Value)).Select(a => a.Name), attributions.Select(a => a.Name));
         Assert.Equal((double)answer["value"]! - (double)answer["base_value"]!, attributions.Sum(a => a.Value), 1e-4);
         Assert.Equal("exact", (string)answer["method"]!);
+        Assert.Equal(2, (int)answer["latency_ms"]!["calls"]!);
+        Assert.True((double)answer["latency_ms"]!["p95"]! <= (double)answer["latency_ms"]!["max"]!);
         var lines = table.Split('\n');
         Assert.StartsWith(attributions[0].Name, lines[2], StringComparison.Ordinal);
         Assert.Contains("base value E[f(background)]", table, StringComparison.Ordinal);
@@ -298,7 +319,11 @@ public sealed class ExplainFunctionalTests : FunctionalTest
             var feedbackOnly = (await store.CreateAsync("feedback-only", [], scopes: [KeyScopes.Feedback])).Secret;
             var propensityOnly = (await store.CreateAsync("propensity-only", [Propensity])).Secret;
             var logs = newLogs();
-            var worker = StackFixture.StartWorker(repository, redis, logs, keys, w => w.AddExplanations(redis, keys.Namespace));
+            var worker = StackFixture.StartWorker(repository, redis, logs, keys, w => w.AddExplanations(redis, keys.Namespace).AddDriftSketches(redis, o =>
+            {
+                o.Namespace = keys.Namespace;
+                o.FlushInterval = TimeSpan.FromMilliseconds(200);
+            }));
             await worker.StartAsync();
             var gateway = GatewayHost.Build(new IPEndPoint(IPAddress.Loopback, 0), redis, o =>
             {
