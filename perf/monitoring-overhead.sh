@@ -59,39 +59,58 @@ worker on
 # shellcheck disable=SC2086 # OFF_ARGS is a list of options
 worker off $OFF_ARGS
 
-# load NAME LABEL: one closed-loop run against worker NAME; prints its requests/s and rows/s.
+# cpu PID: the CPU time (user + system, clock ticks) process PID has used so far.
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ticks=$(getconf CLK_TCK)
+redis_pid=${pids[0]}
+
+# load NAME LABEL: one closed-loop run against worker NAME; prints its requests/s, rows/s, and the
+# CPU microseconds per request the worker and Redis spent meanwhile: on a crowded machine throughput
+# follows the scheduler's share, while CPU per request is what the monitoring adds.
 load() {
-  local port_var=${1}_port json="$work/$1-$2.json"
+  local port_var=${1}_port pid_var=${1}_pid json="$work/$1-$2.json" w0 r0 w1 r1
+  w0=$(cpu "${!pid_var}"); r0=$(cpu "$redis_pid")
   timeout 300 "$MLOPS" loadtest --target "http://127.0.0.1:${!port_var}" --model propensity --version 1 --inputs baseline --redis "$redis" \
     --batch "$ROWS" --concurrency "$CALLERS" --warmup 1s --duration "$DURATION" --json "$json" --slo errors=0 >"$work/load-$1-$2.log" 2>&1 \
     || { echo "the load on worker $1 failed:" >&2; tail -5 "$work/load-$1-$2.log" >&2; exit 1; }
-  python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["levels"][0]; print("%.0f %.0f" % (l["throughput"], l["rows_per_second"]))' "$json"
+  w1=$(cpu "${!pid_var}"); r1=$(cpu "$redis_pid")
+  python3 -c 'import json,sys; l=json.load(open(sys.argv[1]))["levels"][0]
+n=l["throughput"]*float(sys.argv[2])
+print("%.0f %.0f %.1f %.1f" % (l["throughput"], l["rows_per_second"], float(sys.argv[3])*1e6/int(sys.argv[5])/n, float(sys.argv[4])*1e6/int(sys.argv[5])/n))' \
+    "$json" "$MEASURED_SECONDS" "$((w1 - w0))" "$((r1 - r0))" "$ticks"
 }
+# The seconds a load's CPU is spread over: its warm-up and its measured duration (whole seconds).
+MEASURED_SECONDS=$(( $(sed 's/s$//' <<<"$DURATION") + 1 ))
 
 echo "command: ROUNDS=$ROUNDS WARMUP_ROUNDS=$WARMUP_ROUNDS DURATION=$DURATION CALLERS=$CALLERS ROWS=$ROWS OFF_ARGS='$OFF_ARGS' bash perf/monitoring-overhead.sh"
 echo "load before: $(uptime)"
 # Tiered compilation and the first flushes make the first rounds dearer: warm both up first.
 for round in $(seq 1 "$WARMUP_ROUNDS"); do load on "warm$round" >/dev/null; load off "warm$round" >/dev/null; done
 echo "inputs: $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["inputs"])' "$work/on-warm1.json")"
-printf '%5s %-4s %10s %10s\n' round side req_per_s rows_per_s
+printf '%5s %-4s %10s %10s %14s %13s\n' round side req_per_s rows_per_s worker_us_req redis_us_req
 results=()
 for round in $(seq 1 "$ROUNDS"); do
   if [ $((round % 2)) -eq 1 ]; then order="on off"; else order="off on"; fi
   for side in $order; do
-    read -r rps rows < <(load "$side" "$round")
-    printf '%5s %-4s %10s %10s\n' "$round" "$side" "$rps" "$rows"
-    results+=("$round $side $rps")
+    read -r rps rows wus rus < <(load "$side" "$round")
+    printf '%5s %-4s %10s %10s %14s %13s\n' "$round" "$side" "$rps" "$rows" "$wus" "$rus"
+    results+=("$round $side $rps $wus $rus")
   done
 done
 echo "load after:  $(uptime)"
 # What the "on" worker did meanwhile: it flushed sketches and wrote predictions to Redis.
-echo "redis keys: $(redis-cli -p "$redis_port" --scan --pattern '{mlops}:drift:*' | wc -l) drift buckets, $(redis-cli -p "$redis_port" --scan --pattern '{mlops}:pred:*' | wc -l) recorded predictions"
+echo "redis keys: $(redis-cli -p "$redis_port" --scan --pattern '{mlops}:drift:*' | wc -l) drift buckets, $(redis-cli -p "$redis_port" --scan --pattern '{mlops}:preds:*' | while read -r k; do redis-cli -p "$redis_port" hlen "$k"; done | awk '{s+=$1} END {print s+0}') recorded predictions"
 printf '%s\n' "${results[@]}" | python3 -c '
 import sys, statistics
 rounds = {}
 for line in sys.stdin:
-    r, side, rps = line.split(); rounds.setdefault(r, {})[side] = float(rps)
-ratios = [v["on"] / v["off"] for v in rounds.values()]
-on = statistics.median(v["on"] for v in rounds.values()); off = statistics.median(v["off"] for v in rounds.values())
+    r, side, rps, wus, rus = line.split(); rounds.setdefault(r, {})[side] = (float(rps), float(wus), float(rus))
+ratios = [v["on"][0] / v["off"][0] for v in rounds.values()]
+on = statistics.median(v["on"][0] for v in rounds.values()); off = statistics.median(v["off"][0] for v in rounds.values())
 print(f"median requests/s: on {on:.0f}, off {off:.0f}; on/off per round: " + ", ".join(f"{x:.3f}" for x in ratios))
-print(f"median on/off {statistics.median(ratios):.3f} (cost {100 * (1 - statistics.median(ratios)):.1f}% of the throughput; target: at most 5%)")'
+print(f"median on/off {statistics.median(ratios):.3f} (cost {100 * (1 - statistics.median(ratios)):.1f}% of the throughput; target: at most 5%)")
+cpu = {s: [v[s][1] + v[s][2] for v in rounds.values()] for s in ("on", "off")}
+print("median CPU us per request, worker + Redis: on %.1f (worker %.1f, Redis %.1f), off %.1f (worker %.1f, Redis %.1f); on/off %.3f" % (
+    statistics.median(cpu["on"]), statistics.median(v["on"][1] for v in rounds.values()), statistics.median(v["on"][2] for v in rounds.values()),
+    statistics.median(cpu["off"]), statistics.median(v["off"][1] for v in rounds.values()), statistics.median(v["off"][2] for v in rounds.values()),
+    statistics.median(cpu["on"]) / statistics.median(cpu["off"])))'

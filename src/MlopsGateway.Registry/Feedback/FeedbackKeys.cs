@@ -28,8 +28,25 @@ public sealed class FeedbackKeys
     /// <summary>Stream (a capped list where streams are missing) of <see cref="FeedbackExclusion"/> entries: every exclusion and its undoing.</summary>
     public string Audit { get; }
 
-    /// <summary>String, expiring: one <see cref="PredictionRecord"/> (JSON) by the prediction's id.</summary>
-    public string Prediction(string model, string id) => _keys.Key($"pred:{model}:{id}");
+    /// <summary>
+    /// Length of a bucket of <see cref="Predictions"/>: long enough that a label's lookup reads few
+    /// buckets (169 for 7 days), short enough that a bucket expires soon after its last record is due.
+    /// </summary>
+    public static readonly TimeSpan RecordBucketLength = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Hash, expiring (the TTL of its latest write, so every record in it lives at least its TTL):
+    /// field = prediction id, value = <see cref="PredictionRecord"/> (JSON), for the predictions of
+    /// <paramref name="model"/> made in the hour starting at <paramref name="bucket"/>. One HSET writes a
+    /// whole batch's records, where a key per record took a command each.
+    /// </summary>
+    public string Predictions(string model, DateTimeOffset bucket) => _keys.Key($"preds:{model}:{Seconds(bucket)}");
+
+    /// <summary>
+    /// Sorted set: member = the start (Unix seconds) of a <see cref="Predictions"/> bucket of
+    /// <paramref name="model"/>, score = when it expires (Unix seconds); what a label's lookup reads first.
+    /// </summary>
+    public string PredictionBuckets(string model) => _keys.Key($"preds-buckets:{model}");
 
     /// <summary>String, written once (SET NX), expiring: the <see cref="LabelRecord"/> (JSON) sent for prediction <paramref name="id"/>.</summary>
     public string Label(string model, string id) => _keys.Key($"label:{model}:{id}");
@@ -49,6 +66,14 @@ public sealed class FeedbackKeys
     /// <summary>The start of the bucket holding <paramref name="at"/>.</summary>
     public static DateTimeOffset BucketOf(DateTimeOffset at) =>
         DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds() - (((at.ToUnixTimeSeconds() % 60) + 60) % 60));
+
+    /// <summary>The start of the <see cref="Predictions"/> bucket holding <paramref name="at"/>.</summary>
+    public static DateTimeOffset RecordBucketOf(DateTimeOffset at)
+    {
+        var length = (long)RecordBucketLength.TotalSeconds;
+        var seconds = at.ToUnixTimeSeconds();
+        return DateTimeOffset.FromUnixTimeSeconds(seconds - (((seconds % length) + length) % length));
+    }
 
     /// <summary>
     /// The buckets a span covers: every minute whose start lies from <paramref name="from"/>'s minute

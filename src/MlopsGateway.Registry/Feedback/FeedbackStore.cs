@@ -43,47 +43,9 @@ public sealed partial class FeedbackStore
         _baselines = baselines;
     }
 
-    /// <summary>
-    /// Writes <paramref name="predictions"/> in one pipelined batch: each record with SET under
-    /// <paramref name="ttl"/> (so a prediction answered twice keeps one record), and the count of each
-    /// version's predictions per minute raised by as many (kept <see cref="FigureRetention"/>).
-    /// </summary>
-    public async Task RecordAsync(IReadOnlyList<PredictionRecord> predictions, TimeSpan ttl)
-    {
-        if (predictions.Count == 0)
-        {
-            return;
-        }
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        var batch = _redis.GetDatabase().CreateBatch();
-        var writes = new List<Task>(predictions.Count + 4);
-        foreach (var prediction in predictions)
-        {
-            writes.Add(batch.StringSetAsync(_feedback.Prediction(prediction.Model, prediction.Id), JsonSerializer.Serialize(prediction), ttl));
-            var count = _feedback.PredictionCount(prediction.Model, prediction.Version, FeedbackKeys.BucketOf(prediction.At));
-            counts[count] = counts.GetValueOrDefault(count) + 1;
-        }
-        foreach (var (key, count) in counts)
-        {
-            writes.Add(batch.StringIncrementAsync(key, count));
-            writes.Add(batch.KeyExpireAsync(key, FigureRetention));
-        }
-        batch.Execute();
-        await Task.WhenAll(writes).ConfigureAwait(false);
-    }
-
     /// <summary>Stores what version <paramref name="schema"/> names predicts, replacing what was there.</summary>
     public Task SetSchemaAsync(PredictionSchema schema) =>
         _redis.GetDatabase().StringSetAsync(_feedback.Schema(schema.Model, schema.Version), JsonSerializer.Serialize(schema));
-
-    /// <summary>The prediction of <paramref name="model"/> recorded as <paramref name="id"/>; null when there is none (or it expired).</summary>
-    /// <exception cref="FeedbackRecordException">The stored record is not a valid one.</exception>
-    public async Task<PredictionRecord?> GetPredictionAsync(string model, string id)
-    {
-        var key = _feedback.Prediction(model, id);
-        var value = await _redis.GetDatabase().StringGetAsync(key).ConfigureAwait(false);
-        return Checked<PredictionRecord>(key, value, r => FeedbackChecks.Prediction(model, id, r));
-    }
 
     /// <summary>What version <paramref name="version"/> of <paramref name="model"/> predicts, as its workers wrote it; null when none did.</summary>
     /// <exception cref="FeedbackRecordException">The stored record is not a valid one.</exception>

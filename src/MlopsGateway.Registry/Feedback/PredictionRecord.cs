@@ -5,8 +5,8 @@ namespace MlopsGateway.Registry.Feedback;
 /// <summary>
 /// One prediction as a worker recorded it, by id, for the label that may come for it later.
 /// Exactly one of <see cref="Class"/> and <see cref="Value"/> is set, as the model is a classifier
-/// or a regressor. Written with SET under a TTL, so a call answered twice (retried on another
-/// worker) keeps one record.
+/// or a regressor. Stored as a <see cref="StoredPrediction"/> in its hour's hash, field = id, so a
+/// call answered twice (retried on another worker) keeps one record.
 /// </summary>
 /// <param name="Model">The model name.</param>
 /// <param name="Id">The prediction's id: the request's <c>id</c> (or the one made for it), with <c>#row</c> for each row of a request of several.</param>

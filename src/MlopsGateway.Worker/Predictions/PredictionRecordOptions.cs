@@ -23,7 +23,13 @@ public sealed class PredictionRecordOptions
     public int QueueCapacity { get; set; } = 16_384;
 
     /// <summary>The most predictions one pipelined write carries.</summary>
-    public int WriteBatchSize { get; set; } = 512;
+    public int WriteBatchSize { get; set; } = 4096;
+
+    /// <summary>
+    /// How long the writer lets predictions gather after writing what was queued: the most a label
+    /// may have to wait for its prediction's record, and what makes the writes few and large.
+    /// </summary>
+    public TimeSpan WriteInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
     /// <summary>The Redis namespace the records go to (the deployment's <c>--namespace</c>).</summary>
     public string Namespace { get; set; } = Registry.RedisKeys.DefaultNamespace;
@@ -43,6 +49,10 @@ public sealed class PredictionRecordOptions
         if (QueueCapacity < 1 || WriteBatchSize < 1)
         {
             problems.Add("The prediction queue and its write batches must hold at least 1.");
+        }
+        if (WriteInterval < TimeSpan.Zero || WriteInterval > TimeSpan.FromSeconds(10))
+        {
+            problems.Add($"The prediction writer's interval must be from 0 to 10 s, not {WriteInterval}.");
         }
         if (Registry.RedisKeys.NamespaceProblem(Namespace) is { } problem)
         {

@@ -6,13 +6,15 @@ using StackExchange.Redis;
 namespace MlopsGateway.Worker.Predictions;
 
 /// <summary>
-/// Drains the recorder's queue into Redis: as many queued predictions as a batch holds, in one
-/// pipelined write (<see cref="FeedbackStore.RecordAsync"/>), then the next; each version's schema
+/// Drains the recorder's queue into Redis every <see cref="PredictionRecordOptions.WriteInterval"/>:
+/// as many queued predictions as a batch holds, in one pipelined write of a few commands
+/// (<see cref="FeedbackStore.RecordAsync"/>), then the next; each version's schema
 /// once, before its first predictions. On stop, once the server no longer answers, what is queued is
 /// still written. A failed write is logged (once until one succeeds) and counted; it does not stop the writer.
 /// </summary>
 internal sealed class PredictionWriter(
-    PredictionRecorder recorder, FeedbackStore store, PredictionRecordOptions options, PredictionMetrics metrics, ILogger<PredictionWriter> logger)
+    PredictionRecorder recorder, FeedbackStore store, PredictionRecordOptions options, PredictionMetrics metrics, TimeProvider time,
+    ILogger<PredictionWriter> logger)
     : BackgroundService
 {
     private readonly HashSet<(string, string)> _schemasWritten = [];
@@ -27,6 +29,9 @@ internal sealed class PredictionWriter(
             while (await queue.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
             {
                 await WriteQueuedAsync().ConfigureAwait(false);
+                // Let predictions gather: a write's few commands then carry hundreds of records, where
+                // writing as soon as one is queued made batches of a handful under load.
+                await Task.Delay(options.WriteInterval, time, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -153,7 +153,7 @@ public sealed class FeedbackStoreTests
 
         await store.RecordAsync([Prediction("a")], TimeSpan.FromDays(7));
 
-        var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(keys.Feedback.Prediction(Model, "a"));
+        var ttl = await redis.GetDatabase().KeyTimeToLiveAsync(keys.Feedback.Predictions(Model, FeedbackKeys.RecordBucketOf(s_at)));
         Assert.InRange(ttl!.Value, TimeSpan.FromDays(6.9), TimeSpan.FromDays(7));
     }
 
@@ -176,14 +176,59 @@ public sealed class FeedbackStoreTests
     }
 
     [Fact]
-    public async Task GetPredictionAsync_PlantedUnderAnotherId_Faulted()
+    public async Task GetPredictionAsync_PlantedInvalidRecords_FaultedNamingTheBucketAndField()
     {
         await using var redis = await TestRedis.ConnectAsync();
         var (store, keys) = NewStore(redis);
-        await redis.GetDatabase().StringSetAsync(keys.Feedback.Prediction(Model, "a"), """{"model":"propensity","id":"b","version":"1","at":"2026-12-02T10:04:30+00:00","class":1}""");
+        await store.RecordAsync([Prediction("a")], TimeSpan.FromDays(7));
+        var bucket = keys.Feedback.Predictions(Model, FeedbackKeys.RecordBucketOf(s_at));
+        await redis.GetDatabase().HashSetAsync(bucket, "a", """{"v":"1","t":1764669870000,"c":1,"x":0.5}""");
+        await redis.GetDatabase().HashSetAsync(bucket, "b", "{not json");
 
-        var refusal = await Assert.ThrowsAsync<FeedbackRecordException>(() => store.GetPredictionAsync(Model, "a"));
+        var both = await Assert.ThrowsAsync<FeedbackRecordException>(() => store.GetPredictionAsync(Model, "a"));
+        var broken = await Assert.ThrowsAsync<FeedbackRecordException>(() => store.GetPredictionAsync(Model, "b"));
 
-        Assert.Equal("it names another model or id than the key it is stored under", refusal.Fault.Fault);
+        Assert.Equal(($"{bucket} field a", "its prediction holds neither or both of a class and a value"), (both.Fault.Key, both.Fault.Fault));
+        Assert.StartsWith("it is not a readable record", broken.Fault.Fault, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task GetPredictionAsync_CallerIdInAnOlderHour_FoundThroughTheBucketIndex()
+    {
+        await using var redis = await TestRedis.ConnectAsync();
+        var time = new FakeTimeProvider(s_at.AddHours(3));
+        var (store, _) = NewStore(redis, time);
+        await store.RecordAsync([Prediction("order-17", 0, s_at), Prediction("order-18", 1, s_at.AddHours(2))], TimeSpan.FromDays(7));
+
+        var (older, newer) = (await store.GetPredictionAsync(Model, "order-17"), await store.GetPredictionAsync(Model, "order-18"));
+
+        Assert.Equal((0, s_at, 1), (older!.Class, older.At, newer!.Class));
+        Assert.Null(await store.GetPredictionAsync(Model, "order-19"));
+    }
+
+    [Fact]
+    public async Task GetPredictionAsync_BucketPastItsTtl_NotFound()
+    {
+        await using var redis = await TestRedis.ConnectAsync();
+        var time = new FakeTimeProvider(s_at);
+        var (store, _) = NewStore(redis, time);
+        await store.RecordAsync([Prediction("a")], TimeSpan.FromHours(2));
+
+        time.Advance(TimeSpan.FromHours(2.5));
+
+        // Redis keeps the hash for two real hours; the index says its records are past their TTL.
+        Assert.Null(await store.GetPredictionAsync(Model, "a"));
+    }
+
+    [Fact]
+    public void IdTime_Uuid7InEitherFormAndRowSuffix_ItsTime_OtherIdsNone()
+    {
+        var made = new DateTimeOffset(2026, 12, 2, 10, 4, 30, 123, TimeSpan.Zero);
+        var id = Guid.CreateVersion7(made);
+
+        Assert.Equal(made, FeedbackStore.IdTime(id.ToString("N")));
+        Assert.Equal(made, FeedbackStore.IdTime(id.ToString("D") + "#3"));
+        Assert.Null(FeedbackStore.IdTime(Guid.NewGuid().ToString("N")));
+        Assert.Null(FeedbackStore.IdTime("order-17"));
     }
 }
