@@ -77,23 +77,41 @@ internal static class MonitorCommand
                 console.Write(Render(reports));
                 return ExitCodes.Ok;
             }
-            await AnsiConsole.Live(Render(reports)).StartAsync(async live =>
-            {
-                try
-                {
-                    while (true)
-                    {
-                        await Task.Delay(WatchInterval, cancellationToken).ConfigureAwait(false);
-                        live.UpdateTarget(Render(await ReadAsync().ConfigureAwait(false)));
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            }).ConfigureAwait(false);
+            await WatchAsync(console, reports, ReadAsync, cancellationToken).ConfigureAwait(false);
             return ExitCodes.Ok;
         }).ConfigureAwait(false));
         return status;
+    }
+
+    /// <summary>
+    /// Redraws the reports every <see cref="WatchInterval"/> until cancelled (Ctrl-C): in place on a
+    /// terminal, and one after another (each with its time) into a file or a pipe, which cannot redraw.
+    /// </summary>
+    private static async Task WatchAsync(
+        IAnsiConsole console, IReadOnlyList<MonitorReport> first, Func<Task<IReadOnlyList<MonitorReport>>> read, CancellationToken cancellationToken)
+    {
+        async Task RefreshAsync(Action<IReadOnlyList<MonitorReport>> show)
+        {
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(WatchInterval, cancellationToken).ConfigureAwait(false);
+                    show(await read().ConfigureAwait(false));
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl-C: what is shown stays.
+            }
+        }
+        if (console.Profile.Capabilities.Ansi)
+        {
+            await console.Live(Render(first)).StartAsync(live => RefreshAsync(reports => live.UpdateTarget(Render(reports)))).ConfigureAwait(false);
+            return;
+        }
+        console.Write(Render(first));
+        await RefreshAsync(reports => console.Write(Render(reports))).ConfigureAwait(false);
     }
 
     private static async Task<IReadOnlyList<string>> VersionsAsync(ConnectionMultiplexer redis, RedisKeys keys, string model)
@@ -130,7 +148,7 @@ internal static class MonitorCommand
             var table = RegistryOutput.Table("FEATURE", "METHOD", "SCORE", "THRESHOLD", "ROWS", "STATE");
             foreach (var row in report.Features)
             {
-                table.Row(row.Feature, row.Primary ? row.Method : $"({row.Method})", Invariant($"{row.Score:0.0000}"), Invariant($"{row.Threshold:0.0000}"),
+                table.Row(row.Feature, row.Primary ? row.Method : $"({row.Method})", FigureText.Of(row.Score, "0.0000"), FigureText.Of(row.Threshold, "0.0000"),
                     row.Rows.ToString(CultureInfo.InvariantCulture), row.Primary ? row.State : "");
             }
             yield return table;
@@ -142,7 +160,7 @@ internal static class MonitorCommand
             var table = RegistryOutput.Table("METRIC", "VALUE", "95% INTERVAL");
             foreach (var figure in report.Accuracy)
             {
-                table.Row(figure.Metric, Invariant($"{figure.Value:0.0000}"), Invariant($"{figure.Lower:0.0000} - {figure.Upper:0.0000}"));
+                table.Row(figure.Metric, FigureText.Of(figure.Value, "0.0000"), FigureText.Interval(figure.Lower, figure.Upper, "0.0000"));
             }
             yield return table;
         }

@@ -116,10 +116,13 @@ public sealed class AlertTracker(AlertRules rules)
 
     private static AlertEvent AccuracyEvent(MonitorReport report, AccuracyFigure? figure, double below, string status, string id, DateTimeOffset since) =>
         new(id, status, AlertEvent.AccuracyKind, report.Model, report.Version, null, figure?.Metric, null, figure?.Value ?? 0, below,
-            figure?.Lower, figure?.Upper, report.Labels, since, report.EvaluatedAt,
+            Defined(figure?.Lower), Defined(figure?.Upper), report.Labels, since, report.EvaluatedAt,
             status == AlertEvent.Started
-                ? FormattableString.Invariant($"{report.Model} version {report.Version}: {figure?.Metric} {figure?.Value:0.###} (95% {figure?.Lower:0.###}-{figure?.Upper:0.###}, {report.Labels} labels) is under {below:0.###}")
-                : FormattableString.Invariant($"{report.Model} version {report.Version}: {figure?.Metric} {figure?.Value:0.###} (95% {figure?.Lower:0.###}-{figure?.Upper:0.###}, {report.Labels} labels) is back to {below:0.###} or more"));
+                ? FormattableString.Invariant($"{report.Model} version {report.Version}: {figure?.Metric} {figure?.Value:0.###} (95% {FigureText.Interval(figure?.Lower, figure?.Upper, "0.###")}, {report.Labels} labels) is under {below:0.###}")
+                : FormattableString.Invariant($"{report.Model} version {report.Version}: {figure?.Metric} {figure?.Value:0.###} (95% {FigureText.Interval(figure?.Lower, figure?.Upper, "0.###")}, {report.Labels} labels) is back to {below:0.###} or more"));
+
+    // An event's bound that is not defined is left out (null), as JSON cannot hold NaN.
+    private static double? Defined(double? bound) => bound is { } b && double.IsFinite(b) ? b : null;
 
     private sealed class AlertState
     {

@@ -49,8 +49,8 @@ public sealed record MonitorReport(
 public sealed record DriftRow(
     [property: JsonPropertyName("feature")] string Feature,
     [property: JsonPropertyName("method")] string Method,
-    [property: JsonPropertyName("score")] double Score,
-    [property: JsonPropertyName("threshold")] double Threshold,
+    [property: JsonPropertyName("score"), JsonConverter(typeof(UndefinedAsNullConverter))] double Score,
+    [property: JsonPropertyName("threshold"), JsonConverter(typeof(UndefinedAsNullConverter))] double Threshold,
     [property: JsonPropertyName("rows")] long Rows,
     [property: JsonPropertyName("state")] string State,
     [property: JsonPropertyName("primary")] bool Primary = true);
@@ -58,13 +58,13 @@ public sealed record DriftRow(
 /// <summary>One accuracy figure with its 95% interval.</summary>
 /// <param name="Metric">Its name: <c>accuracy</c>, <c>log_loss</c>, <c>mae</c>, <c>rmse</c>, <c>precision:CLASS</c>, ...</param>
 /// <param name="Value">The figure.</param>
-/// <param name="Lower">The interval's lower bound.</param>
-/// <param name="Upper">The interval's upper bound.</param>
+/// <param name="Lower">The interval's lower bound; NaN where it is not defined (null in JSON, "n/a" in text: <see cref="FigureText"/>).</param>
+/// <param name="Upper">The interval's upper bound; NaN where it is not defined.</param>
 public sealed record AccuracyFigure(
     [property: JsonPropertyName("metric")] string Metric,
-    [property: JsonPropertyName("value")] double Value,
-    [property: JsonPropertyName("lower")] double Lower,
-    [property: JsonPropertyName("upper")] double Upper);
+    [property: JsonPropertyName("value"), JsonConverter(typeof(UndefinedAsNullConverter))] double Value,
+    [property: JsonPropertyName("lower"), JsonConverter(typeof(UndefinedAsNullConverter))] double Lower,
+    [property: JsonPropertyName("upper"), JsonConverter(typeof(UndefinedAsNullConverter))] double Upper);
 
 /// <summary>The states a feature or a model can be in, as the gauges, events and the CLI print them.</summary>
 public static class DriftStates

@@ -65,10 +65,26 @@ public sealed class QualityEvaluator : IMonitorReportSource
             rows = drift.Rows;
             features = Rows(drift);
         }
-        var accuracy = AccuracyCalculator.Compute(labelled, baseline?.Classes ?? [], predictions);
+        var classes = baseline?.Classes ?? await RecordedClassesAsync(model, version).ConfigureAwait(false);
+        var accuracy = AccuracyCalculator.Compute(labelled, classes, predictions);
         return new MonitorReport(model, version, at, _windows.Drift, _windows.Accuracy, state, rows, features,
             accuracy.Metrics.Select(m => new AccuracyFigure(m.Label, m.Value, m.Lower, m.Upper)).ToArray(),
             predictions, accuracy.Labels, accuracy.DelayMedian);
+    }
+
+    // A version without a baseline is judged by the classes its workers recorded it predicting, as its
+    // labels were; without them a classifier's labels would be read as a regressor's, and none would count.
+    private async Task<IReadOnlyList<string>> RecordedClassesAsync(string model, string version)
+    {
+        try
+        {
+            return (await _feedback.GetSchemaAsync(model, version).ConfigureAwait(false))?.Classes ?? [];
+        }
+        catch (FeedbackRecordException ex)
+        {
+            Fault?.Invoke(ex.Fault);
+            return [];
+        }
     }
 
     private static DriftRow[] Rows(DriftReport drift) =>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MlopsGateway.Registry.Baselines;
 using MlopsGateway.Registry.Drift;
+using MlopsGateway.Registry.Feedback;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Tests.Monitoring.Quality;
 
@@ -59,5 +60,57 @@ public class MonitorCommandTests
 
         Assert.Equal(1, exit);
         Assert.Contains("has no baseline and no recorded predictions for version 1", error);
+    }
+
+    [Fact]
+    public async Task StatusWatch_CountsGrowing_PrintsRefreshedReportsAndStopsOnCancellation()
+    {
+        await using var redis = await TestRedis.ConnectAsync();
+        var keys = QualityEvaluatorTests.NewNamespace();
+        var baseline = QualityEvaluatorTests.Baseline("1");
+        await new BaselineStore(redis, keys).SetAsync(baseline);
+        var bucket = DateTimeOffset.FromUnixTimeSeconds(DriftCountStore.BucketStart(DateTimeOffset.UtcNow.AddMinutes(-1)));
+        var counts = new DriftCountStore(redis, keys);
+        await counts.AddAsync([QualityEvaluatorTests.Counts(baseline, bucket, 2000, 0, 31)]);
+        var output = new LockedWriter();
+        using var stop = new CancellationTokenSource();
+
+        var run = CliRunner.StartAsync(output, stop.Token, "monitor", "status", "--redis", TestRedis.Address, "--namespace", keys.Namespace,
+            "--model", QualityEvaluatorTests.Model, "--version", "1", "--watch");
+        await Wait.UntilAsync(() => output.Text.Contains("2000 rows in the last 5m"), seconds: 30);
+        await counts.AddAsync([QualityEvaluatorTests.Counts(baseline, bucket, 500, 0, 32)]);
+        await Wait.UntilAsync(() => output.Text.Contains("2500 rows in the last 5m"), seconds: 30);
+        await stop.CancelAsync();
+        var exit = await run.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, exit);
+        // Into a file or a pipe each refresh follows the last: the first report, then the refreshed one.
+        var text = output.Text;
+        Assert.True(text.IndexOf("2000 rows", StringComparison.Ordinal) < text.IndexOf("2500 rows", StringComparison.Ordinal), text);
+        Assert.Contains(text.Split('\n'), l => l.StartsWith($"{QualityEvaluatorTests.Model} version 1: OK", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Status_OneLabelWithProbabilities_UndefinedBoundsPrintNotAvailableAndJsonNull()
+    {
+        await using var redis = await TestRedis.ConnectAsync();
+        var keys = QualityEvaluatorTests.NewNamespace();
+        var feedback = new FeedbackStore(redis, keys, baselines: (m, v) => new BaselineStore(redis, keys).GetAsync(m, v));
+        await new BaselineStore(redis, keys).SetAsync(QualityEvaluatorTests.Baseline("1"));
+        await feedback.RecordAsync([new PredictionRecord(QualityEvaluatorTests.Model, "only", "1", DateTimeOffset.UtcNow.AddMinutes(-2), 1, [0.3f, 0.7f])], TimeSpan.FromHours(1));
+        Assert.Equal(LabelResult.Accepted, (await feedback.SubmitLabelAsync(QualityEvaluatorTests.Model, "only", "yes", "tests")).Result);
+        string[] args = ["monitor", "status", "--redis", TestRedis.Address, "--namespace", keys.Namespace, "--model", QualityEvaluatorTests.Model, "--version", "1"];
+
+        var (exit, output, error) = await CliRunner.RunAsync(args);
+        var (jsonExit, json, jsonError) = await CliRunner.RunAsync([.. args, "--json"]);
+
+        Assert.True(exit == 0, error);
+        Assert.DoesNotContain("NaN", output, StringComparison.Ordinal);
+        Assert.Matches(@"log_loss\s*│\s*0\.3567\s*│\s*n/a", Assert.Single(output.Split('\n'), l => l.Contains("│ log_loss ")));
+        Assert.True(jsonExit == 0, jsonError);
+        using var document = JsonDocument.Parse(json);
+        var logLoss = document.RootElement[0].GetProperty("accuracy").EnumerateArray().Single(f => f.GetProperty("metric").GetString() == "log_loss");
+        Assert.Equal((JsonValueKind.Null, JsonValueKind.Null), (logLoss.GetProperty("lower").ValueKind, logLoss.GetProperty("upper").ValueKind));
+        Assert.Equal(-Math.Log(0.7), logLoss.GetProperty("value").GetDouble(), 4);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Inference;
@@ -137,6 +138,42 @@ public sealed class FeedbackFunctionalTests : FunctionalTest
         Assert.Empty(after);
         Assert.Equal(["c-1", "c-2"], back.Select(p => p.Id).Order());
         Assert.Equal([("included", "?"), ("excluded", "alice")], (await stack.Store.HistoryAsync()).Select(h => (h.Action, h.By == "alice" ? "alice" : "?")));
+    }
+
+    [Fact]
+    public async Task CliSendThenMonitorStatus_LabelsForGatewayPredictions_AccuracyAndLogLossEqualADirectComputation()
+    {
+        await using var stack = await Stack.StartAsync(NewLogs);
+        // 24 rows in one request through the gateway: every third one the row the model calls 0, the others 1.
+        var request = TestRequests.Propensity(Model, [.. Enumerable.Range(0, 24).Select(i => i % 3 == 0 ? new[] { 0f, 0f, 0f, 90f, 0f } : TestRequests.Row)]);
+        request.Id = "acc";
+        var answer = await stack.Infer.ModelInferAsync(request, stack.Labeller);
+        var predicted = TensorValues.ReadOutput(answer, answer.Outputs.ToList().FindIndex(o => o.Name == "label")).Select(v => (int)v).ToArray();
+        var probabilities = TensorValues.ReadOutput(answer, answer.Outputs.ToList().FindIndex(o => o.Datatype == "FP32"));
+        await stack.RecordedAsync("acc#23");
+        // Every fifth label says the model was wrong.
+        var truth = predicted.Select((p, i) => i % 5 == 0 ? 1 - p : p).ToArray();
+        var file = Path.GetTempFileName();
+        await File.WriteAllLinesAsync(file, ["id,label", .. truth.Select((t, i) => $"acc#{i},{t}")]);
+
+        var (sent, sendOutput, _) = await CliRunner.RunAsync("feedback", "send", "--gateway", stack.GatewayAddress, "--api-key", stack.LabellerSecret, "--model", Model, "--file", file);
+        var (status, json, statusError) = await CliRunner.RunAsync("monitor", "status", "--redis", TestRedis.Address, "--namespace", stack.Keys.Namespace,
+            "--model", Model, "--version", answer.ModelVersion, "--json");
+        File.Delete(file);
+
+        Assert.True(sent == 0, sendOutput);
+        Assert.Contains("24 labels: 24 accepted", sendOutput, StringComparison.Ordinal);
+        Assert.True(status == 0, statusError);
+        using var document = JsonDocument.Parse(json);
+        var report = Assert.Single(document.RootElement.EnumerateArray().ToArray());
+        Assert.Equal((24, 24), (report.GetProperty("labels").GetInt64(), report.GetProperty("predictions").GetInt64()));
+        double Figure(string metric) =>
+            report.GetProperty("accuracy").EnumerateArray().Single(f => f.GetProperty("metric").GetString() == metric).GetProperty("value").GetDouble();
+        Assert.Contains(0, predicted);
+        Assert.Contains(1, predicted);
+        Assert.Equal(predicted.Zip(truth).Count(p => p.First == p.Second) / 24.0, Figure("accuracy"), 12);
+        var logLoss = truth.Select((t, i) => -Math.Log(probabilities[(i * 2) + t])).Average();
+        Assert.Equal(logLoss, Figure("log_loss"), 4);
     }
 
     private static async Task<RpcException> Refused<T>(Task<T> call) => await Assert.ThrowsAsync<RpcException>(() => call);
