@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using HdrHistogram;
 using Inference;
 using MlopsGateway.Contracts.Explanations;
+using MlopsGateway.Contracts.Tensors;
 using MlopsGateway.LoadTest;
 
 namespace MlopsGateway.Cli.Commands;
