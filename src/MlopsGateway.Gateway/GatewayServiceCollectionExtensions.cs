@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MlopsGateway.Gateway.Auth;
+using MlopsGateway.Gateway.Console;
 using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Gateway.Feedback;
 using MlopsGateway.Gateway.Forwarding;
@@ -26,7 +27,7 @@ public static class GatewayServiceCollectionExtensions
 {
     /// <summary>
     /// Adds the Redis snapshot (keys, routes, workers), worker discovery as YARP config, route
-    /// selection, quotas, JWT validation, shadowing, YARP and grpc.health.v1. Needs an
+    /// selection, quotas, JWT validation, shadowing, YARP, grpc.health.v1 and the web console. Needs an
     /// <c>IConnectionMultiplexer</c> registered by the host. <paramref name="configure"/> runs once,
     /// on the options the gateway uses, after any other configuration of <see cref="GatewayOptions"/>
     /// (from <c>IConfiguration</c>, say); everything registered follows those bound options.
@@ -47,6 +48,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddShadow();
         services.AddModelQuality();
         services.AddFeedback();
+        services.AddConsole();
         AddSteps(services);
         services.AddReverseProxy().AddTransforms(ProxyTransforms.Apply);
         services.AddSingleton<WorkerTls>();
@@ -61,7 +63,7 @@ public static class GatewayServiceCollectionExtensions
 
     /// <summary>
     /// Maps the forwarded protocol service (through YARP, after the gateway's steps in their order)
-    /// and grpc.health.v1 (open, for probes).
+    /// grpc.health.v1 (open, for probes) and the web console (<c>/console</c>, on the metrics or console listener only).
     /// </summary>
     /// <exception cref="InvalidOperationException"><see cref="AddMlopsGateway"/> was not called.</exception>
     public static IEndpointRouteBuilder MapMlopsGateway(this IEndpointRouteBuilder endpoints)
@@ -90,6 +92,7 @@ public static class GatewayServiceCollectionExtensions
             proxy.UsePassiveHealthChecks();
         });
         endpoints.MapGrpcService<FeedbackService>();
+        endpoints.MapConsole();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapMlopsMetrics();
         return endpoints;

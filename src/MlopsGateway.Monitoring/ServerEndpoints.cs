@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,6 +43,35 @@ public static class ServerEndpoints
             });
         }
     }
+
+    /// <summary>
+    /// Adds a listener for people's browsers (an admin page of the role's own): HTTP/1.1, or HTTP/1.1
+    /// and HTTP/2 over TLS with <paramref name="tls"/>; its connections carry <paramref name="marker"/>
+    /// as a feature, set by Kestrel, so that the pages meant for it can refuse requests from elsewhere.
+    /// </summary>
+    public static void ConfigureMarked<TMarker>(KestrelServerOptions kestrel, IPEndPoint endpoint, TMarker marker, ServerCertificate? tls = null)
+    {
+        kestrel.Listen(endpoint, listen =>
+        {
+            listen.Protocols = tls is null ? HttpProtocols.Http1 : HttpProtocols.Http1AndHttp2;
+            if (tls is not null)
+            {
+                listen.UseHttps(new TlsHandshakeCallbackOptions { OnConnection = _ => ValueTask.FromResult(tls.ServerOptions()) });
+            }
+            listen.Use(next => connection =>
+            {
+                connection.Features.Set(marker);
+                return next(connection);
+            });
+        });
+    }
+
+    /// <summary>
+    /// Whether <paramref name="context"/> arrived on the metrics listener: the mark Kestrel set on its
+    /// connection, never anything the caller sent. Other admin pages (the gateway's console) answer only there.
+    /// </summary>
+    public static bool OnMetricsListener(HttpContext context) =>
+        context.Features.Get<MetricsListener>() is not null;
 
     /// <summary>The gRPC address a started server listens on, e.g. <c>http://127.0.0.1:5001</c> (<c>https://</c> over TLS).</summary>
     public static string GrpcAddress(WebApplication app) => Addresses(app)[0];

@@ -72,11 +72,12 @@ internal static class GatewayCommand
         var tlsKey = ServerOptions.TlsKey();
         var workerCa = ServerOptions.WorkerCa();
         var metricsBind = ServerOptions.MetricsBind();
+        var consolePort = ServerOptions.ConsolePort();
         var verbose = ServerOptions.Verbose();
         var quality = new QualityFlags();
         var command = new Command("gateway", "Run the gateway alone: authenticates callers, routes by the models' routes in Redis and forwards OIP calls to the workers registered there.")
         {
-            port, workers, redis, redisCa, metricsPort, bind, metricsBind, tlsCert, tlsKey, workerCa, jwtKey, jwtIssuer, jwtAudience, jwtMaxLifetime, workerSecret, sharedQuotas, feedbackRate, maxRequest, noRetryOnReset, retryBuffer, shadowGather, shadowCpuLimit, verbose,
+            port, workers, redis, redisCa, metricsPort, bind, metricsBind, tlsCert, tlsKey, workerCa, jwtKey, jwtIssuer, jwtAudience, jwtMaxLifetime, workerSecret, sharedQuotas, feedbackRate, maxRequest, noRetryOnReset, retryBuffer, shadowGather, shadowCpuLimit, consolePort, verbose,
         };
         Array.ForEach(quality.All, command.Options.Add);
         command.SetAction(async (parse, cancellationToken) =>
@@ -113,9 +114,10 @@ internal static class GatewayCommand
                     quality.Apply(parse, o);
                 },
                 ConsoleLogging.For(parse.GetValue(verbose)),
-                new IPEndPoint(parse.GetValue(metricsBind)!, parse.GetValue(metricsPort)), tls);
+                new IPEndPoint(parse.GetValue(metricsBind)!, parse.GetValue(metricsPort)), tls,
+                ServerOptions.ConsoleEndpoint(parse, consolePort, parse.GetValue(metricsBind)!));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
-            await Console.Out.WriteLineAsync($"Gateway listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics); Ctrl-C stops it.").ConfigureAwait(false);
+            await Console.Out.WriteLineAsync($"Gateway listening on {ServerEndpoints.GrpcAddress(app)} (metrics: {ServerEndpoints.MetricsAddress(app)}/metrics; console: {ServerOptions.Reachable(GatewayHost.ConsoleAddress(app)!)}); Ctrl-C stops it.").ConfigureAwait(false);
             await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
             return ExitCodes.Ok;
         });

@@ -80,6 +80,23 @@ internal static class ServerOptions
     public static Option<int> MetricsPort(string name, int fallback) =>
         TypedOptions.Port(name, "HTTP/1.1 port serving Prometheus /metrics and /healthz (0 picks a free port).", fallback);
 
+    /// <summary>
+    /// <c>--console-port</c>: the web console on a listener of its own (HTTP/1.1, https with the TLS
+    /// certificate, bound where the metrics listener is); left out, it is on the metrics port.
+    /// </summary>
+    public static Option<int> ConsolePort()
+    {
+        var option = TypedOptions.Port("--console-port",
+            "Serve the web console (/console) on this port alone (HTTP/1.1; https with --tls-cert), bound to --metrics-bind. Left out: on the metrics port. 0 picks a free port.", 0);
+        // No default: a value only when given, so that leaving it out keeps the console on the metrics port.
+        option.DefaultValueFactory = null;
+        return option;
+    }
+
+    /// <summary>Where <c>--console-port</c> asks for the console's own listener, or null when it was not given.</summary>
+    public static IPEndPoint? ConsoleEndpoint(ParseResult parse, Option<int> consolePort, IPAddress bind) =>
+        parse.GetResult(consolePort) is { Implicit: false } ? new IPEndPoint(bind, parse.GetValue(consolePort)) : null;
+
     /// <summary>A duration option (<c>10ms</c>, <c>1s</c>, <c>0</c>), refused at parse time when it is not one.</summary>
     public static Option<DurationValue> Duration(string name, string description, string fallback, string example) =>
         TypedOptions.Duration(name, description, fallback, example);

@@ -59,13 +59,14 @@ internal static class UpCommand
         var tlsKey = ServerOptions.TlsKey();
         var workerCa = ServerOptions.WorkerCa();
         var metricsBind = ServerOptions.MetricsBind();
+        var consolePort = ServerOptions.ConsolePort();
         var verbose = ServerOptions.Verbose();
         var quality = new QualityFlags();
         var predictions = new PredictionRecordFlags();
 
         var command = new Command("up", $"Run everything in one process on embedded defaults: Redis, a worker with sample models, a gateway. Accepts JWTs when {CliEnvironment.JwtSigningKey} is set.")
         {
-            gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, redisCa, models, data, apiKey, watch, bind, metricsBind, tlsCert, tlsKey, workerCa, verbose,
+            gatewayPort, workerPort, gatewayMetricsPort, workerMetricsPort, redis, redisCa, models, data, apiKey, watch, bind, metricsBind, consolePort, tlsCert, tlsKey, workerCa, verbose,
         };
         Array.ForEach(quality.All, command.Options.Add);
         foreach (var option in predictions.All)
@@ -79,6 +80,7 @@ internal static class UpCommand
                 environment.ValueOf(parse, redisCa), parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(workerCa))
             {
                 MetricsBind = parse.GetValue(metricsBind)!,
+                ConsoleEndpoint = ServerOptions.ConsoleEndpoint(parse, consolePort, parse.GetValue(metricsBind)!),
                 Keys = NamespaceOption.Keys(parse, environment),
                 Registry = new UpRegistry(parse.GetValue(data)!),
                 Quality = o => quality.Apply(parse, o),
@@ -94,6 +96,9 @@ internal static class UpCommand
         string? RedisCa, string? TlsCertificate, string? TlsKey, string? WorkerCa)
     {
         public IPAddress MetricsBind { get; init; } = IPAddress.Loopback;
+
+        /// <summary>The console's own listener (<c>--console-port</c>), or null for the gateway's metrics listener.</summary>
+        public IPEndPoint? ConsoleEndpoint { get; init; }
 
         public RedisKeys Keys { get; init; } = RedisKeys.Default;
 
@@ -192,7 +197,7 @@ internal static class UpCommand
                 o.WorkerCaPath = settings.WorkerCa;
                 o.WorkerSecret = secrets.Worker;
                 settings.Quality(o);
-            }, logging, new IPEndPoint(settings.MetricsBind, settings.GatewayMetricsPort), tls);
+            }, logging, new IPEndPoint(settings.MetricsBind, settings.GatewayMetricsPort), tls, settings.ConsoleEndpoint);
         await gateway.StartAsync(cancellationToken).ConfigureAwait(false);
         if (!await GatewayHost.WaitForWorkersAsync(gateway, 1, TimeSpan.FromSeconds(15)).ConfigureAwait(false))
         {
@@ -210,6 +215,7 @@ internal static class UpCommand
               gateway   {gatewayAddress}   (gRPC, Open Inference Protocol v2, {(tls is null ? "h2c" : "h2 over TLS")})
               worker    {workerAddress}
               metrics   {ServerOptions.Reachable(ServerEndpoints.MetricsAddress(gateway)!)}/metrics (gateway), {ServerOptions.Reachable(ServerEndpoints.MetricsAddress(worker)!)}/metrics (worker)
+              console   {ServerOptions.Reachable(GatewayHost.ConsoleAddress(gateway)!)}   (sign in with the api key below)
               redis     {redis.Address}{(redis.IsEmbedded ? " (embedded)" : "")}{(redis.HidesSecret ? " (password not shown; set MLOPS_REDIS for the commands below)" : "")}
               models    {string.Join("; ", served)}
                         {(settings.Watch
