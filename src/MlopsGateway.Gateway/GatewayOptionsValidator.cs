@@ -40,6 +40,11 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         }
         Positive(errors, nameof(options.RefreshInterval), options.RefreshInterval);
         Positive(errors, nameof(options.CallerFlushInterval), options.CallerFlushInterval);
+        Positive(errors, nameof(options.TelemetryFlushInterval), options.TelemetryFlushInterval);
+        if (options.TelemetryMaxPendingBuckets < 1)
+        {
+            errors.Add($"TelemetryMaxPendingBuckets: must be at least 1, not {options.TelemetryMaxPendingBuckets}.");
+        }
         Positive(errors, nameof(options.HealthCheckInterval), options.HealthCheckInterval);
         Positive(errors, nameof(options.HealthCheckTimeout), options.HealthCheckTimeout);
         Positive(errors, nameof(options.PassiveHealthWindow), options.PassiveHealthWindow);

@@ -12,6 +12,7 @@ using MlopsGateway.Gateway.Forwarding;
 using MlopsGateway.Gateway.Quality;
 using MlopsGateway.Gateway.Routing;
 using MlopsGateway.Gateway.Shadow;
+using MlopsGateway.Gateway.Telemetry;
 using MlopsGateway.Gateway.Tracing;
 using MlopsGateway.Gateway.Versions;
 using MlopsGateway.Monitoring;
@@ -108,6 +109,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<WorkerProxyConfigProvider>().Provider);
         services.AddSingleton<IPassiveHealthCheckPolicy, DrainingWorkers>();
         services.AddCallerCounts();
+        services.AddCallTelemetry();
         // YARP's transport-failure-rate policy keeps a worker out for max(ReactivationPeriod, DetectionWindowSize),
         // and its window defaults to 60 s: a worker that failed and came back would sit out a minute.
         services.AddOptions<TransportFailureRateHealthPolicyOptions>().Configure<IOptions<GatewayOptions>>((policy, gateway) =>

@@ -3,7 +3,7 @@ using MlopsGateway.Gateway;
 
 namespace MlopsGateway.Cli.Commands;
 
-/// <summary>The gateway's model-quality flags, shared by <c>mlops gateway</c> and <c>mlops up</c> so their names and defaults agree.</summary>
+/// <summary>The gateway's model-quality and call-telemetry flags, shared by <c>mlops gateway</c> and <c>mlops up</c> so their names and defaults agree.</summary>
 internal sealed class QualityFlags
 {
     public Option<DurationValue> Interval { get; } = TypedOptions.Duration("--monitor-interval",
@@ -32,7 +32,11 @@ internal sealed class QualityFlags
         HelpName = "accuracy",
     };
 
-    public Option[] All => [Interval, DriftWindow, AccuracyWindow, FalseAlarmRate, Webhook, AccuracyBelow];
+    public Option<DurationValue> TelemetryFlush { get; } = TypedOptions.Duration("--telemetry-flush-interval",
+        "How often the per-version call counts (status, latency, shadow rows) are added to Redis, where rollouts judge them and the console charts them; counts Redis did not take are added by the next flush. Up to 10s keeps them in their 10-second buckets.",
+        "5s", "1s, 10s");
+
+    public Option[] All => [Interval, DriftWindow, AccuracyWindow, FalseAlarmRate, Webhook, AccuracyBelow, TelemetryFlush];
 
     /// <summary>Sets the gateway's quality options from the parsed flags (the gateway's validator checks them together).</summary>
     public void Apply(ParseResult parse, GatewayOptions options)
@@ -43,5 +47,6 @@ internal sealed class QualityFlags
         options.FalseAlarmRate = parse.GetValue(FalseAlarmRate);
         options.AlertWebhook = parse.GetValue(Webhook)?.OriginalString;
         options.AccuracyAlertBelow = parse.GetValue(AccuracyBelow);
+        options.TelemetryFlushInterval = parse.GetValue(TelemetryFlush).Value;
     }
 }

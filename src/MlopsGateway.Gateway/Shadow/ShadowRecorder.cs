@@ -2,6 +2,7 @@ using System.Globalization;
 using Grpc.Core;
 using Inference;
 using MlopsGateway.Gateway.Routing;
+using MlopsGateway.Gateway.Telemetry;
 using MlopsGateway.Gateway.Tracing;
 using Microsoft.Extensions.Logging;
 
@@ -10,9 +11,10 @@ namespace MlopsGateway.Gateway.Shadow;
 /// <summary>
 /// Records one copy's outcome: the shadow's status (<c>mlops.gateway.shadow.sent</c>), and for an
 /// answer, how it differs from the primary's (<see cref="OutputComparer"/>); a copy that failed or
-/// could not be compared is logged (<c>ShadowFailed</c>). Nothing here can reach the caller.
+/// could not be compared is logged (<c>ShadowFailed</c>); compared classifier rows count in the shadow
+/// version's <see cref="CallTelemetry"/>. Nothing here can reach the caller.
 /// </summary>
-internal sealed class ShadowRecorder(GatewayMetrics metrics, ILogger<ShadowRecorder> logger)
+internal sealed class ShadowRecorder(GatewayMetrics metrics, CallTelemetry telemetry, ILogger<ShadowRecorder> logger)
 {
     /// <summary>Records a copy's answer, or with <paramref name="answer"/> null, why there is none.</summary>
     public void Record(ShadowWork work, ModelStreamInferResponse? answer, string? failure)
@@ -34,7 +36,10 @@ internal sealed class ShadowRecorder(GatewayMetrics metrics, ILogger<ShadowRecor
             }
             metrics.ShadowSent(work.Model, work.Primary, work.Shadow, "0");
             var primary = ModelInferResponse.Parser.ParseFrom(work.PrimaryAnswer.Span[GrpcRequestPeek.HeaderLength..]);
-            metrics.ShadowCompared(work.Model, work.Primary, work.Shadow, OutputComparer.Compare(primary, answer.InferResponse));
+            var comparison = OutputComparer.Compare(primary, answer.InferResponse);
+            metrics.ShadowCompared(work.Model, work.Primary, work.Shadow, comparison);
+            // The rows are the shadow version's evidence (issue 24's disagreement criterion judges the canary run as a shadow).
+            telemetry.Compared(work.Model, work.Shadow, comparison.Rows, comparison.RowsAgreeing);
         }
         catch (Exception ex) when (ex is Google.Protobuf.InvalidProtocolBufferException or ArgumentException)
         {

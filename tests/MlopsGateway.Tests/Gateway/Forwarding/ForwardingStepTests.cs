@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using MlopsGateway.Gateway;
 using MlopsGateway.Gateway.Forwarding;
 using MlopsGateway.Gateway.Routing;
+using MlopsGateway.Gateway.Telemetry;
 using MlopsGateway.Registry;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Model;
@@ -46,7 +47,7 @@ public sealed class ForwardingStepTests : IDisposable
         var request = call.Started();
         request.Prefix = new("propensity", "", 10, 12);
 
-        await new RequestMetricsStep(_metrics, MetricLabelsTests.Labels(new RouteRecord("propensity", "1", Canary: "2", CanaryWeight: 10))).InvokeAsync(call.Http, () =>
+        await new RequestMetricsStep(_metrics, MetricLabelsTests.Labels(new RouteRecord("propensity", "1", Canary: "2", CanaryWeight: 10)), new CallTelemetry()).InvokeAsync(call.Http, () =>
         {
             // What the later steps decide and answer.
             request.Decision = new RouteDecision("2", RouteKind.Canary, null);
