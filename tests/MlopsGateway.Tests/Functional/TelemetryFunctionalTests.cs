@@ -4,7 +4,7 @@ using Grpc.Core;
 using Inference;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
-using MlopsGateway.Cli;
+using MlopsGateway.Contracts.Tensors;
 using MlopsGateway.Gateway;
 using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Monitoring;
