@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using MathNet.Numerics.Statistics;
+using MlopsGateway.Monitoring.Sketches;
 using MlopsGateway.Registry.Baselines;
 
 namespace MlopsGateway.Monitoring.Baselines;
@@ -60,24 +62,13 @@ public static class BaselineBuilder
         return Build(spec, list, predictions);
     }
 
-    /// <summary>The bin of a numeric <paramref name="value"/>: how many of <paramref name="edges"/> are at most it.</summary>
-    public static int NumericBin(IReadOnlyList<double> edges, double value)
+    /// <summary>The bin of a numeric <paramref name="value"/>: how many of <paramref name="edges"/> are at most it (<see cref="Sketches.FeatureBins"/>'s lookup).</summary>
+    public static int NumericBin(IReadOnlyList<double> edges, double value) => edges switch
     {
-        int low = 0, high = edges.Count;
-        while (low < high)
-        {
-            var middle = (low + high) >>> 1;
-            if (edges[middle] <= value)
-            {
-                low = middle + 1;
-            }
-            else
-            {
-                high = middle;
-            }
-        }
-        return low;
-    }
+        double[] array => FeatureBins.NumericBin(array, value),
+        List<double> list => FeatureBins.NumericBin(CollectionsMarshal.AsSpan(list), value),
+        _ => FeatureBins.NumericBin(edges.ToArray(), value),
+    };
 
     /// <summary>How a category code is written in <see cref="FeatureProfile.Categories"/>: the shortest invariant-culture text of the float.</summary>
     public static string CategoryName(float code) => code.ToString(CultureInfo.InvariantCulture);
@@ -165,9 +156,10 @@ public static class BaselineBuilder
             }
         }
         var counts = new long[edges.Count + 1];
+        var edgeArray = edges.ToArray();
         foreach (var value in sorted)
         {
-            counts[NumericBin(edges, value)]++;
+            counts[FeatureBins.NumericBin(edgeArray, value)]++;
         }
         var (mean, sd) = MeanAndDeviation(values);
         return new FeatureProfile(name, FeatureKind.Numeric, edges, [], counts, mean, sd, sorted[0], sorted[^1]);

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using MlopsGateway.Registry.Baselines;
 
 namespace MlopsGateway.Monitoring.Sketches;
@@ -12,7 +14,13 @@ namespace MlopsGateway.Monitoring.Sketches;
 /// </summary>
 internal sealed class FeatureBins
 {
+    // Up to this many edges a value is compared with all of them at once (two Vector256<float>).
+    private const int VectorEdges = 16;
+
     private readonly double[] _edges;
+    private readonly Vector256<float> _low;
+    private readonly Vector256<float> _high;
+    private readonly bool _vector;
     private readonly float[] _codes;
     private readonly int[] _codeBins;
 
@@ -20,6 +28,21 @@ internal sealed class FeatureBins
     {
         Kind = kind;
         _edges = edges;
+        _vector = Vector256.IsHardwareAccelerated && edges.Length is > 0 and <= VectorEdges;
+        if (_vector)
+        {
+            // Each edge rounded up to a float: for a float value x, x >= edge exactly when x >= that
+            // float, so the compare stays exact. NaN pads the rest: NaN <= x is never true.
+            var up = new float[VectorEdges];
+            Array.Fill(up, float.NaN);
+            for (var i = 0; i < edges.Length; i++)
+            {
+                var f = (float)edges[i];
+                up[i] = f < edges[i] ? MathF.BitIncrement(f) : f;
+            }
+            _low = Vector256.Create(up.AsSpan(0, 8));
+            _high = Vector256.Create(up.AsSpan(8, 8));
+        }
         _codes = codes;
         _codeBins = codeBins;
         Count = count;
@@ -75,25 +98,45 @@ internal sealed class FeatureBins
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int BinOf(float value) => Kind == FeatureKind.Numeric ? NumericBin(value) : CategoryBin(value);
 
-    /// <summary>The number of edges at or below <paramref name="value"/> (branch-free halving search).</summary>
+    /// <summary>
+    /// The number of edges at or below <paramref name="value"/>: up to 16 edges by comparing it with
+    /// all of them at once and counting the matches (no chain of dependent loads), beyond that by
+    /// <see cref="NumericBin(ReadOnlySpan{double}, double)"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int NumericBin(float value)
     {
-        var n = _edges.Length;
+        if (_vector)
+        {
+            var x = Vector256.Create(value);
+            return BitOperations.PopCount(Vector256.LessThanOrEqual(_low, x).ExtractMostSignificantBits())
+                + BitOperations.PopCount(Vector256.LessThanOrEqual(_high, x).ExtractMostSignificantBits());
+        }
+        return NumericBin(_edges, value);
+    }
+
+    /// <summary>
+    /// The number of <paramref name="edges"/> (ascending) at or below <paramref name="value"/>, by a
+    /// branch-free halving search: the one numeric bin lookup, used by the sketches and by
+    /// <see cref="Baselines.BaselineBuilder"/> when it counts a baseline.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int NumericBin(ReadOnlySpan<double> edges, double value)
+    {
+        var n = edges.Length;
         if (n == 0)
         {
             return 0;
         }
-        double x = value;
-        ref var first = ref MemoryMarshal.GetArrayDataReference(_edges);
+        ref var first = ref MemoryMarshal.GetReference(edges);
         var lo = 0;
         while (n > 1)
         {
             var half = n >> 1;
-            lo = Unsafe.Add(ref first, lo + half) <= x ? lo + half : lo;
+            lo = Unsafe.Add(ref first, lo + half) <= value ? lo + half : lo;
             n -= half;
         }
-        return lo + (Unsafe.Add(ref first, lo) <= x ? 1 : 0);
+        return lo + (Unsafe.Add(ref first, lo) <= value ? 1 : 0);
     }
 
     /// <summary>The bin of the category with code <paramref name="value"/>; the last bin when the baseline never saw it.</summary>

@@ -42,6 +42,24 @@ public class FeatureBinsTests
         }
     }
 
+    [Fact]
+    public void NumericBin_EdgeBetweenTwoFloats_FloatsAroundItBinnedAsTheirDoublesAndAsTheBuilderCounts()
+    {
+        // 0.1 as a double lies between two floats: the one below it is under the edge, the one above at or over it.
+        double[] edges = [-3.3, 0.1, 0.7, 2.9];
+        var bins = FeatureBins.From(TestBaselines.Numeric("x", edges));
+        var above = (float)0.1 > 0.1 ? (float)0.1 : MathF.BitIncrement((float)0.1);
+        var below = MathF.BitDecrement(above);
+
+        Assert.Equal((1, 2), (bins.BinOf(below), bins.BinOf(above)));
+        var random = new Random(3);
+        for (var i = 0; i < 2000; i++)
+        {
+            var value = (float)((random.NextDouble() * 8) - 4);
+            Assert.Equal(MlopsGateway.Monitoring.Baselines.BaselineBuilder.NumericBin(edges, value), bins.BinOf(value));
+        }
+    }
+
     [Theory]
     [InlineData(0f, 0)]
     [InlineData(3f, 1)]
