@@ -58,6 +58,7 @@ internal static class ConsoleLayout
             .Append("<noscript><p class=\"error\">The console needs JavaScript for its pages; the same figures are under /console/api/.</p></noscript></main>");
         html.Append("<script src=\"").Append(ConsolePaths.Assets).Append("/uplot/uPlot.iife.min.js\"></script>");
         html.Append("<script src=\"").Append(ConsolePaths.Assets).Append("/console.js\"></script>");
+        html.Append("<script src=\"").Append(ConsolePaths.Assets).Append("/pages.js\"></script>");
         if (extraScript is not null)
         {
             html.Append("<script src=\"").Append(E(extraScript)).Append("\"></script>");

@@ -4,8 +4,16 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using MlopsGateway.Gateway.Console.Audit;
+using MlopsGateway.Gateway.Console.Drift;
+using MlopsGateway.Gateway.Console.Keys;
+using MlopsGateway.Gateway.Console.Live;
 using MlopsGateway.Gateway.Console.Models;
+using MlopsGateway.Gateway.Console.Workers;
+using MlopsGateway.Registry;
 using MlopsGateway.Registry.Models;
+using MlopsGateway.Registry.Telemetry;
+using StackExchange.Redis;
 
 namespace MlopsGateway.Gateway.Console;
 
@@ -32,6 +40,16 @@ internal static class ConsoleServiceCollectionExtensions
         services.AddSingleton<ConsoleSessions>();
         services.AddSingleton<ConsoleSignIn>();
         services.AddSingleton<ModelsApi>();
+        services.AddSingleton(sp => new TelemetryStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisKeys>()));
+        services.AddSingleton<LiveApi>();
+        services.AddSingleton<WorkersApi>();
+        services.AddSingleton<DriftHistory>();
+        services.AddSingleton(sp => new KeysApi(new ApiKeyStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RedisKeys>())));
+        services.AddSingleton(sp =>
+        {
+            var (redis, time, keys) = (sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RedisKeys>());
+            return new AuditApi(new RouteStore(redis, time, keys), new ApiKeyStore(redis, time, keys), new ModelRegistry(redis, time, keys));
+        });
         return services;
     }
 
@@ -46,7 +64,10 @@ internal static class ConsoleServiceCollectionExtensions
         read.MapGet("", () => Results.Redirect(ConsolePaths.Models));
         read.MapPost("/signout", (HttpContext http, ConsoleSignIn signIn) => signIn.SignOutAsync(http));
         MapPages(read);
-        MapApi(read.MapGroup("/api"));
+        var change = endpoints.MapGroup(ConsolePaths.Api).AddEndpointFilter(new ConsoleAccess(ConsoleNeed.Change));
+        ConsoleApi.Map(read.MapGroup("/api"), change);
+        // Built now, so that the drift page's history starts with the gateway, not with its first visit.
+        _ = endpoints.ServiceProvider.GetRequiredService<DriftHistory>();
         return endpoints;
     }
 
@@ -54,27 +75,19 @@ internal static class ConsoleServiceCollectionExtensions
     {
         read.MapGet("/models", (HttpContext http) => ConsoleLayout.Page(http, "models", "Models",
             new Dictionary<string, string> { ["api"] = ConsolePaths.Api + "/models" }));
+        read.MapGet("/workers", (HttpContext http) => ConsoleLayout.Page(http, "workers", "Workers", Api("workers")));
+        read.MapGet("/drift", (HttpContext http) => ConsoleLayout.Page(http, "drift", "Drift and accuracy", Api("drift")));
+        read.MapGet("/audit", (HttpContext http) => ConsoleLayout.Page(http, "audit", "Audit trail", Api("audit")));
+        read.MapGet("/keys", (HttpContext http) => ConsoleLayout.Page(http, "keys", "API keys", new Dictionary<string, string>
+        {
+            ["api"] = ConsolePaths.Api + "/keys",
+            ["admin"] = ConsoleClaims.MayChange(ConsoleClaims.Scopes(http.User)) ? "true" : "false",
+        }));
         read.MapGet("/models/{model}", (HttpContext http, string model) => ModelNames.CheckModel(model) is null
             ? ConsoleLayout.Page(http, "models", $"Model {model}",
                 new Dictionary<string, string> { ["view"] = "model", ["model"] = model, ["api"] = $"{ConsolePaths.Api}/models/{model}" })
             : Results.NotFound());
     }
 
-    private static void MapApi(RouteGroupBuilder api)
-    {
-        api.MapGet("/me", (HttpContext http) => Results.Json(
-            new { id = ConsoleClaims.KeyId(http.User), name = ConsoleClaims.KeyName(http.User), scopes = ConsoleClaims.Scopes(http.User) }, ConsoleJson.Options));
-        api.MapGet("/models", async (ModelsApi models) => Results.Json(await models.ListAsync().ConfigureAwait(false), ConsoleJson.Options));
-        api.MapGet("/models/{model}", async (ModelsApi models, string model) =>
-        {
-            if (ModelNames.CheckModel(model) is { } problem)
-            {
-                return Results.Json(new ConsoleError($"'{model}' is not a model name: {problem}."), ConsoleJson.Options, statusCode: StatusCodes.Status400BadRequest);
-            }
-            var (view, faults) = await models.GetAsync(model).ConfigureAwait(false);
-            return view is null
-                ? Results.Json(new ConsoleError($"No model '{model}': not in the registry, in a route or on a worker."), ConsoleJson.Options, statusCode: StatusCodes.Status404NotFound)
-                : Results.Json(new { model = view, faults }, ConsoleJson.Options);
-        });
-    }
+    private static Dictionary<string, string> Api(string name) => new() { ["api"] = $"{ConsolePaths.Api}/{name}" };
 }
