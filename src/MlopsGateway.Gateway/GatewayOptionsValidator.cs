@@ -22,6 +22,7 @@ internal sealed class GatewayOptionsValidator : IValidateOptions<GatewayOptions>
         Auth(errors, options);
         Tls(errors, options);
         QualityOptionsCheck.Validate(errors, options);
+        Rollouts.RolloutOptionsCheck.Validate(errors, options);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -10,6 +10,7 @@ using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Gateway.Feedback;
 using MlopsGateway.Gateway.Forwarding;
 using MlopsGateway.Gateway.Quality;
+using MlopsGateway.Gateway.Rollouts;
 using MlopsGateway.Gateway.Routing;
 using MlopsGateway.Gateway.Shadow;
 using MlopsGateway.Gateway.Telemetry;
@@ -50,6 +51,7 @@ public static class GatewayServiceCollectionExtensions
         services.AddModelQuality();
         services.AddFeedback();
         services.AddConsole();
+        services.AddRollouts();
         AddSteps(services);
         services.AddReverseProxy().AddTransforms(ProxyTransforms.Apply);
         services.AddSingleton<WorkerTls>();

@@ -4,7 +4,8 @@ using MlopsGateway.Registry;
 namespace MlopsGateway.Cli.Commands;
 
 /// <summary>
-/// <c>mlops rollout status|canary|shadow|promote|rollback|clear</c>: a model's route in Redis. Every change
+/// <c>mlops rollout status|canary|shadow|promote|rollback|clear</c>: a model's route in Redis, and the
+/// automated rollouts (<c>start|pause|resume|abort|confirm</c>, <see cref="RolloutStartCommand"/>). Every change
 /// is validated against the registered workers (unless <c>--allow-unregistered</c>, for models static
 /// workers serve), printed with before and after, published to the gateways and kept in the audit trail.
 /// </summary>
@@ -14,7 +15,7 @@ internal static class RolloutCommand
     {
         var rollout = new Command("rollout", "Show or change how a model's requests are split across its versions (canary, shadow).");
 
-        var status = new Command("status", "Print a model's route (or every route), the versions workers serve, and recent changes.")
+        var status = new Command("status", "Print a model's route (or every route), the versions workers serve, recent changes, and its automated rollout: each step's weight, samples and verdicts, what happens next and when.")
         {
             RedisCommands.RedisRequired(environment), ModelOption(required: false),
         };
@@ -47,6 +48,7 @@ internal static class RolloutCommand
                     await parse.InvocationConfiguration.Output.WriteLineAsync($"  {change.At.UtcDateTime:yyyy-MM-dd HH:mm:ss} {change.By,-20} {change.Model}: {Describe(change.Before)} -> {Describe(change.After)}").ConfigureAwait(false);
                 }
             }
+            await RolloutStatusText.WriteAsync(parse.InvocationConfiguration.Output, redis, keys, model).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
 
@@ -113,6 +115,10 @@ internal static class RolloutCommand
         rollout.Subcommands.Add(promote);
         rollout.Subcommands.Add(rollback);
         rollout.Subcommands.Add(clear);
+        foreach (var automated in RolloutStartCommand.Create(environment))
+        {
+            rollout.Subcommands.Add(automated);
+        }
         return rollout;
     }
 
