@@ -36,6 +36,7 @@ internal sealed class RolloutController : BackgroundService
     private readonly ILogger _logger;
     private readonly HashSet<string> _faults = [];
     private long _token;
+    private bool _failing;
 
     public RolloutController(IConnectionMultiplexer redis, RedisKeys keys, IMonitorReportSource quality, RolloutWebhooks webhooks,
         IOptions<GatewayOptions> options, TimeProvider time, ILogger<RolloutController> logger)
@@ -93,13 +94,14 @@ internal sealed class RolloutController : BackgroundService
         try
         {
             var (hold, lost) = await _lease.RefreshAsync().ConfigureAwait(false);
-            if (lost)
+            if (lost && hold is null)
             {
                 RolloutLog.LeaseLost(_logger, _lease.Holder, _token);
             }
             if (hold is null)
             {
                 _token = lost ? 0 : _token;
+                _failing = false;
                 return;
             }
             if (hold.Token != _token)
@@ -122,8 +124,22 @@ internal sealed class RolloutController : BackgroundService
         }
         catch (Exception ex) when (ex is RedisException or InvalidOperationException or ArgumentException or NotImplementedException)
         {
-            RolloutLog.TickFailed(_logger, ex);
+            // Once until a tick succeeds; Redis away is the snapshot's to report, so it is only a debug entry here.
+            if (!_failing)
+            {
+                _failing = true;
+                if (ex is RedisConnectionException or RedisTimeoutException)
+                {
+                    RolloutLog.TickSkipped(_logger, ex.Message);
+                }
+                else
+                {
+                    RolloutLog.TickFailed(_logger, ex);
+                }
+            }
+            return;
         }
+        _failing = false;
     }
 
     private async Task StepAsync(RolloutSnapshot snapshot, LeaseHold hold)

@@ -37,6 +37,10 @@ internal static partial class RolloutLog
         Message = "The rollout controller's tick failed; retried next tick")]
     public static partial void TickFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 2102, EventName = "RolloutTickSkipped", Level = LogLevel.Debug,
+        Message = "The rollout controller skipped its tick: Redis is not reachable ({Reason})")]
+    public static partial void TickSkipped(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 2098, EventName = "RolloutWebhookPosted", Level = LogLevel.Debug,
         Message = "Rollout event {Id} posted to its webhook (HTTP {Status})")]
     public static partial void WebhookPosted(ILogger logger, string id, int status);
