@@ -12,6 +12,6 @@ public sealed partial class GatewayOptions
     /// <summary>How long the leader's lease lasts unrenewed: a leader that dies is replaced this long after (a clean stop hands it over at once).</summary>
     public TimeSpan RolloutLeaseTtl { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>How long after a window ends it is judged: every gateway's telemetry of it must have been flushed by then.</summary>
-    public TimeSpan RolloutSettleDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>How long after a window ends it is judged: every gateway's telemetry of it must have been flushed by then, so longer than the telemetry flush interval (5 s by default).</summary>
+    public TimeSpan RolloutSettleDelay { get; set; } = TimeSpan.FromSeconds(8);
 }

@@ -67,7 +67,7 @@ internal static class RolloutStartCommand
         command.SetAction((parse, _) => RedisCommands.RunAsync(parse, environment, async (redis, keys) =>
         {
             var (name, canary, who) = (parse.GetValue(model)!, parse.GetValue(version)!, parse.GetValue(by)!);
-            var weights = parse.GetValue(steps) ?? [5, 25, 50, 100];
+            var weights = parse.GetValue(steps) is { Length: > 0 } given ? given : [5, 25, 50, 100];
             var window = parse.GetValue(interval).Value;
             var refusals = new List<string>();
             if (RolloutChecks.StepsProblem(weights) is { } stepsProblem)

@@ -13,7 +13,7 @@ namespace MlopsGateway.Cli.Commands;
 internal static class RolloutStatusText
 {
     // A window is judged a little after it ends (GatewayOptions.RolloutSettleDelay's default), once every gateway flushed it.
-    private static readonly TimeSpan s_settle = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_settle = TimeSpan.FromSeconds(8);
 
     public static async Task WriteAsync(TextWriter output, IConnectionMultiplexer redis, RedisKeys keys, string? model)
     {

@@ -87,7 +87,7 @@ internal static class RolloutEngine
             {
                 Phase = RolloutPhases.RolledBack,
                 Settled = false,
-                Reason = $"Rolled back at {Where(rollout)}: {string.Join(", ", failing.Select(v => v.Criterion))} failed {rollout.FailureThreshold} interval(s) in a row. {why}",
+                Reason = $"{DryRun(rollout)}Rolled back at {Where(rollout)}: {string.Join(", ", failing.Select(v => v.Criterion))} failed {rollout.FailureThreshold} interval(s) in a row. {why}",
             };
         }
         else if (verdicts.All(v => v.Verdict == Verdict.Pass))
@@ -177,8 +177,10 @@ internal static class RolloutEngine
         var passed = $"Every step passed (last at {Percent(rollout.Steps[rollout.Step])})";
         return rollout.Confirm && !rollout.Confirmed
             ? (rollout with { Phase = RolloutPhases.AwaitingConfirm, PhaseStartedAt = now, Reason = $"{passed}; 'mlops rollout confirm --model {rollout.Model}' promotes version {rollout.Canary}." }, RolloutDecisions.AwaitConfirm)
-            : (Promote(rollout, now, $"{passed}: version {rollout.Canary} is promoted to stable."), RolloutDecisions.Promote);
+            : (Promote(rollout, now, $"{DryRun(rollout)}{passed}: version {rollout.Canary} is promoted to stable."), RolloutDecisions.Promote);
     }
+
+    private static string DryRun(RolloutRecord rollout) => rollout.DryRun ? "Dry run, so nothing was moved: " : "";
 
     private static string Where(RolloutRecord rollout) => rollout.Phase == RolloutPhases.Shadow
         ? "the shadow phase"

@@ -16,6 +16,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<AlertEvent> _accepted = new();
+    private readonly ConcurrentQueue<string> _bodies = new();
     private readonly List<(Func<IReadOnlyList<AlertEvent>, bool> Met, TaskCompletionSource Done)> _waiters = [];
     private int _posts;
 
@@ -27,12 +28,14 @@ public sealed class WebhookReceiver : IAsyncDisposable
         _app = builder.Build();
         _app.MapPost("/hook", async context =>
         {
-            var alert = await JsonSerializer.DeserializeAsync<AlertEvent>(context.Request.Body);
+            var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
+            var alert = JsonSerializer.Deserialize<AlertEvent>(body);
             if (Interlocked.Increment(ref _posts) <= FailFirst)
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 return;
             }
+            _bodies.Enqueue(body);
             _accepted.Enqueue(alert!);
             lock (_waiters)
             {
@@ -52,6 +55,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     /// <summary>The events accepted, in order.</summary>
     public IReadOnlyList<AlertEvent> Accepted => _accepted.ToArray();
+
+    /// <summary>The bodies accepted, in order, as posted (for events other than alerts).</summary>
+    public IReadOnlyList<string> Bodies => _bodies.ToArray();
 
     /// <summary>The URL to post to.</summary>
     public Uri Url { get; private set; } = null!;
