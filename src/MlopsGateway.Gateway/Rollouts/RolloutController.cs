@@ -179,6 +179,15 @@ internal sealed class RolloutController : BackgroundService
         var criteria = RolloutEngine.CriteriaOf(rollout);
         var stable = await _telemetry.ReadAsync(rollout.Model, rollout.Stable, from, to).ConfigureAwait(false);
         var canary = await _telemetry.ReadAsync(rollout.Model, rollout.Canary, from, to).ConfigureAwait(false);
+        if (criteria.MaxDisagreement is not null && rollout.History.Count > 0 && rollout.History[0].From < from)
+        {
+            // Disagreement is the two versions' on the same inputs, whatever the weight: every compared row since the
+            // rollout's first window is evidence, so a sampled share of copies becomes conclusive as windows pass.
+            // Kept buckets only (the telemetry's TTL), which also keeps the read under the store's bound.
+            var first = rollout.History[0].From < to - TelemetryStore.TimeToLive ? RolloutEngine.AlignUp(to - TelemetryStore.TimeToLive) : rollout.History[0].From;
+            var since = await _telemetry.ReadAsync(rollout.Model, rollout.Canary, first, to).ConfigureAwait(false);
+            canary = canary with { ShadowRows = since.ShadowRows, ShadowRowsDiffering = since.ShadowRowsDiffering };
+        }
         MonitorReport? stableQuality = null, canaryQuality = null;
         if (criteria.MaxDrift is not null || criteria.MinAccuracyDelta is not null)
         {

@@ -113,7 +113,7 @@ public sealed class RolloutFunctionalTests : FunctionalTest
         await using var hooks = await WebhookReceiver.StartAsync();
         stack.StartLoad(RolloutStack.Canary);
 
-        var started = await stack.CliAsync("start", Fast(RolloutStack.Canary, "2", "--steps", "20,50,100", "--failure-threshold", "3", "--webhook", hooks.Url.ToString()));
+        var started = await stack.CliAsync("start", Fast(RolloutStack.Canary, "2", "--steps", "20,50,100", "--failure-threshold", "3", "--shadow-sample", "100", "--webhook", hooks.Url.ToString()));
         Assert.True(started.ExitCode == 0, started.Error);
 
         var done = await stack.WaitForAsync(RolloutStack.Canary, r => r.IsFinished && r.Settled, seconds: 120);
@@ -135,7 +135,7 @@ public sealed class RolloutFunctionalTests : FunctionalTest
         var leader = Array.FindIndex(controllers, c => c.IsLeader);
         var first = (await LeaderLease.CurrentAsync(stack.Redis, stack.Keys))!;
         stack.StartLoad(RolloutStack.Canary, gateway: 1 - leader);
-        var started = await stack.CliAsync("start", Fast(RolloutStack.Canary, "2", "--steps", "20,50,100", "--failure-threshold", "3"));
+        var started = await stack.CliAsync("start", Fast(RolloutStack.Canary, "2", "--steps", "20,50,100", "--failure-threshold", "3", "--shadow-sample", "100"));
         Assert.True(started.ExitCode == 0, started.Error);
         var atStep2 = await stack.WaitForAsync(RolloutStack.Canary, r => r.Step == 1);
 
@@ -159,7 +159,7 @@ public sealed class RolloutFunctionalTests : FunctionalTest
     {
         await using var stack = await RolloutStack.StartAsync(_logs);
         stack.StartLoad(RolloutStack.Canary);
-        var started = await stack.CliAsync("start", Fast(RolloutStack.Canary, "2", "--steps", "20,50,100", "--failure-threshold", "3"));
+        var started = await stack.CliAsync("start", Fast(RolloutStack.Canary, "2", "--steps", "20,50,100", "--failure-threshold", "3", "--shadow-sample", "100"));
         Assert.True(started.ExitCode == 0, started.Error);
         await stack.WaitForAsync(RolloutStack.Canary, r => r.Phase == RolloutPhases.Canary);
 
