@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MlopsGateway.Registry;
+using MlopsGateway.Registry.Models;
 using MlopsGateway.Registry.Rollouts;
 using MlopsGateway.Registry.Telemetry;
 
@@ -88,7 +89,9 @@ internal static class RolloutStartCommand
                 refusals.Add($"No registered worker serves version '{canary}' of model '{name}' (served: {(served.Count == 0 ? "none" : string.Join(", ", served))}); 'mlops workers' lists what each worker serves.");
             }
             var route = await new RouteStore(redis, keys: keys).GetAsync(name).ConfigureAwait(false);
-            var stable = route?.Stable ?? served.LastOrDefault(v => v != canary);
+            // Judged against what callers get now: the route's stable version, else the champion, else the latest other version served.
+            var champion = route is null ? await new ModelRegistry(redis, keys: keys).ResolveAliasAsync(name, "champion").ConfigureAwait(false) : null;
+            var stable = route?.Stable ?? (champion is not null && served.Contains(champion) ? champion : served.LastOrDefault(v => v != canary));
             if (stable is null || stable == canary)
             {
                 refusals.Add(stable is null
@@ -103,8 +106,8 @@ internal static class RolloutStartCommand
                 }
                 return ExitCodes.Refused;
             }
-            var criteria = new RolloutCriteria(parse.GetValue(errorRate), parse.GetValue(latency), parse.GetValue(disagreement), parse.GetValue(drift),
-                parse.GetValue(accuracy), parse.GetValue(minRequests));
+            double? LimitOf(Option<double> limit) => parse.GetValue(limit) is var value && double.IsNaN(value) ? null : value;
+            var criteria = new RolloutCriteria(LimitOf(errorRate), LimitOf(latency), LimitOf(disagreement), LimitOf(drift), LimitOf(accuracy), parse.GetValue(minRequests));
             var now = DateTimeOffset.UtcNow;
             var shadowFor = parse.GetValue(shadow).Value;
             var record = new RolloutRecord(name, canary, stable!, weights, 0, RolloutPhases.Starting, false, parse.GetValue(dryRun), parse.GetValue(confirm), false,
@@ -142,24 +145,25 @@ internal static class RolloutStartCommand
     }
 
     /// <summary>A limit option: a number, or <c>none</c> not to judge the criterion; <paramref name="fallback"/> null leaves it out by default.</summary>
-    private static Option<double?> Limit(string name, string description, string? fallback) => new(name)
+    // NaN stands for none inside the parser: System.CommandLine cannot hand a custom parser's null back as a double?.
+    private static Option<double> Limit(string name, string description, string? fallback) => new(name)
     {
         Description = description + (fallback is null ? "" : $" Default {fallback}."),
         HelpName = "number|none",
-        DefaultValueFactory = _ => fallback is null ? null : double.Parse(fallback, CultureInfo.InvariantCulture),
+        DefaultValueFactory = _ => fallback is null ? double.NaN : double.Parse(fallback, CultureInfo.InvariantCulture),
         CustomParser = result =>
         {
             var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
             if (text.Equals("none", StringComparison.OrdinalIgnoreCase))
             {
-                return null;
+                return double.NaN;
             }
             if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
             {
                 return value;
             }
             result.AddError($"{name} '{text}' is not a number (or 'none').");
-            return null;
+            return double.NaN;
         },
     };
 

@@ -18,6 +18,8 @@ namespace MlopsGateway.Registry.Rollouts;
 /// <param name="PValue">The test's p-value, NaN when none was run.</param>
 /// <param name="Verdict">The verdict.</param>
 /// <param name="Reason">One sentence a person can act on: why this verdict.</param>
+// NaN (no figure) is written as "NaN": plain JSON numbers cannot hold it, and the record is stored and posted.
+[JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 public sealed record CriterionVerdict(
     [property: JsonPropertyName("criterion")] string Criterion,
     [property: JsonPropertyName("value")] double Value,

@@ -121,7 +121,7 @@ public sealed class RolloutFunctionalTests : FunctionalTest
         Assert.Equal(RolloutPhases.Promoted, done.Phase);
         Assert.Equal([20.0, 50], done.History.Where(h => h.Decision != RolloutDecisions.Hold).Select(h => h.Weight));
         Assert.Equal("stable 2", (await stack.Routes.GetAsync(RolloutStack.Canary))!.Describe());
-        Assert.Equal("2", await new ModelRegistry(stack.Redis, keys: stack.Keys).ResolveAliasAsync(RolloutStack.Canary, "champion"));
+        Assert.True(await new ModelRegistry(stack.Redis, keys: stack.Keys).ResolveAliasAsync(RolloutStack.Canary, "champion") == "2", done.Reason);
         await hooks.AcceptedAsync(_ => hooks.Bodies.Any(j => j.Contains("\"decision\":\"promote\"", StringComparison.Ordinal)));
         Assert.Equal(["begin", "advance", "promote"], hooks.Bodies.Select(j => JsonSerializer.Deserialize<RolloutDecision>(j)!.Decision));
     }
@@ -149,7 +149,7 @@ public sealed class RolloutFunctionalTests : FunctionalTest
         Assert.Equal(second.Token, done.Fence);
         // The new leader began where the old one stopped: step 1 was passed once, by the first leader, and never again.
         Assert.Single(done.History, h => h.Step == 0 && h.Decision == RolloutDecisions.Advance);
-        Assert.Equal(atStep2.History, done.History.Take(atStep2.History.Count));
+        Assert.Equal(atStep2.History.Select(h => (h.Step, h.From, h.Decision)), done.History.Take(atStep2.History.Count).Select(h => (h.Step, h.From, h.Decision)));
         var by = (await stack.Rollouts.HistoryAsync(RolloutStack.Canary)).Where(d => d.Fence > 0).Select(d => d.By).Distinct().ToList();
         Assert.Equal(2, by.Count);
     }
@@ -201,7 +201,7 @@ public sealed class RolloutFunctionalTests : FunctionalTest
         Assert.Equal(RolloutPhases.RolledBack, done.Phase);
         Assert.StartsWith("Dry run, so nothing was moved: Rolled back at step 1 (5%): error_rate failed 2", done.Reason);
         Assert.Equal(before, await stack.Routes.GetAsync(RolloutStack.Canary));
-        Assert.Single(await stack.Routes.HistoryAsync(RolloutStack.Canary));
+        Assert.DoesNotContain(await stack.Routes.HistoryAsync(RolloutStack.Canary), c => c.By.StartsWith("rollout ", StringComparison.Ordinal));
     }
 
     [Fact]

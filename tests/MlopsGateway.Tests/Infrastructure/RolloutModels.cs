@@ -23,7 +23,8 @@ public static class RolloutModels
     /// </summary>
     public static void Write(string repository, string model, string version, int chain = 0, int table = 100, bool disagree = false)
     {
-        var builder = new OnnxModelBuilder(model)
+        // The doc string keeps equal versions apart in bytes: the registry names one file one version.
+        var builder = new OnnxModelBuilder(model, $"{model} version {version}")
             .Input("features", DataType.Float, "batch", 5)
             .Initializer("classes", [5, 2], disagree ? new float[] { 0, 0, 0, 1, 1, 0, 0, 0, 0, 0 } : new float[] { 0, 0, 1, 0, 0, 1, 0, 0, 0, 0 })
             .Initializer("table", [table], Enumerable.Range(0, table).Select(i => (float)i).ToArray())

@@ -1,6 +1,7 @@
 using System.Net;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Logging;
 using MlopsGateway.Gateway;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Registry;
@@ -74,6 +75,10 @@ public sealed class RolloutStack : IAsyncDisposable
         {
             await stack.StartGatewayAsync();
         }
+        foreach (var model in new[] { Canary, Chain })
+        {
+            await stack.Routes.ChangeAsync(model, (_, _) => new RouteRecord(model, "1"), "tests");
+        }
         return stack;
     }
 
@@ -84,7 +89,7 @@ public sealed class RolloutStack : IAsyncDisposable
         {
             o.Namespace = Keys.Namespace;
             o.WorkerSecret = TestSecrets.Worker;
-            //TELEMETRY o.TelemetryFlushInterval = TimeSpan.FromMilliseconds(500);
+            o.TelemetryFlushInterval = TimeSpan.FromMilliseconds(500);
             // Copies must not yield to the busy test machine's callers: they are the disagreement evidence.
             o.ShadowCpuLimit = 100;
             o.RolloutTick = TimeSpan.FromMilliseconds(200);
@@ -146,7 +151,14 @@ public sealed class RolloutStack : IAsyncDisposable
     public async Task<RolloutRecord> WaitForAsync(string model, Func<RolloutRecord, bool> condition, int seconds = 90)
     {
         RolloutRecord? found = null;
-        await Wait.UntilAsync(async () => (await Rollouts.ReadAsync(model)).Record is { } r && condition(found = r), seconds);
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while ((await Rollouts.ReadAsync(model)).Record is not { } r || !condition(found = r))
+        {
+            // What the rollout said last is what a failure needs to show.
+            Assert.True(DateTime.UtcNow < deadline, $"The rollout of {model} did not get there within {seconds} s; it is {found?.Phase} at step {found?.Step}: {found?.Reason}"
+                + string.Concat(_logs.Entries.Where(e => e.Category.Contains("Rollout", StringComparison.Ordinal) && e.Level >= LogLevel.Information).TakeLast(8).Select(e => "\n  " + e)));
+            await Task.Delay(100);
+        }
         return found!;
     }
 
