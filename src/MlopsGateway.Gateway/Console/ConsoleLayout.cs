@@ -95,6 +95,7 @@ internal static class ConsoleLayout
     private static void Head(StringBuilder html, string title, string? requestToken) =>
         html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<meta name=\"csrf-token\" content=\"").Append(E(requestToken ?? "")).Append("\">")
+            .Append("<link rel=\"icon\" href=\"data:,\">")
             .Append("<title>").Append(E(title)).Append(" · MLOps console</title>")
             .Append("<link rel=\"stylesheet\" href=\"").Append(ConsolePaths.Assets).Append("/uplot/uPlot.min.css\">")
             .Append("<link rel=\"stylesheet\" href=\"").Append(ConsolePaths.Assets).Append("/console.css\"></head>");

@@ -9,6 +9,7 @@ using MlopsGateway.Gateway.Console.Drift;
 using MlopsGateway.Gateway.Console.Keys;
 using MlopsGateway.Gateway.Console.Live;
 using MlopsGateway.Gateway.Console.Models;
+using MlopsGateway.Gateway.Console.Playground;
 using MlopsGateway.Gateway.Console.Workers;
 using MlopsGateway.Registry;
 using MlopsGateway.Registry.Models;
@@ -50,6 +51,7 @@ internal static class ConsoleServiceCollectionExtensions
             var (redis, time, keys) = (sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RedisKeys>());
             return new AuditApi(new RouteStore(redis, time, keys), new ApiKeyStore(redis, time, keys), new ModelRegistry(redis, time, keys));
         });
+        services.AddSingleton<PlaygroundApi>();
         return services;
     }
 
@@ -64,6 +66,7 @@ internal static class ConsoleServiceCollectionExtensions
         read.MapGet("", () => Results.Redirect(ConsolePaths.Models));
         read.MapPost("/signout", (HttpContext http, ConsoleSignIn signIn) => signIn.SignOutAsync(http));
         MapPages(read);
+        read.MapPlayground();
         var change = endpoints.MapGroup(ConsolePaths.Api).AddEndpointFilter(new ConsoleAccess(ConsoleNeed.Change));
         ConsoleApi.Map(read.MapGroup("/api"), change);
         // Built now, so that the drift page's history starts with the gateway, not with its first visit.

@@ -70,6 +70,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     public async Task<BrowserPage> NewPageAsync(string? baseUrl = null)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = baseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
+        // A machine shared with builds and other suites can take seconds over what a quiet one takes.
+        context.SetDefaultTimeout(60_000);
         var page = await context.NewPageAsync();
         return new BrowserPage(context, page);
     }

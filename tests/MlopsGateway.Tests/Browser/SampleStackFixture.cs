@@ -17,6 +17,7 @@ using MlopsGateway.Registry.Feedback;
 using MlopsGateway.Registry.Models;
 using MlopsGateway.Tests.Infrastructure;
 using MlopsGateway.Worker;
+using MlopsGateway.Worker.Explanations;
 using MlopsGateway.Worker.Models;
 using MlopsGateway.Worker.Sketching;
 using StackExchange.Redis;
@@ -117,6 +118,7 @@ public class SampleStackFixture : IAsyncLifetime
                     o.HeartbeatInterval = TimeSpan.FromMilliseconds(500);
                 });
                 w.AddPredictionRecords(Redis, o => o.Namespace = Keys.Namespace);
+                w.AddExplanations(Redis, Keys.Namespace);
                 // Flushed by the fixture once its traffic is sent, so the first evaluation sees all of it.
                 w.AddDriftSketches(Redis, o =>
                 {
