@@ -10,7 +10,7 @@ namespace MlopsGateway.Registry.Telemetry;
 /// <param name="From">Start of the span (inclusive).</param>
 /// <param name="To">End of the span (exclusive).</param>
 /// <param name="Ok">Calls answered with gRPC status OK.</param>
-/// <param name="Errors">Calls that failed, by gRPC status name (<c>UNAVAILABLE</c>, <c>INTERNAL</c>, ...); caller-side failures (cancelled, deadline the caller set) are not counted.</param>
+/// <param name="Errors">Calls that failed, by gRPC status name (<c>UNAVAILABLE</c>, <c>INTERNAL</c>, ...); calls the caller broke off (cancelled, went away) are not counted; DEADLINE_EXCEEDED is, since leaving it out would drop a slow version's slowest calls from both its errors and its latency.</param>
 /// <param name="Latency">Answered calls (OK) per latency bucket: entry i counts calls at most the i-th bound of Monitoring's <c>LatencyBuckets.Seconds</c>, the last entry (one more than the bounds) those above every bound.</param>
 /// <param name="ShadowRows">Classifier rows compared between this version, as a shadow, and the primary version that answered.</param>
 /// <param name="ShadowRowsDiffering">Of those, rows whose top class differed.</param>
