@@ -40,7 +40,7 @@ internal sealed class AlertDispatch(AlertClaimStore claims, WebhookSender? webho
                 ? await claims.ClaimStartAsync(transition.Key, transition.Episode, firingTtl).ConfigureAwait(false)
                 : await claims.ClaimEndAsync(transition.Key, transition.Episode, s_claimTtl).ConfigureAwait(false);
         }
-        catch (RedisException ex)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
             // A page twice beats none.
             QualityLog.ClaimUnavailable(logger, alert.Id, ex);

@@ -83,7 +83,7 @@ internal sealed class RolloutController : BackgroundService
             // Handed over at once: another gateway continues within a tick, not a lease's length.
             await _lease.ReleaseAsync().ConfigureAwait(false);
         }
-        catch (RedisException)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
         }
     }
@@ -122,7 +122,7 @@ internal sealed class RolloutController : BackgroundService
                 await StepAsync(snapshot, hold).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is RedisException or InvalidOperationException or ArgumentException or NotImplementedException)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or InvalidOperationException or ArgumentException or NotImplementedException)
         {
             // Once until a tick succeeds; Redis away is the snapshot's to report, so it is only a debug entry here.
             if (!_failing)

@@ -57,7 +57,7 @@ internal sealed class RegistrySyncService : BackgroundService, IHostedLifecycleS
         {
             await _redis.GetSubscriber().UnsubscribeAsync(_changed).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or ObjectDisposedException)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or ObjectDisposedException)
         {
         }
     }

@@ -130,7 +130,7 @@ internal sealed class SketchService : BackgroundService
                 await _subscriber.SubscribeAsync(_changed, (_, _) => _refresh.Writer.TryWrite(true)).ConfigureAwait(false);
             }
         }
-        catch (RedisException)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
             // Without the announcements the 30-second re-read still picks baseline changes up.
         }
@@ -280,7 +280,7 @@ internal sealed class SketchService : BackgroundService
                 }
             }
         }
-        catch (RedisException)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
         {
             // Rows queued by a tap stay queued; the next flush tries again.
         }

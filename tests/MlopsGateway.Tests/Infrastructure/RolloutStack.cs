@@ -128,7 +128,10 @@ public sealed class RolloutStack : IAsyncDisposable
                 var row = new[] { i % 10 == 0 ? RolloutModels.FailingIndex : 1f, random.NextSingle(), random.NextSingle(), 0f, 0f };
                 try
                 {
-                    await client.ModelInferAsync(TestRequests.Propensity(model, [row]), key, cancellationToken: token);
+                    // The stop is not the calls' token: a call cancelled in flight resets its stream, and a
+                    // worker reading the request then logs an error the test would fail on; so each
+                    // caller finishes its call and stops before the next.
+                    await client.ModelInferAsync(TestRequests.Propensity(model, [row]), key, deadline: DateTime.UtcNow.AddSeconds(30));
                 }
                 catch (RpcException) when (!token.IsCancellationRequested)
                 {
