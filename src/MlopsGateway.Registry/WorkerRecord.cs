@@ -13,13 +13,18 @@ namespace MlopsGateway.Registry;
 /// <param name="Ready">Whether it takes requests (its models are loaded).</param>
 /// <param name="StartedAt">When the worker process registered first.</param>
 /// <param name="HeartbeatAt">When this record was written.</param>
+/// <param name="Load">
+/// Per loaded version, its queue and recent batches; null in records of workers that predate it
+/// (still valid). Not part of <see cref="SameOffer"/>: it changes every heartbeat without changing what the worker offers.
+/// </param>
 public sealed record WorkerRecord(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("address")] string Address,
     [property: JsonPropertyName("models")] IReadOnlyList<ServedVersion> Models,
     [property: JsonPropertyName("ready")] bool Ready,
     [property: JsonPropertyName("started_at")] DateTimeOffset StartedAt,
-    [property: JsonPropertyName("heartbeat_at")] DateTimeOffset HeartbeatAt)
+    [property: JsonPropertyName("heartbeat_at")] DateTimeOffset HeartbeatAt,
+    [property: JsonPropertyName("load"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<VersionLoad>? Load = null)
 {
     /// <summary>Whether this worker serves <paramref name="model"/> version <paramref name="version"/>.</summary>
     public bool Serves(string model, string version)

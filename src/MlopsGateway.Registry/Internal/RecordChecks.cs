@@ -93,6 +93,28 @@ internal static class RecordChecks
         {
             return "its models are missing, or one lacks a model name or version";
         }
+        return record.Load is null ? null : WorkerLoad(record.Load);
+    }
+
+    /// <summary>The first problem of a worker's load figures: each names a version and holds non-negative, finite numbers.</summary>
+    private static string? WorkerLoad(IReadOnlyList<VersionLoad> load)
+    {
+        foreach (var entry in load)
+        {
+            if (entry is null || string.IsNullOrEmpty(entry.Model) || string.IsNullOrEmpty(entry.Version))
+            {
+                return "one of its load entries lacks a model name or version";
+            }
+            var label = $"its load for {entry.Model} {entry.Version}";
+            if (entry.QueueDepth < 0 || entry.Batches < 0 || entry.MaxBatchSize < 0)
+            {
+                return $"{label} has a negative queue_depth, batches or max_batch_size ({entry.QueueDepth}, {entry.Batches}, {entry.MaxBatchSize})";
+            }
+            if (!double.IsFinite(entry.MeanBatchSize) || entry.MeanBatchSize < 0)
+            {
+                return $"{label} has a mean_batch_size of {entry.MeanBatchSize}, not a finite number at least 0";
+            }
+        }
         return null;
     }
 

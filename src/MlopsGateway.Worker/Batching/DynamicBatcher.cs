@@ -27,6 +27,8 @@ internal sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
     private int _running;
     private long _runs;
     private long _rowsRun;
+    // Rows of the largest batch since TakeLargestBatch last read it (the heartbeat's figure).
+    private long _largest;
     private bool _closed;
 
     /// <param name="options">Batching rules.</param>
@@ -67,6 +69,12 @@ internal sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
 
     /// <summary>Rows run so far; with <see cref="Runs"/>, the average batch size.</summary>
     public long RowsRun => Interlocked.Read(ref _rowsRun);
+
+    /// <summary>
+    /// Rows of the largest batch run since the last call (0 when none ran), and starts a new period.
+    /// One reader only: the worker's heartbeat, which reports it per heartbeat interval.
+    /// </summary>
+    public long TakeLargestBatch() => Interlocked.Exchange(ref _largest, 0);
 
     /// <summary>
     /// Queues <paramref name="item"/> and completes with its result once its batch has run.
@@ -320,6 +328,7 @@ internal sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
             }
             Interlocked.Increment(ref _runs);
             Interlocked.Add(ref _rowsRun, rows);
+            RaiseLargest(rows);
             try
             {
                 Complete(batch, _run(items));
@@ -349,6 +358,20 @@ internal sealed class DynamicBatcher<TItem, TResult> : IAsyncDisposable
         {
             Interlocked.Decrement(ref _running);
             _instances.Release();
+        }
+    }
+
+    private void RaiseLargest(long rows)
+    {
+        var seen = Interlocked.Read(ref _largest);
+        while (rows > seen)
+        {
+            var was = Interlocked.CompareExchange(ref _largest, rows, seen);
+            if (was == seen)
+            {
+                return;
+            }
+            seen = was;
         }
     }
 

@@ -84,11 +84,12 @@ internal sealed class WorkerRegistrationService : BackgroundService
         var startedAt = _time.GetUtcNow();
         WorkerRecord? last = null;
         var failing = false;
+        var load = new BatchLoadSampler();
         while (!stoppingToken.IsCancellationRequested)
         {
             var versions = _repository.All;
             var record = new WorkerRecord(id, address, versions.Select(v => new ServedVersion(v.Name, v.Version)).ToArray(),
-                _repository.IsLoaded && versions.Count > 0, startedAt, _time.GetUtcNow());
+                _repository.IsLoaded && versions.Count > 0, startedAt, _time.GetUtcNow(), load.Sample(versions));
             // Gateways re-read at once on an announcement; renewals alone are not announced.
             var write = WriteAsync(record, record.SameOffer(last) ? null : last is null ? "up" : "changed");
             (bool Done, Exception? Failure) outcome;

@@ -112,6 +112,30 @@ public sealed class ConsoleBrowserTests(SampleStackFixture stack, BrowserFixture
     }
 
     [Fact]
+    public async Task WorkersPage_EachWorkerWithItsQueueAndBatchesPerVersion()
+    {
+        await using var page = await SignedInAsync();
+        await page.GotoAsync("/console/workers");
+        var rows = page.Page.Locator("table#workers tr[data-worker]");
+        await rows.First.WaitForAsync();
+
+        var api = JsonNode.Parse(await (await page.Page.Context.APIRequest.GetAsync(Console + "/api/workers")).TextAsync())!;
+        var workers = api["workers"]!.AsArray();
+        Assert.Equal(workers.Count, await rows.CountAsync());
+        foreach (var worker in workers)
+        {
+            var load = await page.Page.Locator($"tr[data-worker='{worker!["id"]}'] [data-field='load']").TextContentAsync();
+            // Figures change every heartbeat; the versions and the shape of each entry do not.
+            foreach (var version in worker["load"]!.AsArray())
+            {
+                Assert.Matches($@"{version!["model"]} {version["version"]}: queue \d+, \d+ batches, mean \d+\.\d, max \d+", load);
+            }
+        }
+        await page.ScreenshotAsync("console-workers");
+        page.AssertHealthy();
+    }
+
+    [Fact]
     public async Task SignIn_KeyWithoutTheConsoleScope_RefusedOnTheSignInPage()
     {
         await using var page = await browser.NewPageAsync(Console);

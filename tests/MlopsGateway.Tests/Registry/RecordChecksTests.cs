@@ -37,6 +37,26 @@ public sealed class RecordChecksTests
     }
 
     [Fact]
+    public void Worker_LoadFigures_NegativeOrNotFiniteRefused_NoneStillValid()
+    {
+        var good = new WorkerRecord("w1", "http://h:1", [new ServedVersion("m", "1")], true, default, default, [new VersionLoad("m", "1", 2, 5, 3.5, 8)]);
+
+        Assert.Null(RecordChecks.Worker("w1", good));
+        Assert.Null(RecordChecks.Worker("w1", good with { Load = null }));
+        Assert.Null(RecordChecks.Worker("w1", good with { Load = [new VersionLoad("m", "1", 0, 0, 0, 0)] }));
+        Assert.Equal("its load for m 1 has a negative queue_depth, batches or max_batch_size (-1, 5, 8)",
+            RecordChecks.Worker("w1", good with { Load = [new VersionLoad("m", "1", -1, 5, 3.5, 8)] }));
+        Assert.StartsWith("its load for m 1 has a negative", RecordChecks.Worker("w1", good with { Load = [new VersionLoad("m", "1", 2, -5, 3.5, 8)] }));
+        Assert.StartsWith("its load for m 1 has a negative", RecordChecks.Worker("w1", good with { Load = [new VersionLoad("m", "1", 2, 5, 3.5, -8)] }));
+        Assert.Equal("its load for m 1 has a mean_batch_size of -0.5, not a finite number at least 0",
+            RecordChecks.Worker("w1", good with { Load = [new VersionLoad("m", "1", 2, 5, -0.5, 8)] }));
+        Assert.Equal("its load for m 1 has a mean_batch_size of NaN, not a finite number at least 0",
+            RecordChecks.Worker("w1", good with { Load = [new VersionLoad("m", "1", 2, 5, double.NaN, 8)] }));
+        Assert.StartsWith("its load for m 1 has a mean_batch_size of", RecordChecks.Worker("w1", good with { Load = [new VersionLoad("m", "1", 2, 5, double.PositiveInfinity, 8)] }));
+        Assert.Equal("one of its load entries lacks a model name or version", RecordChecks.Worker("w1", good with { Load = [new VersionLoad("m", null!, 2, 5, 3.5, 8)] }));
+    }
+
+    [Fact]
     public void ApiKey_MissingOrWrongFields_ProblemNamedWithoutTheHash()
     {
         var good = new ApiKeyRecord("k1", "checkout", s_hash, ["*"], default);

@@ -88,4 +88,31 @@ public class WorkerStoreTests(IsolatedRedisFixture isolated) : IClassFixture<Iso
         Assert.True(await db.SetContainsAsync(RedisKeys.Default.Workers, bad));
         await db.KeyDeleteAsync(RedisKeys.Default.Worker(bad));
     }
+
+    [Fact]
+    public async Task ReadAllAsync_LoadFigures_RoundTrip_OlderRecordWithoutThemValid_NegativeQueueAFault()
+    {
+        await using var redis = await RedisConnector.ConnectAsync(isolated.Address);
+        var store = new WorkerStore(redis);
+        var busy = Record("w-" + Guid.NewGuid().ToString("N")[..8]) with { Load = [new VersionLoad("m", "1", 3, 12, 4.25, 8)] };
+        await store.RegisterAsync(busy, TimeSpan.FromSeconds(30));
+        var db = redis.GetDatabase();
+        var older = "w-old-" + Guid.NewGuid().ToString("N")[..8];
+        await db.ExecuteAsync("SET", RedisKeys.Default.Worker(older),
+            $$"""{"id":"{{older}}","address":"http://old:1","models":[{"model":"m","version":"1"}],"ready":true,"started_at":"2026-01-01T00:00:00+00:00","heartbeat_at":"2026-01-01T00:00:00+00:00"}""");
+        var bad = "w-bad-" + Guid.NewGuid().ToString("N")[..8];
+        await db.ExecuteAsync("SET", RedisKeys.Default.Worker(bad),
+            $$"""{"id":"{{bad}}","address":"http://bad:1","models":[{"model":"m","version":"1"}],"ready":true,"load":[{"model":"m","version":"1","queue_depth":-4,"batches":1,"mean_batch_size":1,"max_batch_size":1}]}""");
+        await db.ExecuteAsync("SADD", RedisKeys.Default.Workers, older, bad);
+
+        var read = await store.ReadAllAsync();
+
+        Assert.Equal(busy.Load, read.Records.Single(w => w.Id == busy.Id).Load);
+        Assert.Null(read.Records.Single(w => w.Id == older).Load);
+        Assert.DoesNotContain(read.Records, w => w.Id == bad);
+        Assert.Contains(new RecordFault(RedisKeys.Default.Worker(bad), "its load for m 1 has a negative queue_depth, batches or max_batch_size (-4, 1, 1)"), read.Faults);
+        await db.KeyDeleteAsync([RedisKeys.Default.Worker(older), RedisKeys.Default.Worker(bad)]);
+        await db.SetRemoveAsync(RedisKeys.Default.Workers, [older, bad]);
+        await store.RemoveAsync(busy.Id);
+    }
 }

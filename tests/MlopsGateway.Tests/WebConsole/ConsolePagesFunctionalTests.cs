@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using MlopsGateway.Monitoring;
 using MlopsGateway.Monitoring.Rollouts;
 using MlopsGateway.Registry;
@@ -82,6 +83,53 @@ public sealed class ConsolePagesFunctionalTests(ConsoleFixture stack) : Function
         Assert.Equal(registered.Models.Select(m => $"{m.Model} {m.Version}").Order(StringComparer.Ordinal),
             worker.GetProperty("models").EnumerateArray().Select(m => $"{m.GetProperty("model").GetString()} {m.GetProperty("version").GetString()}").Order(StringComparer.Ordinal));
         Assert.Equal(ServerEndpoints.GrpcAddress(stack.Worker).TrimEnd('/'), registered.Address.TrimEnd('/'));
+    }
+
+    [Fact]
+    public async Task WorkersApi_UnderLoad_QueueAndBatchFiguresFromTheWorkersHeartbeat_AlsoInMlopsWorkers()
+    {
+        using var browser = new ConsoleClient(stack.ConsoleAddress);
+        await browser.SignInOrFailAsync(stack.ConsoleKey.Secret);
+        var client = StackFixture.Client(stack.GatewayAddress);
+        // Three rows a request: whatever the batcher merges, a batch holds at least three rows.
+        var request = TestRequests.Propensity(ConsoleFixture.Model, [TestRequests.Row, TestRequests.Row, TestRequests.Row], version: "1");
+        using var stop = new CancellationTokenSource();
+        var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await client.ModelInferAsync(request, StackFixture.WithKey(stack.InferKey.Secret), cancellationToken: stop.Token);
+            }
+        })).ToArray();
+
+        VersionLoad? stored = null;
+        JsonElement shown = default;
+        try
+        {
+            // Each heartbeat reports its own interval, so the load goes on until both the record and the console show a busy one.
+            await Wait.UntilAsync(async () =>
+            {
+                stored = Assert.Single(await new WorkerStore(stack.Redis, stack.Keys).ListAsync()).Load?.SingleOrDefault(l => l.Model == ConsoleFixture.Model && l.Version == "1");
+                var worker = Assert.Single((await browser.GetJsonAsync("/console/api/workers")).GetProperty("workers").EnumerateArray());
+                shown = worker.TryGetProperty("load", out var l) ? l.EnumerateArray().SingleOrDefault(v => v.GetProperty("model").GetString() == ConsoleFixture.Model && v.GetProperty("version").GetString() == "1") : default;
+                return stored is { Batches: > 0 } && shown.ValueKind == JsonValueKind.Object && shown.GetProperty("batches").GetInt64() > 0;
+            }, seconds: 30);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(load).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+        var (exit, listed, _) = await CliRunner.RunAsync("workers", "--redis", TestRedis.Address, "--namespace", stack.Keys.Namespace);
+
+        Assert.InRange(stored!.MeanBatchSize, 3, 64);
+        Assert.InRange(stored.MaxBatchSize, 3, 64);
+        Assert.True(stored.QueueDepth >= 0);
+        Assert.True(shown.GetProperty("mean_batch_size").GetDouble() >= 3);
+        Assert.True(shown.GetProperty("max_batch_size").GetInt64() >= 3);
+        Assert.True(shown.GetProperty("queue_depth").GetInt32() >= 0);
+        Assert.Equal(0, exit);
+        Assert.Matches($@"load: .*{ConsoleFixture.Model} 1: queue \d+, \d+ batches, mean \d+\.\d, max \d+", listed);
     }
 
     [Fact]

@@ -11,16 +11,24 @@
   }
 
   // ---- workers ----
+  // One line per version: queue now, batches since the heartbeat before, their mean and largest rows.
+  function loadText(load) {
+    if (!load) return "–";
+    if (load.length === 0) return "no version loaded";
+    return load.map(l => `${l.model} ${l.version}: queue ${l.queue_depth}, ${l.batches} batches, mean ${num(l.mean_batch_size, 1)}, max ${l.max_batch_size}`).join("; ");
+  }
+
   C.pages.workers = async () => {
     const data = await getJson(main.dataset.api);
     clear();
     if (data.workers.length === 0) { main.append(el("p", { class: "muted", id: "no-workers", text: "No worker is registered." })); return; }
-    main.append(table(["Worker", "Address", "Health", "Serves", "Started", "Last heartbeat"], data.workers.map(w =>
+    main.append(table(["Worker", "Address", "Health", "Serves", "Queue and batches (last heartbeat)", "Started", "Last heartbeat"], data.workers.map(w =>
       el("tr", { "data-worker": w.id },
         el("td", { "data-field": "id", class: "mono", text: w.id }),
         el("td", { "data-field": "address", text: w.address }),
         el("td", { "data-field": "health", class: w.ready ? "healthy" : "unhealthy", text: (w.ready ? "ready" : "not ready") + (w.held ? " (record gone, kept while it answers)" : "") }),
         el("td", { "data-field": "models", text: w.models.map(m => `${m.model} ${m.version}`).join(", ") }),
+        el("td", { "data-field": "load", text: loadText(w.load) }),
         el("td", { "data-field": "started_at", text: when(w.started_at) }),
         el("td", { "data-field": "heartbeat_at", text: when(w.heartbeat_at) }))), { id: "workers" }));
   };

@@ -11,7 +11,9 @@ namespace MlopsGateway.Gateway.Console.Workers;
 /// <param name="Models">The versions it serves.</param>
 /// <param name="StartedAt">When it registered first.</param>
 /// <param name="HeartbeatAt">Its last heartbeat.</param>
-internal sealed record WorkerView(string Id, string Address, bool Ready, bool Held, IReadOnlyList<ServedVersion> Models, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt);
+/// <param name="Load">Per version, its queue depth and batches over the last heartbeat interval; null when the worker's record has none (an older worker).</param>
+internal sealed record WorkerView(string Id, string Address, bool Ready, bool Held, IReadOnlyList<ServedVersion> Models, DateTimeOffset StartedAt, DateTimeOffset HeartbeatAt,
+    IReadOnlyList<VersionLoad>? Load);
 
 /// <summary>The workers page: the gateway's snapshot of the registered workers (each record validated as it was read).</summary>
 internal sealed class WorkersApi(SnapshotCache snapshots)
@@ -20,6 +22,6 @@ internal sealed class WorkersApi(SnapshotCache snapshots)
     {
         var snapshot = snapshots.Current;
         return [.. snapshot.Workers.OrderBy(w => w.Address, StringComparer.Ordinal)
-            .Select(w => new WorkerView(w.Id, w.Address, w.Ready, snapshot.Held.Contains(w.Id), w.Models, w.StartedAt, w.HeartbeatAt))];
+            .Select(w => new WorkerView(w.Id, w.Address, w.Ready, snapshot.Held.Contains(w.Id), w.Models, w.StartedAt, w.HeartbeatAt, w.Load))];
     }
 }

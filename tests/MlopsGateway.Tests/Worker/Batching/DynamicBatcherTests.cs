@@ -90,6 +90,21 @@ public sealed class DynamicBatcherTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task TakeLargestBatch_TheLargestRunSinceTheLastCall_ThenStartsAgain()
+    {
+        var batcher = Create(new BatcherOptions { Enabled = false, MaxBatchSize = 8 });
+
+        await batcher.SubmitAsync("three-rows", 3, "k", null, default).WaitAsync(s_timeout);
+        await batcher.SubmitAsync("one-row", 1, "k", null, default).WaitAsync(s_timeout);
+        var first = batcher.TakeLargestBatch();
+        var none = batcher.TakeLargestBatch();
+        await batcher.SubmitAsync("two-rows", 2, "k", null, default).WaitAsync(s_timeout);
+
+        Assert.Equal((3, 0, 2), (first, none, batcher.TakeLargestBatch()));
+        Assert.Equal((3, 6), (batcher.Runs, batcher.RowsRun));
+    }
+
+    [Fact]
     public async Task SubmitAsync_RequestLargerThanMaxBatch_RunsAlone()
     {
         var batcher = Create(new BatcherOptions { MaxBatchSize = 4, MaxQueueDelay = TimeSpan.FromSeconds(1) });
