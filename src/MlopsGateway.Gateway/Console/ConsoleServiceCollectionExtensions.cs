@@ -13,6 +13,7 @@ using MlopsGateway.Gateway.Console.Playground;
 using MlopsGateway.Gateway.Console.Workers;
 using MlopsGateway.Registry;
 using MlopsGateway.Registry.Models;
+using MlopsGateway.Registry.Rollouts;
 using MlopsGateway.Registry.Telemetry;
 using StackExchange.Redis;
 
@@ -42,7 +43,9 @@ internal static class ConsoleServiceCollectionExtensions
         services.AddSingleton<ConsoleSignIn>();
         services.AddSingleton<ModelsApi>();
         services.AddSingleton(sp => new TelemetryStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisKeys>()));
-        services.AddSingleton<LiveApi>();
+        services.AddSingleton(sp => new LiveApi(sp.GetRequiredService<TelemetryStore>(), sp.GetRequiredService<Discovery.SnapshotCache>(),
+            new RolloutStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<RedisKeys>(), sp.GetRequiredService<TimeProvider>()),
+            sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<WorkersApi>();
         services.AddSingleton<DriftHistory>();
         services.AddSingleton(sp => new KeysApi(new ApiKeyStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RedisKeys>())));

@@ -12,7 +12,7 @@ namespace MlopsGateway.Tests.Browser;
 /// does and its explanation adds up; a screenshot of each page; a page with a console error, an uncaught
 /// exception, a failed request or an HTTP error fails its test (<see cref="BrowserPage"/>).
 /// </summary>
-public sealed class ConsoleBrowserTests(SampleStackFixture stack, BrowserFixture browser)
+public sealed partial class ConsoleBrowserTests(SampleStackFixture stack, BrowserFixture browser)
     : FunctionalTest(stack.Logs), IClassFixture<SampleStackFixture>, IClassFixture<BrowserFixture>
 {
     private string Console => GatewayHost.ConsoleAddress(stack.Gateway)!;
@@ -150,11 +150,11 @@ public sealed class ConsoleBrowserTests(SampleStackFixture stack, BrowserFixture
         page.AssertHealthy();
     }
 
-    private async Task<BrowserPage> SignedInAsync()
+    private async Task<BrowserPage> SignedInAsync(string? key = null)
     {
         var page = await browser.NewPageAsync(Console);
         await page.GotoAsync("/console/signin");
-        await page.Page.FillAsync("#key", stack.ConsoleKey);
+        await page.Page.FillAsync("#key", key ?? stack.ConsoleKey);
         await page.Page.ClickAsync("#sign-in");
         await page.Page.Locator("#page, #signin-error").First.WaitForAsync();
         Assert.True(await page.Page.Locator("#signin-error").CountAsync() == 0, await page.Page.TextContentAsync("body"));

@@ -145,6 +145,28 @@
     return box;
   }
 
+  // ---- its rollout: the steps, where it stands, every judged window with each criterion's verdict ----
+  function rolloutView(r) {
+    const steps = r.steps.map((s, i) => el("span", { class: i === r.step && r.weight > 0 ? "step current" : "step", "data-step": i, text: `${s}%` }));
+    const rows = r.history.flatMap((w, i) => (w.verdicts.length ? w.verdicts : [null]).map(v => el("tr", { "data-window": i, "data-criterion": v ? v.criterion : "" },
+      el("td", { text: `${when(w.from)} – ${when(w.to)}` }), el("td", { "data-field": "phase", text: w.phase }),
+      el("td", { "data-field": "step", text: w.step + 1 }), el("td", { "data-field": "weight", text: `${w.weight}%` }),
+      el("td", { "data-field": "criterion", text: v ? v.criterion : "–" }),
+      el("td", { "data-field": "verdict", class: v ? "verdict-" + v.verdict : "", text: v ? v.verdict : "–" }),
+      el("td", { "data-field": "canary", text: v ? num(v.canary) : "" }), el("td", { "data-field": "stable", text: v ? num(v.stable) : "" }),
+      el("td", { "data-field": "limit", text: v ? num(v.limit) : "" }),
+      el("td", { "data-field": "samples", text: v ? `${v.canary_samples} / ${v.stable_samples}` : "" }),
+      el("td", { "data-field": "reason", text: v ? `${v.reason}${v.test ? ` (${v.test})` : ""}` : "" }),
+      el("td", { "data-field": "decision", text: w.decision }))));
+    return el("div", { id: "rollout", "data-canary": r.canary },
+      el("h3", {}, `Rollout of version ${r.canary} against ${r.stable}: `,
+        el("span", { "data-field": "phase", text: r.phase + (r.paused ? " (paused)" : "") + (r.dry_run ? " (dry run)" : "") })),
+      el("p", { "data-field": "steps" }, "Steps: ", steps.flatMap((s, i) => i ? [" → ", s] : [s]), `; the canary gets ${r.weight}% now.`),
+      el("p", { "data-field": "reason", text: r.reason }),
+      rows.length ? table(["Window", "Phase", "Step", "Weight", "Criterion", "Verdict", "Canary", "Stable", "Limit", "Samples (canary / stable)", "Why", "Decision"], rows, { id: "rollout-windows" })
+        : el("p", { class: "muted", text: "No window judged yet." }));
+  }
+
   C.live = async model => {
     const data = await getJson(`/console/api/models/${encodeURIComponent(model.name)}/live`);
     const route = data.route;
@@ -152,7 +174,9 @@
       el("p", { "data-field": "canary_weight", text: route && route.canary ? `Canary ${route.canary} gets ${route.canary_weight}% of calls; stable ${route.stable} the rest.` : "No canary." }),
       table(["Version", "Calls", "Errors", "Errors by status"], data.versions.map(v => el("tr", { "data-version": v.version },
         el("td", { text: v.version }), el("td", { "data-field": "requests", text: v.requests }), el("td", { "data-field": "errors", text: v.errors }),
-        el("td", { text: Object.entries(v.errors_by_status).map(([s, n]) => `${s} ${n}`).join(", ") || "none" }))), { id: "live-totals" }));
+        el("td", { text: Object.entries(v.errors_by_status).map(([s, n]) => `${s} ${n}`).join(", ") || "none" }))), { id: "live-totals" }),
+      data.rollout ? rolloutView(data.rollout) : el("p", { class: "muted", id: "no-rollout", text: "No rollout: 'mlops rollout start' begins one." }),
+      data.rollout_fault ? el("p", { class: "error", id: "rollout-fault", text: `The rollout record ${data.rollout_fault.key} was skipped: ${data.rollout_fault.fault}` }) : null);
     const times = data.versions.length ? data.versions[0].points.map(p => p.at) : [];
     const of = (pick, scale) => data.versions.map(v => ({ label: "v" + v.version, values: v.points.map(p => { const x = pick(p); return x === null ? null : x * (scale || 1); }) }));
     section.append(el("div", { class: "charts" },

@@ -1,6 +1,7 @@
 using MlopsGateway.Gateway.Discovery;
 using MlopsGateway.Monitoring.Rollouts;
 using MlopsGateway.Registry;
+using MlopsGateway.Registry.Rollouts;
 using MlopsGateway.Registry.Telemetry;
 
 namespace MlopsGateway.Gateway.Console.Live;
@@ -16,14 +17,16 @@ internal sealed record LivePoint(long At, double RequestsPerSecond, long Errors,
 /// <summary>One version's last hour.</summary>
 internal sealed record LiveVersion(string Version, long Requests, long Errors, IReadOnlyDictionary<string, long> ErrorsByStatus, IReadOnlyList<LivePoint> Points);
 
-/// <summary>A model's live view: its route (as stored, and resolved) and each version's series.</summary>
-internal sealed record LiveView(string Model, RouteRecord? Route, RouteRecord? Resolved, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<LiveVersion> Versions);
+/// <summary>A model's live view: its route (as stored, and resolved), each version's series, and its rollout (running or the last), or why that record was skipped.</summary>
+internal sealed record LiveView(
+    string Model, RouteRecord? Route, RouteRecord? Resolved, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<LiveVersion> Versions,
+    LiveRollout? Rollout, RecordFault? RolloutFault);
 
 /// <summary>
 /// Reads a model's call telemetry (what every gateway flushed to Redis, merged) bucket by bucket
 /// over the last hour, for the live view's charts.
 /// </summary>
-internal sealed class LiveApi(TelemetryStore telemetry, SnapshotCache snapshots, TimeProvider time)
+internal sealed class LiveApi(TelemetryStore telemetry, SnapshotCache snapshots, RolloutStore rollouts, TimeProvider time)
 {
     public static readonly TimeSpan Span = TimeSpan.FromHours(1);
 
@@ -49,7 +52,10 @@ internal sealed class LiveApi(TelemetryStore telemetry, SnapshotCache snapshots,
             series.Add(new LiveVersion(version, buckets.Sum(b => b.Requests), buckets.Sum(b => b.Failed), errors, points));
         }
         var snapshot = snapshots.Current;
-        return new LiveView(model, snapshot.StoredRoutes.FirstOrDefault(r => r.Model == model), snapshot.Routes.GetValueOrDefault(model), from, to, series);
+        // Read and validated by the store (RolloutChecks); an unreadable record is named, not shown.
+        var rollout = await rollouts.ReadAsync(model).ConfigureAwait(false);
+        return new LiveView(model, snapshot.StoredRoutes.FirstOrDefault(r => r.Model == model), snapshot.Routes.GetValueOrDefault(model), from, to, series,
+            rollout.Record is { } record ? LiveRollout.Of(record) : null, rollout.Fault);
     }
 
     private static double? Defined(double value) => double.IsFinite(value) ? value : null;
