@@ -8,7 +8,7 @@ namespace MlopsGateway.Tests.Browser;
 
 /// <summary>
 /// The console's other pages on the same stack and browser as the rest of the class: a model's live
-/// view, drift, workers, audit and keys each load without a problem and show what their API returns
+/// view, drift, audit and keys each load (workers: WorkersPage_EachWorkerWithItsQueueAndBatchesPerVersion) without a problem and show what their API returns
 /// (read with the page's own cookie); with <c>admin</c>, a key is created (its secret shown once) and revoked.
 /// </summary>
 public sealed partial class ConsoleBrowserTests
@@ -129,26 +129,6 @@ public sealed partial class ConsoleBrowserTests
                 await accuracy.Locator("[data-metric='accuracy']").TextContentAsync());
         }
         await page.ScreenshotAsync("console-drift");
-        page.AssertHealthy();
-    }
-
-    [Fact]
-    public async Task WorkersPage_ShowsTheWorkersItsApiReturns()
-    {
-        await using var page = await SignedInAsync();
-        var api = await StableAsync(page, "/console/workers", "/workers", "#workers tr[data-worker]");
-
-        var workers = api["workers"]!.AsArray();
-        Assert.Single(workers);
-        var worker = workers[0]!;
-        var row = page.Page.Locator($"tr[data-worker='{worker["id"]}']");
-        Assert.Equal((string?)worker["address"], await row.Locator("[data-field='address']").TextContentAsync());
-        Assert.Equal((bool)worker["ready"]! ? "ready" : "not ready", await row.Locator("[data-field='health']").TextContentAsync());
-        var served = string.Join(", ", worker["models"]!.AsArray().Select(m => $"{m!["model"]} {m["version"]}"));
-        Assert.Contains($"{SampleModels.Propensity} 2", served, StringComparison.Ordinal);
-        Assert.Equal(served, await row.Locator("[data-field='models']").TextContentAsync());
-        Assert.Equal(1, await page.Page.Locator("#workers tr[data-worker]").CountAsync());
-        await page.ScreenshotAsync("console-workers");
         page.AssertHealthy();
     }
 
