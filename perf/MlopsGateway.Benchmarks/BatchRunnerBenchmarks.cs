@@ -13,8 +13,7 @@ namespace MlopsGateway.Benchmarks;
 /// </summary>
 public class BatchRunnerBenchmarks
 {
-    private string _repositoryPath = "";
-    private ModelRepository _repository = null!;
+    private PropensityRepository _repository = null!;
     private ModelVersion _model = null!;
     private InferItem[] _items = [];
 
@@ -27,12 +26,8 @@ public class BatchRunnerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _repositoryPath = Path.Combine(Path.GetTempPath(), "mlops-bench", Guid.NewGuid().ToString("N"));
-        SampleModels.WritePropensity(_repositoryPath);
-        _repository = new ModelRepository(_repositoryPath);
-        _repository.Load();
-        _repository.TryResolve(SampleModels.Propensity, "1", out var model);
-        _model = model!;
+        _repository = new PropensityRepository();
+        _model = _repository.Model;
         _items = new InferItem[Requests];
         for (var i = 0; i < Requests; i++)
         {
@@ -45,8 +40,7 @@ public class BatchRunnerBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _repository.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        Directory.Delete(_repositoryPath, recursive: true);
+        _repository.Dispose();
     }
 
     /// <summary>One merged run for every request (what the batcher does under load).</summary>

@@ -68,22 +68,25 @@ internal sealed class PredictionOutputs
     /// One record per row of <paramref name="response"/>, ids <paramref name="id"/> for a single row and
     /// <c>id#row</c> (from 0) for several; empty when the answer lacks the outputs (the caller asked for others).
     /// </summary>
+    /// <exception cref="ArgumentException">Raw contents that are not a whole number of elements.</exception>
     public PredictionRecord[] Read(ModelInferResponse response, string id, DateTimeOffset at)
     {
-        var labels = Values(response, Label);
-        var probabilities = Values(response, Probabilities);
-        var values = Values(response, Value);
-        var rows = labels?.Length ?? values?.Length ?? RowsOf(response, Probabilities);
-        if (rows <= 0 || (labels is null && probabilities is null && values is null))
+        // Read in place from the answer's typed or raw contents: this runs on every request, where
+        // reading each output into a double[] (and typed contents into raw bytes first) cost more than the rest.
+        var labels = OutputColumn.Of(response, Label, TensorDatatype.Int64);
+        var probabilities = OutputColumn.Of(response, Probabilities, TensorDatatype.Fp32);
+        var values = OutputColumn.Of(response, Value, TensorDatatype.Fp32);
+        var rows = labels.Present ? labels.Count : values.Present ? values.Count : RowsOf(response, Probabilities);
+        if (rows <= 0 || (!labels.Present && !probabilities.Present && !values.Present))
         {
             return [];
         }
-        var width = probabilities is null ? 0 : probabilities.Length / rows;
+        var width = probabilities.Present ? probabilities.Count / rows : 0;
         var records = new PredictionRecord[rows];
         for (var row = 0; row < rows; row++)
         {
             var rowId = rows == 1 ? id : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{id}#{row}");
-            if (values is not null)
+            if (values.Present)
             {
                 records[row] = new PredictionRecord(response.ModelName, rowId, response.ModelVersion, at, Value: values[row]);
                 continue;
@@ -94,29 +97,13 @@ internal sealed class PredictionOutputs
                 shares = new float[width];
                 for (var c = 0; c < width; c++)
                 {
-                    shares[c] = (float)probabilities![(row * width) + c];
+                    shares[c] = (float)probabilities[(row * width) + c];
                 }
             }
-            var @class = labels is not null ? (int)labels[row] : ArgMax(shares!);
+            var @class = labels.Present ? (int)labels[row] : ArgMax(shares!);
             records[row] = new PredictionRecord(response.ModelName, rowId, response.ModelVersion, at, @class, shares);
         }
         return records;
-    }
-
-    private static double[]? Values(ModelInferResponse response, string? name)
-    {
-        if (name is null)
-        {
-            return null;
-        }
-        for (var i = 0; i < response.Outputs.Count; i++)
-        {
-            if (response.Outputs[i].Name == name)
-            {
-                return TensorValues.ReadOutput(response, i);
-            }
-        }
-        return null;
     }
 
     private static int RowsOf(ModelInferResponse response, string? name)

@@ -66,7 +66,7 @@ internal sealed class PredictionRecorder
     public static string IdFor(ServerCallContext context) =>
         context.RequestHeaders.GetValue(WorkerHeaders.CallId) is { Length: > 0 and <= FeedbackStore.MaxIdLength } callId
             ? callId
-            : Guid.CreateVersion7().ToString("N");
+            : PredictionIds.New(DateTimeOffset.UtcNow);
 
     /// <summary>Queues the predictions of <paramref name="response"/>, answered by <paramref name="model"/> for a request with id <paramref name="id"/>.</summary>
     public void Record(ModelVersion model, ModelInferResponse response, string id, ServerCallContext context)
