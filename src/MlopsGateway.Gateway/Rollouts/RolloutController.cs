@@ -122,7 +122,7 @@ internal sealed class RolloutController : BackgroundService
                 await StepAsync(snapshot, hold).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or InvalidOperationException or ArgumentException or NotImplementedException)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or InvalidOperationException or ArgumentException)
         {
             // Once until a tick succeeds; Redis away is the snapshot's to report, so it is only a debug entry here.
             if (!_failing)

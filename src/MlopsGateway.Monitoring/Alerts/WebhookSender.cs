@@ -1,10 +1,6 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Polly;
-using Polly.Retry;
 using Polly.Timeout;
 
 namespace MlopsGateway.Monitoring.Alerts;
@@ -12,8 +8,7 @@ namespace MlopsGateway.Monitoring.Alerts;
 /// <summary>
 /// Posts <see cref="AlertEvent"/>s as JSON to one URL, one at a time and in order, from a bounded
 /// queue: <see cref="Enqueue"/> never waits, so neither the evaluation loop nor any prediction does.
-/// A post that fails (no connection, a timeout, 408, 429 or 5xx) is retried with exponential backoff and jitter;
-/// another 4xx is the receiver refusing the event, which no retry changes.
+/// Each post is retried as <see cref="WebhookPosting"/> says.
 /// </summary>
 public sealed class WebhookSender : BackgroundService
 {
@@ -21,7 +16,7 @@ public sealed class WebhookSender : BackgroundService
     private readonly HttpClient _http;
     private readonly ILogger _logger;
     private readonly Channel<AlertEvent> _queue;
-    private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
+    private readonly WebhookPosting _posting;
 
     /// <summary>A sender to <paramref name="url"/> through <paramref name="http"/> (disposed with the sender); delays and timeouts run on <paramref name="time"/>.</summary>
     public WebhookSender(Uri url, HttpClient http, WebhookOptions options, ILogger<WebhookSender> logger, TimeProvider? time = null)
@@ -33,32 +28,9 @@ public sealed class WebhookSender : BackgroundService
         _queue = Channel.CreateBounded<AlertEvent>(
             new BoundedChannelOptions(options.QueueCapacity) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
             dropped => AlertLog.WebhookDropped(_logger, dropped.Id, options.QueueCapacity));
-        _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time ?? TimeProvider.System }
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
-            {
-                ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
-                    .Handle<HttpRequestException>()
-                    .Handle<TimeoutRejectedException>()
-                    .HandleResult(Retryable),
-                MaxRetryAttempts = options.MaxRetries,
-                Delay = options.FirstDelay,
-                MaxDelay = options.MaxDelay,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                OnRetry = args =>
-                {
-                    var id = args.Context.Properties.GetValue(s_eventId, "");
-                    var why = args.Outcome.Exception?.Message ?? $"HTTP {(int)args.Outcome.Result!.StatusCode}";
-                    args.Outcome.Result?.Dispose();
-                    AlertLog.WebhookRetrying(_logger, id, args.AttemptNumber + 1, args.RetryDelay, why);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .AddTimeout(options.AttemptTimeout)
-            .Build();
+        _posting = new WebhookPosting(options, time ?? TimeProvider.System, (id, attempt, delay, outcome) =>
+            AlertLog.WebhookRetrying(_logger, id, attempt, delay, outcome.Exception?.Message ?? $"HTTP {(int)outcome.Result!.StatusCode}"));
     }
-
-    private static readonly ResiliencePropertyKey<string> s_eventId = new("mlops.alert.id");
 
     /// <summary>Events posted (the receiver answered 2xx), for tests and status.</summary>
     public long Posted => Interlocked.Read(ref _posted);
@@ -88,13 +60,9 @@ public sealed class WebhookSender : BackgroundService
 
     private async Task PostAsync(AlertEvent alert, CancellationToken cancellationToken)
     {
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        context.Properties.Set(s_eventId, alert.Id);
         try
         {
-            using var response = await _pipeline.ExecuteAsync(
-                static async (ctx, state) => await state.Http.PostAsJsonAsync(state.Url, state.Alert, ctx.CancellationToken).ConfigureAwait(false),
-                context, (Http: _http, Url: _url, Alert: alert)).ConfigureAwait(false);
+            using var response = await _posting.PostAsync(_http, _url, alert.Id, alert, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode)
             {
                 Interlocked.Increment(ref _posted);
@@ -112,10 +80,6 @@ public sealed class WebhookSender : BackgroundService
             AlertLog.WebhookFailed(_logger, alert.Id, ex.Message, ex);
             Settled?.Invoke(alert, false);
         }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
     }
 
     /// <inheritdoc />
@@ -124,7 +88,4 @@ public sealed class WebhookSender : BackgroundService
         base.Dispose();
         _http.Dispose();
     }
-
-    private static bool Retryable(HttpResponseMessage response) =>
-        response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500;
 }
