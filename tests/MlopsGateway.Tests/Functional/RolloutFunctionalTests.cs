@@ -66,17 +66,21 @@ public sealed class RolloutFunctionalTests : FunctionalTest
     }
 
     [Fact]
-    public async Task SlowVersion_ThreeTimesTheCompute_RolledBackOnLatency()
+    public async Task SlowVersion_AboutThreeTimesStablesP99_RolledBackOnLatency()
     {
         await using var stack = await RolloutStack.StartAsync(_logs);
-        stack.StartLoad(RolloutStack.Chain);
+        // Both versions share the worker's two cores, so stable's p99 is mostly waiting for them: the canary
+        // needs 240 times the model work to be about three times slower end to end (p99 ×2.4-3.1 measured),
+        // and two callers rather than four keep that wait from hiding it.
+        stack.StartLoad(RolloutStack.Chain, callers: 2);
 
         var started = await stack.CliAsync("start", Fast(RolloutStack.Chain, "4", "--steps", "50,100", "--max-disagreement", "none"));
         Assert.True(started.ExitCode == 0, started.Error);
 
         var done = await stack.WaitForAsync(RolloutStack.Chain, r => r.IsFinished && r.Settled, seconds: 120);
 
-        Assert.Equal(RolloutPhases.RolledBack, done.Phase);
+        Assert.True(done.Phase == RolloutPhases.RolledBack, $"{done.Phase}: {done.Reason}; latency per interval: "
+            + string.Join(", ", done.History.Select(h => h.Verdicts.Single(v => v.Criterion == "latency")).Select(v => $"{v.Verdict} {v.Reason}")));
         Assert.Contains("latency failed", done.Reason);
         var latency = done.History[^1].Verdicts.Single(v => v.Criterion == "latency");
         Assert.True(latency.Value > 1.2, $"p99 ratio {latency.Value}");

@@ -16,7 +16,7 @@ namespace MlopsGateway.Tests.Infrastructure;
 /// A worker serving <see cref="RolloutModels"/> and gateways with fast rollout controllers, in a
 /// namespace of their own on the test Redis, plus a load of gRPC calls through the first gateway.
 /// Model <c>canary</c>: 1 stable, 2 the same, 3 fails rows whose feature 0 is <see cref="RolloutModels.FailingIndex"/>,
-/// 5 swaps the classes. Model <c>chain</c>: 1, and 4 with three times its work. Both registered (READY) so aliases can move.
+/// 5 swaps the classes. Model <c>chain</c>: 1, and 4 with 240 times its work (so the canary is slower end to end on a busy machine too, not only in the model). Both registered (READY) so aliases can move.
 /// </summary>
 public sealed class RolloutStack : IAsyncDisposable
 {
@@ -59,8 +59,8 @@ public sealed class RolloutStack : IAsyncDisposable
         RolloutModels.Write(stack.Repository, Canary, "2");
         RolloutModels.Write(stack.Repository, Canary, "3", table: 10);
         RolloutModels.Write(stack.Repository, Canary, "5", disagree: true);
-        RolloutModels.Write(stack.Repository, Chain, "1", chain: 12);
-        RolloutModels.Write(stack.Repository, Chain, "4", chain: 36);
+        RolloutModels.Write(stack.Repository, Chain, "1", chain: 2);
+        RolloutModels.Write(stack.Repository, Chain, "4", chain: 480);
         stack.Redis = await TestRedis.ConnectAsync();
         var registry = new ModelRegistry(stack.Redis, keys: stack.Keys);
         foreach (var (model, version) in new[] { (Canary, "1"), (Canary, "2"), (Canary, "3"), (Canary, "5"), (Chain, "1"), (Chain, "4") })
