@@ -26,8 +26,8 @@ internal static partial class GatewayLog
     public static partial void UpstreamFailed(ILogger logger, string method, string model, string worker, string error, Exception? exception);
 
     [LoggerMessage(EventId = 2016, EventName = "CallerAbandoned", Level = LogLevel.Debug,
-        Message = "Forwarding {Method} for model '{Model}' stopped on the caller's side: {Error}")]
-    public static partial void CallerAbandoned(ILogger logger, string method, string model, string error);
+        Message = "Forwarding {Method} for model '{Model}' stopped on the caller's side: {Error} ({Cause})")]
+    public static partial void CallerAbandoned(ILogger logger, string method, string model, string error, string cause);
 
     [LoggerMessage(EventId = 2006, EventName = "SnapshotChanged", Level = LogLevel.Information,
         Message = "Routing snapshot: {Routes} routes, {Workers} workers ({Ready} ready)")]

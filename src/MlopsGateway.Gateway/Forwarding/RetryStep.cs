@@ -105,7 +105,7 @@ internal sealed class RetryStep(GatewayMetrics metrics, MetricLabels labels, IOp
             }
             failure = second;
             failed = proxy.ProxiedDestination;
-            error = failure.Error;
+            error = Attributed(failure, context);
             untouched = !body.Started;
             metrics.UpstreamError(labels.Model(model), error.ToString(), false);
         }
@@ -116,7 +116,8 @@ internal sealed class RetryStep(GatewayMetrics metrics, MetricLabels labels, IOp
         if (CallerSide(error, context))
         {
             // The caller hung up or sent a broken body: no worker is at fault, so no warning that an operator would chase.
-            GatewayLog.CallerAbandoned(logger, request.Method, model, error.ToString());
+            // Exception type names only: a message could carry the caller's address or content.
+            GatewayLog.CallerAbandoned(logger, request.Method, model, error.ToString(), Causes(failure.Exception));
         }
         else
         {
@@ -140,10 +141,35 @@ internal sealed class RetryStep(GatewayMetrics metrics, MetricLabels labels, IOp
     /// refused before this, by its peek.
     /// </summary>
     internal static ForwarderError Attributed(IForwarderErrorFeature failure, HttpContext context) =>
-        failure.Error == ForwarderError.RequestBodyClient && failure.Exception is OperationCanceledException
+        failure.Error == ForwarderError.RequestBodyClient && WorkersSide(failure.Exception)
             && !context.RequestAborted.IsCancellationRequested
             ? ForwarderError.RequestBodyDestination
             : failure.Error;
+
+    /// <summary>
+    /// A cancelled read, or the HTTP client's own failure to send to the worker, alone or as all that an
+    /// <see cref="AggregateException"/> holds: when a worker dies mid-call YARP can report the cancelled
+    /// body copy together with the send's <see cref="HttpRequestException"/> (seen in CI). Reading the
+    /// caller's body fails with Kestrel's IO exceptions instead, which stay the caller's.
+    /// </summary>
+    private static bool WorkersSide(Exception? exception) => exception switch
+    {
+        OperationCanceledException or HttpRequestException => true,
+        AggregateException { InnerExceptions.Count: > 0 } all => all.InnerExceptions.All(WorkersSide),
+        _ => false,
+    };
+
+    /// <summary>
+    /// The exception's type and its inner exceptions' types, outermost first, an aggregate's in brackets
+    /// ("none" without one); names only, never messages.
+    /// </summary>
+    internal static string Causes(Exception? exception) => exception switch
+    {
+        null => "none",
+        AggregateException all => $"{nameof(AggregateException)} [{string.Join(", ", all.InnerExceptions.Take(4).Select(Causes))}]",
+        { InnerException: { } inner } => $"{exception.GetType().Name} <- {Causes(inner)}",
+        _ => exception.GetType().Name,
+    };
 
     /// <summary>Whether the forward failed on the caller's side of the gateway (it cancelled, went away, or its body broke off).</summary>
     internal static bool CallerSide(ForwarderError error, HttpContext context) =>

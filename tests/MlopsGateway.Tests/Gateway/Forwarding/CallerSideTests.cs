@@ -38,6 +38,33 @@ public sealed class CallerSideTests
             RetryStep.Attributed(new Failure(ForwarderError.RequestBodyClient, new OperationCanceledException()), new DefaultHttpContext()));
 
     [Fact]
+    public void Attributed_CancellationsAggregatedWhileCallerConnected_CountsAsTheWorkersSide() =>
+        // What YARP reported in a clean-clone CI run when a worker was killed under load.
+        Assert.Equal(ForwarderError.RequestBodyDestination,
+            RetryStep.Attributed(new Failure(ForwarderError.RequestBodyClient,
+                new AggregateException(new OperationCanceledException(),
+                    new HttpRequestException("send failed", new IOException("aborted", new OperationCanceledException())))), new DefaultHttpContext()));
+
+    [Fact]
+    public void Attributed_AggregateWithAnythingButCancellations_StaysTheCallers()
+    {
+        Assert.Equal(ForwarderError.RequestBodyClient,
+            RetryStep.Attributed(new Failure(ForwarderError.RequestBodyClient,
+                new AggregateException(new OperationCanceledException(), new IOException("the caller's stream broke"))), new DefaultHttpContext()));
+        Assert.Equal(ForwarderError.RequestBodyClient,
+            RetryStep.Attributed(new Failure(ForwarderError.RequestBodyClient, new AggregateException()), new DefaultHttpContext()));
+    }
+
+    [Fact]
+    public void Causes_NamesTypesOutermostFirst_NeverMessages()
+    {
+        Assert.Equal("none", RetryStep.Causes(null));
+        Assert.Equal("AggregateException [OperationCanceledException, IOException <- SocketException]",
+            RetryStep.Causes(new AggregateException(new OperationCanceledException("secret-looking text"),
+                new IOException("broke", new System.Net.Sockets.SocketException()))));
+    }
+
+    [Fact]
     public void Attributed_CallerGoneOrBodyBroken_StaysTheCallers()
     {
         var gone = new DefaultHttpContext { RequestAborted = new CancellationToken(canceled: true) };
