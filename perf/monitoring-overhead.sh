@@ -14,6 +14,7 @@
 #   ROWS=8 bash perf/monitoring-overhead.sh              # 8 rows per request instead of 1
 #   KEEP_WORK=1 bash perf/monitoring-overhead.sh         # keep the logs and the reports
 #   OFF_ARGS=--no-sketches bash perf/monitoring-overhead.sh   # what the "off" worker turns off (default: both)
+#   ON_ARGS='--prediction-sample 0.1' bash perf/monitoring-overhead.sh   # options of the "on" worker (default: none)
 #
 # Needs: the .NET SDK, redis-server (with redis-cli), python3.
 set -euo pipefail
@@ -25,26 +26,13 @@ DURATION=${DURATION:-10s}
 CALLERS=${CALLERS:-64}
 ROWS=${ROWS:-1}
 OFF_ARGS=${OFF_ARGS:---no-sketches --no-prediction-records}
+ON_ARGS=${ON_ARGS:-}
 . perf/processes.sh
 require "apt-get install redis-server redis-tools python3" redis-server redis-cli python3
 build_mlops
 start_redis
 
-# The sample models, and a baseline for propensity v1 from 20000 seeded rows shaped like its features
-# (a count, a skewed duration, a small count, a normal amount, a code), so the load is too.
-samples_port=$(free_port)
-"$MLOPS" worker --insecure-no-worker-secret --models "$work/models" --write-samples --bind 127.0.0.1 --port "$samples_port" --metrics-port 0 >/dev/null 2>&1 &
-samples=$!; wait_port "$samples_port"; kill "$samples"; wait "$samples" 2>/dev/null || true
-python3 - "$work/baseline.csv" <<'PY'
-import math, random, sys
-r = random.Random(7)
-with open(sys.argv[1], "w") as f:
-    f.write("visits_30d,minutes_on_site,cart_items,days_since_purchase,email_opens_30d\n")
-    for _ in range(20000):
-        f.write(f"{math.floor(r.expovariate(0.25))},{math.exp(r.gauss(2, 0.5)):.3f},{r.randrange(6)},{r.gauss(30, 10):.2f},{r.randrange(6)}\n")
-PY
-"$MLOPS" models push "$work/models/propensity/1/model.onnx" --model propensity --version 1 --baseline "$work/baseline.csv" \
-  --redis "$redis" --artifacts "$work/artifacts" --by perf >"$work/push.log" 2>&1 || { cat "$work/push.log" >&2; exit 1; }
+push_propensity_baseline
 
 # worker NAME ARGS...: a worker on the shared Redis; sets ${NAME}_port and ${NAME}_pid.
 worker() {
@@ -55,7 +43,8 @@ worker() {
   printf -v "${name}_pid" %s $!; pids+=($!); wait_port "$port"
   printf -v "${name}_port" %s "$port"
 }
-worker on
+# shellcheck disable=SC2086 # ON_ARGS is a list of options
+worker on $ON_ARGS
 # shellcheck disable=SC2086 # OFF_ARGS is a list of options
 worker off $OFF_ARGS
 
@@ -82,7 +71,7 @@ print("%.0f %.0f %.1f %.1f" % (l["throughput"], l["rows_per_second"], float(sys.
 # The seconds a load's CPU is spread over: its warm-up and its measured duration (whole seconds).
 MEASURED_SECONDS=$(( $(sed 's/s$//' <<<"$DURATION") + 1 ))
 
-echo "command: ROUNDS=$ROUNDS WARMUP_ROUNDS=$WARMUP_ROUNDS DURATION=$DURATION CALLERS=$CALLERS ROWS=$ROWS OFF_ARGS='$OFF_ARGS' bash perf/monitoring-overhead.sh"
+echo "command: ROUNDS=$ROUNDS WARMUP_ROUNDS=$WARMUP_ROUNDS DURATION=$DURATION CALLERS=$CALLERS ROWS=$ROWS OFF_ARGS='$OFF_ARGS' ON_ARGS='$ON_ARGS' bash perf/monitoring-overhead.sh"
 echo "load before: $(uptime)"
 # Tiered compilation and the first flushes make the first rounds dearer: warm both up first.
 for round in $(seq 1 "$WARMUP_ROUNDS"); do load on "warm$round" >/dev/null; load off "warm$round" >/dev/null; done

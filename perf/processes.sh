@@ -1,4 +1,5 @@
-# Sourced by perf/gateway-overhead.sh, perf/shadow-cost.sh, perf/profile-gateway.sh, perf/loadtest-cpu.sh and
+# Sourced by perf/gateway-overhead.sh, perf/shadow-cost.sh, perf/profile-gateway.sh, perf/loadtest-cpu.sh,
+# perf/monitoring-overhead.sh, perf/profile-worker.sh and
 # scripts/resilience-drill.sh: a scratch
 # folder ($work); the processes a script starts (append their pids to $pids), stopped and the
 # folder removed on exit (KEEP_WORK=1 keeps the folder); loopback port helpers; a check for the
@@ -41,4 +42,38 @@ start_redis() {
 # create_key NAME: prints the secret of a new API key in $redis.
 create_key() {
   "$MLOPS" keys create --redis "$redis" --name "$1" | sed -n 's/^Secret (shown once, store it now): //p'
+}
+
+# push_propensity_baseline: writes the sample models into $work/models and pushes propensity v1 with a
+# baseline from 20000 seeded rows shaped like its features (a count, a skewed duration, a small count,
+# a normal amount, a code), so that a worker on $redis sketches and records every row (and
+# `mlops loadtest --inputs baseline` draws rows like them).
+push_propensity_baseline() {
+  local samples_port samples
+  samples_port=$(free_port)
+  "$MLOPS" worker --insecure-no-worker-secret --models "$work/models" --write-samples --bind 127.0.0.1 --port "$samples_port" --metrics-port 0 >/dev/null 2>&1 &
+  samples=$!; wait_port "$samples_port"; kill "$samples"; wait "$samples" 2>/dev/null || true
+  python3 - "$work/baseline.csv" <<'PY'
+import math, random, sys
+r = random.Random(7)
+with open(sys.argv[1], "w") as f:
+    f.write("visits_30d,minutes_on_site,cart_items,days_since_purchase,email_opens_30d\n")
+    for _ in range(20000):
+        f.write(f"{math.floor(r.expovariate(0.25))},{math.exp(r.gauss(2, 0.5)):.3f},{r.randrange(6)},{r.gauss(30, 10):.2f},{r.randrange(6)}\n")
+PY
+  "$MLOPS" models push "$work/models/propensity/1/model.onnx" --model propensity --version 1 --baseline "$work/baseline.csv" \
+    --redis "$redis" --artifacts "$work/artifacts" --by perf >"$work/push.log" 2>&1 || { cat "$work/push.log" >&2; exit 1; }
+}
+
+# perf_methods NAME: from $work/perf.data, the $TOP methods that burn the most of process NAME's samples
+# themselves (with their library), then the project's own methods with what they and their callees take.
+perf_methods() {
+  echo
+  echo "== methods by their own share of the $1's samples (top $TOP) =="
+  perf report -i "$work/perf.data" --no-children --sort dso,sym -g none --percent-limit 0.3 2>/dev/null \
+    | grep -v '^#' | grep -v '^$' | awk -v n="$TOP" 'NR <= n' | cut -c1-200
+  echo
+  echo "== the project's methods: with callees, own =="
+  perf report -i "$work/perf.data" --children --sort sym -g none 2>/dev/null \
+    | grep -v '^#' | grep 'MlopsGateway\.' | awk -v n="$TOP" 'NR <= n' | cut -c1-200
 }

@@ -50,12 +50,5 @@ load -n "$REQUESTS" | grep -E '^(finished in|requests:)'
 kill -INT "$recorder"; wait "$recorder" || true
 cp "/tmp/perf-$gateway_pid.map" "$work/" 2>/dev/null || true
 
-echo
-echo "== methods by their own share of the gateway's samples (top $TOP) =="
-perf report -i "$work/perf.data" --no-children --sort sym -g none --percent-limit 0.3 2>/dev/null \
-  | grep -v '^#' | grep -v '^$' | awk -v n="$TOP" 'NR <= n' | cut -c1-180
-echo
-echo "== the project's methods: with callees, own =="
-perf report -i "$work/perf.data" --children --sort sym -g none 2>/dev/null \
-  | grep -v '^#' | grep 'MlopsGateway\.' | awk -v n="$TOP" 'NR <= n' | cut -c1-180
+perf_methods gateway
 if [ -n "${KEEP_WORK:-}" ]; then echo "perf report -i $work/perf.data (the map is /tmp/perf-$gateway_pid.map)"; fi
