@@ -52,7 +52,7 @@ internal static class ConsoleServiceCollectionExtensions
         services.AddSingleton(sp =>
         {
             var (redis, time, keys) = (sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RedisKeys>());
-            return new AuditApi(new RouteStore(redis, time, keys), new ApiKeyStore(redis, time, keys), new ModelRegistry(redis, time, keys));
+            return new AuditApi(new RouteStore(redis, time, keys), new ApiKeyStore(redis, time, keys), new ModelRegistry(redis, time, keys), new RolloutStore(redis, keys, time));
         });
         services.AddSingleton<PlaygroundApi>();
         return services;

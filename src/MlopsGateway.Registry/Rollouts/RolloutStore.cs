@@ -118,13 +118,13 @@ public sealed class RolloutStore
         AuditTrail.AppendAsync(_redis.GetDatabase(), _keys.Rollouts.Audit, JsonSerializer.Serialize(decision),
             new NameValueEntry("model", decision.Model), new NameValueEntry("decision", decision.Decision));
 
-    /// <summary>The latest <paramref name="count"/> decisions about <paramref name="model"/>'s rollouts, newest first.</summary>
-    public async Task<IReadOnlyList<RolloutDecision>> HistoryAsync(string model, int count = 20)
+    /// <summary>The latest <paramref name="count"/> decisions about <paramref name="model"/>'s rollouts (every model's when null), newest first.</summary>
+    public async Task<IReadOnlyList<RolloutDecision>> HistoryAsync(string? model, int count = 20)
     {
         var decisions = new List<RolloutDecision>();
         foreach (var json in await AuditTrail.ReadAsync(_redis.GetDatabase(), _keys.Rollouts.Audit).ConfigureAwait(false))
         {
-            if (RedisJson.Read<RolloutDecision>(json) is { } decision && decision.Model == model)
+            if (RedisJson.Read<RolloutDecision>(json) is { } decision && (model is null || decision.Model == model))
             {
                 decisions.Add(decision);
                 if (decisions.Count == count)

@@ -161,6 +161,47 @@ public sealed partial class ConsoleBrowserTests
     }
 
     [Fact]
+    public async Task AuditPage_ShowsARolloutsDecisions_AndFiltersByKindRollout()
+    {
+        // A paused rollout of its own model (the stack's controller leaves it as it is), started and then paused
+        // through the store as `mlops rollout start` and `pause` do: two decisions on the trail.
+        const string model = "audit-rollout";
+        var now = DateTimeOffset.UtcNow;
+        var store = new RolloutStore(stack.Redis, stack.Keys);
+        var record = new RolloutRecord(model, "2", "1", [10, 100], 0, RolloutPhases.Canary, Paused: true, DryRun: true,
+            Confirm: false, Confirmed: false, TimeSpan.FromMinutes(1), TimeSpan.Zero, 0, 2, new Dictionary<string, int>(), new RolloutCriteria(),
+            [], "Started from the browser test.", now, "browser-audit", now, now, now.AddMinutes(1), false, null, 0);
+        await store.StartAsync(record);
+        await store.RequestAsync(model, RolloutDecisions.Pause, "browser-audit-pauser", r => r with { Reason = "Paused by a person." });
+        var decisions = await store.HistoryAsync(model);
+        Assert.Equal([RolloutDecisions.Pause, RolloutDecisions.Start], decisions.Select(d => d.Decision));
+
+        await using var page = await SignedInAsync();
+        await page.GotoAsync("/console/audit");
+        await page.Page.Locator("#audit tr[data-kind='rollout']").First.WaitForAsync();
+        await page.Page.SelectOptionAsync("#filter-kind", "rollout");
+        await page.Page.FillAsync("#filter-subject", model);
+        await page.Page.ClickAsync("#audit-filters button[type='submit']");
+        await Wait.UntilAsync(async () => await page.Page.Locator("#audit tr[data-kind]:not([data-kind='rollout'])").CountAsync() == 0
+            && await page.Page.Locator("#audit tr[data-kind='rollout']").CountAsync() == 2);
+
+        var entries = (await ApiAsync(page, $"/audit?kind=rollout&subject={model}"))["entries"]!.AsArray();
+        Assert.Equal([RolloutDecisions.Pause, RolloutDecisions.Start], entries.Select(e => (string)e!["action"]!));
+        Assert.Equal(["browser-audit-pauser", "browser-audit"], entries.Select(e => (string)e!["by"]!));
+        Assert.All(entries, e => Assert.Equal($"{model} 2", (string?)e!["subject"]));
+        Assert.Contains("Paused by a person.", (string?)entries[0]!["detail"], StringComparison.Ordinal);
+        var rows = page.Page.Locator("#audit tr[data-kind='rollout']");
+        Assert.Equal(entries.Select(e => (string)e!["action"]!), await rows.Locator("[data-field='action']").AllTextContentsAsync());
+        Assert.Equal(entries.Select(e => (string)e!["detail"]!), await rows.Locator("[data-field='detail']").AllTextContentsAsync());
+        // Another kind's filter leaves the rollout out.
+        await page.Page.SelectOptionAsync("#filter-kind", "registry");
+        await page.Page.ClickAsync("#audit-filters button[type='submit']");
+        await Wait.UntilAsync(async () => await page.Page.Locator("#audit tr[data-kind='rollout']").CountAsync() == 0);
+        await page.ScreenshotAsync("console-audit-rollout");
+        page.AssertHealthy();
+    }
+
+    [Fact]
     public async Task KeysPage_WithTheConsoleScope_ListsTheKeysItsApiReturns_WithoutSecretsOrChanges()
     {
         await using var page = await SignedInAsync();

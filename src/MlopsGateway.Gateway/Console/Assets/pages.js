@@ -79,7 +79,7 @@
   // ---- audit ----
   C.pages.audit = async () => {
     clear();
-    const kind = el("select", { id: "filter-kind", name: "kind" }, ["", "route", "key", "registry"].map(k => el("option", { value: k, text: k || "all" })));
+    const kind = el("select", { id: "filter-kind", name: "kind" }, ["", "route", "key", "registry", "rollout"].map(k => el("option", { value: k, text: k || "all" })));
     const subject = el("input", { id: "filter-subject", name: "subject", placeholder: "model or key" });
     const by = el("input", { id: "filter-by", name: "by", placeholder: "who" });
     const list = el("div", { id: "audit" });
