@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Text.Json;
+using MlopsGateway.Monitoring.Quality;
+using StackExchange.Redis;
 using MlopsGateway.Registry;
 
 namespace MlopsGateway.Cli.Commands;
@@ -15,13 +18,19 @@ internal static class RolloutCommand
     {
         var rollout = new Command("rollout", "Show or change how a model's requests are split across its versions (canary, shadow).");
 
+        var statusJson = RegistryOutput.JsonOption();
         var status = new Command("status", "Print a model's route (or every route), the versions workers serve, recent changes, and its automated rollout: each step's weight, samples and verdicts, what happens next and when.")
         {
-            RedisCommands.RedisRequired(environment), ModelOption(required: false),
+            RedisCommands.RedisRequired(environment), ModelOption(required: false), statusJson,
         };
         status.SetAction((parse, _) => RedisCommands.RunAsync(parse, environment, async (redis, keys) =>
         {
             var model = parse.GetValue<string?>("--model");
+            if (parse.GetValue(statusJson))
+            {
+                await WriteStatusJsonAsync(parse, redis, keys, model).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
             var routes = new RouteStore(redis, keys: keys);
             var workers = await new WorkerStore(redis, keys).ListAsync().ConfigureAwait(false);
             var shown = model is null ? await routes.ListAsync().ConfigureAwait(false)
@@ -120,6 +129,25 @@ internal static class RolloutCommand
             rollout.Subcommands.Add(automated);
         }
         return rollout;
+    }
+
+    private static readonly JsonSerializerOptions s_statusJson = new() { WriteIndented = true, Converters = { new UndefinedAsNullConverter(), new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) } };
+
+    /// <summary><c>status --json</c>: the routes, the versions served, and the rollouts (<see cref="RolloutStatusText.JsonAsync"/>); NaN is null.</summary>
+    private static async Task WriteStatusJsonAsync(ParseResult parse, IConnectionMultiplexer redis, RedisKeys keys, string? model)
+    {
+        var routes = new RouteStore(redis, keys: keys);
+        var workers = await new WorkerStore(redis, keys).ListAsync().ConfigureAwait(false);
+        var shown = model is null ? await routes.ListAsync().ConfigureAwait(false)
+            : await routes.GetAsync(model).ConfigureAwait(false) is { } one ? [one] : [];
+        var rollouts = await RolloutStatusText.JsonAsync(redis, keys, model, DateTimeOffset.UtcNow).ConfigureAwait(false);
+        var value = new
+        {
+            routes = shown.Select(r => new { model = r.Model, route = r.Describe(), stable = r.Stable, canary = r.Canary, canary_weight = r.CanaryWeight, shadow = r.Shadow,
+                shadow_percent = r.ShadowPercent, updated_at = r.UpdatedAt, updated_by = r.UpdatedBy, versions_served = WorkerStore.VersionsOf(workers, r.Model) }).ToList(),
+            rollout = rollouts,
+        };
+        await parse.InvocationConfiguration.Output.WriteLineAsync(JsonSerializer.Serialize(value, s_statusJson)).ConfigureAwait(false);
     }
 
     private static Option<string> ModelOption(bool required) => new("--model") { Description = "The model.", Required = required };

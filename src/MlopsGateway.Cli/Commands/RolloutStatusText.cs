@@ -56,14 +56,72 @@ internal static class RolloutStatusText
         }
         for (var i = 0; i < r.Steps.Count; i++)
         {
-            var intervals = r.History.Where(h => h.Phase != RolloutPhases.Shadow && h.Step == i).ToList();
-            var state = r.Steps[i] >= 100 ? (r.Phase == RolloutPhases.Promoted ? "promoted" : "the promotion")
-                : intervals.Any(h => h.Decision is RolloutDecisions.Advance or RolloutDecisions.Promote or RolloutDecisions.AwaitConfirm) ? "passed"
-                : intervals.Any(h => h.Decision == RolloutDecisions.Rollback) ? "failed"
-                : i == r.Step && r.Phase is RolloutPhases.Canary or RolloutPhases.AwaitingConfirm ? "current" : "pending";
-            await WriteStepAsync(output, $"step {i + 1} at {RolloutStartCommand.Percent(r.Steps[i])}", intervals, state).ConfigureAwait(false);
+            var intervals = StepIntervals(r, i);
+            await WriteStepAsync(output, $"step {i + 1} at {RolloutStartCommand.Percent(r.Steps[i])}", intervals, StepState(r, i, intervals)).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// <c>mlops rollout status --json</c>: every rollout with each step's weight, state and windows (every
+    /// criterion's value, limit, test, p-value, verdict and reason), what happens next and when, and who
+    /// leads. Figures that are not defined are null; the webhook is only <c>webhook_set</c>.
+    /// </summary>
+    public static async Task<object> JsonAsync(IConnectionMultiplexer redis, RedisKeys keys, string? model, DateTimeOffset now)
+    {
+        var store = new RolloutStore(redis, keys);
+        var snapshots = model is null ? await store.ReadAllAsync().ConfigureAwait(false) : [await store.ReadAsync(model).ConfigureAwait(false)];
+        var leader = await LeaderLease.CurrentAsync(redis, keys).ConfigureAwait(false);
+        return new
+        {
+            leader = leader is null ? null : new { holder = leader.Holder, fencing_token = leader.Token },
+            rollouts = snapshots.Where(s => s.Record is not null).Select(s => Json(s.Record!, now)).ToList(),
+            unusable = snapshots.Where(s => s.Fault is not null).Select(s => new { model = s.Model, key = s.Fault!.Key, fault = s.Fault.Fault }).ToList(),
+        };
+    }
+
+    private static object Json(RolloutRecord r, DateTimeOffset now)
+    {
+        var judging = !r.IsFinished && !r.Paused && r.Phase is RolloutPhases.Shadow or RolloutPhases.Canary;
+        return new
+        {
+            model = r.Model,
+            canary = r.Canary,
+            stable = r.Stable,
+            phase = r.Phase,
+            paused = r.Paused,
+            dry_run = r.DryRun,
+            confirm = r.Confirm,
+            confirmed = r.Confirmed,
+            weight = r.Weight,
+            step = r.Step + 1,
+            interval_seconds = r.Interval.TotalSeconds,
+            shadow_seconds = r.ShadowDuration.TotalSeconds,
+            shadow_sample = r.ShadowSample,
+            failure_threshold = r.FailureThreshold,
+            failures = r.Failures,
+            criteria = r.Criteria,
+            reason = r.Reason,
+            next = Next(r, now),
+            next_window = judging ? new { from = r.NextAt - r.Interval, to = r.NextAt, judged_at = r.NextAt + s_settle } : null,
+            started_at = r.StartedAt,
+            started_by = r.StartedBy,
+            updated_at = r.UpdatedAt,
+            settled = r.Settled,
+            webhook_set = r.Webhook is not null,
+            steps = r.Steps.Select((weight, i) => StepIntervals(r, i) is var intervals
+                ? new { step = i + 1, weight, state = StepState(r, i, intervals), windows = intervals } : null).ToList(),
+            shadow = r.History.Where(h => h.Phase == RolloutPhases.Shadow).ToList(),
+        };
+    }
+
+    private static List<RolloutInterval> StepIntervals(RolloutRecord r, int step) =>
+        r.History.Where(h => h.Phase != RolloutPhases.Shadow && h.Step == step).ToList();
+
+    private static string StepState(RolloutRecord r, int i, IReadOnlyList<RolloutInterval> intervals) =>
+        r.Steps[i] >= 100 ? (r.Phase == RolloutPhases.Promoted ? "promoted" : "the promotion")
+        : intervals.Any(h => h.Decision is RolloutDecisions.Advance or RolloutDecisions.Promote or RolloutDecisions.AwaitConfirm) ? "passed"
+        : intervals.Any(h => h.Decision == RolloutDecisions.Rollback) ? "failed"
+        : i == r.Step && r.Phase is RolloutPhases.Canary or RolloutPhases.AwaitingConfirm ? "current" : "pending";
 
     private static async Task WriteStepAsync(TextWriter output, string name, IReadOnlyList<RolloutInterval> intervals, string state)
     {

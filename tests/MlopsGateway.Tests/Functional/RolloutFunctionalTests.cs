@@ -57,6 +57,34 @@ public sealed class RolloutFunctionalTests : FunctionalTest
         Assert.Contains("error_rate    FAIL", status.Output);
         Assert.Contains("webhook: set", status.Output);
         Assert.DoesNotContain(hooks.Url.ToString(), status.Output);
+        var json = await stack.CliAsync("status", "--model", RolloutStack.Canary, "--json");
+        Assert.True(json.ExitCode == 0, json.Error);
+        Assert.DoesNotContain(hooks.Url.ToString(), json.Output);
+        using (var parsed = JsonDocument.Parse(json.Output))
+        {
+            var r = Assert.Single(parsed.RootElement.GetProperty("rollout").GetProperty("rollouts").EnumerateArray());
+            Assert.Equal("rolled-back", r.GetProperty("phase").GetString());
+            Assert.True(r.GetProperty("webhook_set").GetBoolean());
+            Assert.StartsWith("Rolled back at step 1 (50%): error_rate failed 2", r.GetProperty("reason").GetString());
+            Assert.Equal("nothing: the rollout has finished.", r.GetProperty("next").GetString());
+            Assert.Equal(JsonValueKind.Null, r.GetProperty("next_window").ValueKind);
+            var step = r.GetProperty("steps")[0];
+            Assert.Equal(50, step.GetProperty("weight").GetDouble());
+            Assert.Equal("failed", step.GetProperty("state").GetString());
+            var windows = step.GetProperty("windows").EnumerateArray().ToList();
+            Assert.Equal(2, windows.Count);
+            var error = windows[^1].GetProperty("verdicts").EnumerateArray().Single(v => v.GetProperty("criterion").GetString() == "error_rate");
+            Assert.Equal("fail", error.GetProperty("verdict").GetString());
+            Assert.Equal(done.History[^1].Verdicts.Single(v => v.Criterion == "error_rate").Value, error.GetProperty("value").GetDouble(), 9);
+            Assert.Equal(0.5, error.GetProperty("limit").GetDouble());
+            Assert.True(error.GetProperty("p_value").GetDouble() < 0.05);
+            Assert.True(error.GetProperty("canary_samples").GetInt64() > 0);
+            Assert.Contains("two-proportion", error.GetProperty("test").GetString());
+            Assert.False(string.IsNullOrEmpty(error.GetProperty("reason").GetString()));
+            Assert.Equal("stable 1", Assert.Single(parsed.RootElement.GetProperty("routes").EnumerateArray()).GetProperty("route").GetString());
+            // No figure (NaN in the record) reads as null, never as the string "NaN".
+            Assert.DoesNotContain("NaN", json.Output);
+        }
         await hooks.AcceptedAsync(b => hooks.Bodies.Any(j => j.Contains("\"decision\":\"rollback\"", StringComparison.Ordinal)));
         var rollback = JsonSerializer.Deserialize<RolloutDecision>(hooks.Bodies.Single(j => j.Contains("\"decision\":\"rollback\"", StringComparison.Ordinal)))!;
         Assert.Equal(Verdict.Fail, rollback.Verdicts.Single(v => v.Criterion == "error_rate").Verdict);
