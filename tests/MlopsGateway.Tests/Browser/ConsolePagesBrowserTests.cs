@@ -35,6 +35,22 @@ public sealed partial class ConsoleBrowserTests
             // uPlot's legend names a series per version.
             Assert.Equal(["v1", "v2"], await page.Page.Locator($"#{chart} .u-legend .u-series:not(:first-child) .u-label").AllTextContentsAsync());
         }
+        // The latency charts draw what the API says, in milliseconds: every version with traffic has p50 and p99 points.
+        foreach (var (chart, field) in new[] { ("chart-p50", "p50"), ("chart-p99", "p99") })
+        {
+            var drawn = JsonNode.Parse(await page.Page.EvaluateAsync<string>($"JSON.stringify(document.querySelector('#{chart}').uplot.data)"))!.AsArray();
+            for (var i = 0; i < versions.Count; i++)
+            {
+                var expected = versions[i]!["points"]!.AsArray().Select(p => p![field] is { } v ? (double?)((double)v * 1000) : null).ToList();
+                var values = drawn[i + 1]!.AsArray().Select(v => v is null ? (double?)null : (double)v).ToList();
+                Assert.True(expected.Count(v => v is not null) > 0, $"{field} of version {versions[i]!["version"]}: no points in {versions[i]!.ToJsonString()}");
+                Assert.Equal(expected.Count, values.Count);
+                for (var j = 0; j < expected.Count; j++)
+                {
+                    Assert.True(expected[j] is null ? values[j] is null : values[j] is { } d && Math.Abs(d - expected[j]!.Value) < 1e-9, $"{chart} point {j}: {values[j]} vs {expected[j]}");
+                }
+            }
+        }
         await page.ScreenshotAsync("console-live-propensity");
         page.AssertHealthy();
     }

@@ -139,8 +139,10 @@
     if (typeof window.uPlot !== "function") { box.append(el("p", { class: "error", text: "uPlot did not load." })); return box; }
     box.append(el("h3", { text: title }));
     const colours = ["#2457c5", "#d9480f", "#2b8a3e", "#862e9c", "#c2255c"];
-    // eslint-disable-next-line no-new
-    new window.uPlot({ width, height: 200, series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: colours[i % colours.length], width: 1.5, spanGaps: false, value: (u, v) => v === null ? "–" : v.toFixed(unit === "ms" ? 1 : 2) + " " + unit }))],
+    // Latency has no value in a bucket without answered calls (null, a gap): a bucket between two gaps is a lone
+    // point that a line never draws, so latency's points are always shown. The plot is kept on the box (box.uplot).
+    box.uplot = new window.uPlot({ width, height: 200, series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: colours[i % colours.length], width: 1.5, spanGaps: false,
+      points: unit === "ms" ? { show: true, size: 5, fill: colours[i % colours.length] } : {}, value: (u, v) => v === null ? "–" : v.toFixed(unit === "ms" ? 1 : 2) + " " + unit }))],
       axes: [{}, { label: unit }], scales: { x: { time: true } } }, [times, ...series.map(s => s.values)], box);
     return box;
   }
