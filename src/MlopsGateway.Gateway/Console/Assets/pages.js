@@ -169,6 +169,7 @@
         : el("p", { class: "muted", text: "No window judged yet." }));
   }
 
+  // The API leaves nulls out (ConsoleJson), so a bucket without answered calls has no p50 at all: undefined, not null.
   C.live = async model => {
     const data = await getJson(`/console/api/models/${encodeURIComponent(model.name)}/live`);
     const route = data.route;
@@ -180,7 +181,7 @@
       data.rollout ? rolloutView(data.rollout) : el("p", { class: "muted", id: "no-rollout", text: "No rollout: 'mlops rollout start' begins one." }),
       data.rollout_fault ? el("p", { class: "error", id: "rollout-fault", text: `The rollout record ${data.rollout_fault.key} was skipped: ${data.rollout_fault.fault}` }) : null);
     const times = data.versions.length ? data.versions[0].points.map(p => p.at) : [];
-    const of = (pick, scale) => data.versions.map(v => ({ label: "v" + v.version, values: v.points.map(p => { const x = pick(p); return x === null ? null : x * (scale || 1); }) }));
+    const of = (pick, scale) => data.versions.map(v => ({ label: "v" + v.version, values: v.points.map(p => { const x = pick(p); return x == null ? null : x * (scale || 1); }) }));
     section.append(el("div", { class: "charts" },
       chart("Requests/s", "chart-rps", times, of(p => p.requests_per_second), "req/s"),
       chart("Errors (per 10 s)", "chart-errors", times, of(p => p.errors), "errors"),
