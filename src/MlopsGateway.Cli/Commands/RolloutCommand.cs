@@ -32,9 +32,7 @@ internal static class RolloutCommand
                 return ExitCodes.Ok;
             }
             var routes = new RouteStore(redis, keys: keys);
-            var workers = await new WorkerStore(redis, keys).ListAsync().ConfigureAwait(false);
-            var shown = model is null ? await routes.ListAsync().ConfigureAwait(false)
-                : await routes.GetAsync(model).ConfigureAwait(false) is { } one ? [one] : [];
+            var (shown, workers) = await ShownRoutesAsync(routes, redis, keys, model).ConfigureAwait(false);
             if (model is not null && shown.Count == 0)
             {
                 await parse.InvocationConfiguration.Output.WriteLineAsync($"Model '{model}' has no route: requests without a version get the latest version served.").ConfigureAwait(false);
@@ -136,10 +134,7 @@ internal static class RolloutCommand
     /// <summary><c>status --json</c>: the routes, the versions served, and the rollouts (<see cref="RolloutStatusText.JsonAsync"/>); NaN is null.</summary>
     private static async Task WriteStatusJsonAsync(ParseResult parse, IConnectionMultiplexer redis, RedisKeys keys, string? model)
     {
-        var routes = new RouteStore(redis, keys: keys);
-        var workers = await new WorkerStore(redis, keys).ListAsync().ConfigureAwait(false);
-        var shown = model is null ? await routes.ListAsync().ConfigureAwait(false)
-            : await routes.GetAsync(model).ConfigureAwait(false) is { } one ? [one] : [];
+        var (shown, workers) = await ShownRoutesAsync(new RouteStore(redis, keys: keys), redis, keys, model).ConfigureAwait(false);
         var rollouts = await RolloutStatusText.JsonAsync(redis, keys, model, DateTimeOffset.UtcNow).ConfigureAwait(false);
         var value = new
         {
@@ -148,6 +143,16 @@ internal static class RolloutCommand
             rollout = rollouts,
         };
         await parse.InvocationConfiguration.Output.WriteLineAsync(JsonSerializer.Serialize(value, s_statusJson)).ConfigureAwait(false);
+    }
+
+    /// <summary>The route of <paramref name="model"/> (none when it has none), or every route, and the registered workers.</summary>
+    private static async Task<(IReadOnlyList<RouteRecord> Shown, IReadOnlyList<WorkerRecord> Workers)> ShownRoutesAsync(
+        RouteStore routes, IConnectionMultiplexer redis, RedisKeys keys, string? model)
+    {
+        var workers = await new WorkerStore(redis, keys).ListAsync().ConfigureAwait(false);
+        IReadOnlyList<RouteRecord> shown = model is null ? await routes.ListAsync().ConfigureAwait(false)
+            : await routes.GetAsync(model).ConfigureAwait(false) is { } one ? [one] : [];
+        return (shown, workers);
     }
 
     private static Option<string> ModelOption(bool required) => new("--model") { Description = "The model.", Required = required };

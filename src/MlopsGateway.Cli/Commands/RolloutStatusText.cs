@@ -108,8 +108,11 @@ internal static class RolloutStatusText
             updated_at = r.UpdatedAt,
             settled = r.Settled,
             webhook_set = r.Webhook is not null,
-            steps = r.Steps.Select((weight, i) => StepIntervals(r, i) is var intervals
-                ? new { step = i + 1, weight, state = StepState(r, i, intervals), windows = intervals } : null).ToList(),
+            steps = r.Steps.Select((weight, i) =>
+            {
+                var intervals = StepIntervals(r, i);
+                return new { step = i + 1, weight, state = StepState(r, i, intervals), windows = intervals };
+            }).ToList(),
             shadow = r.History.Where(h => h.Phase == RolloutPhases.Shadow).ToList(),
         };
     }
