@@ -23,6 +23,8 @@ internal sealed class RegistryCache
     private readonly Dictionary<(string Model, string Version), string> _verified = [];
     // Refusals already logged, so a broken artefact is logged once rather than on every pass.
     private readonly Dictionary<(string Model, string Version), string> _refused = [];
+    // Models kept while the registry held no record of them, so the warning is logged once.
+    private readonly HashSet<string> _keptUnrecorded = new(StringComparer.Ordinal);
 
     /// <summary>A cache in <paramref name="root"/> of <paramref name="source"/>'s versions of the models in <paramref name="serve"/> (null or empty: every model).</summary>
     public RegistryCache(IVersionSource source, string root, IReadOnlyCollection<string>? serve, ILogger logger)
@@ -48,8 +50,10 @@ internal sealed class RegistryCache
         {
             var versions = await _source.ReadAsync(_serve, cancellationToken).ConfigureAwait(false);
             var wanted = new Dictionary<(string Model, string Version), PulledVersion>();
+            var recorded = new HashSet<string>(StringComparer.Ordinal);
             foreach (var version in versions)
             {
+                recorded.Add(version.Model);
                 if (version.Servable && (_serve is null || _serve.Contains(version.Model)) && SafeName(version.Model) && SafeName(version.Version))
                 {
                     wanted[(version.Model, version.Version)] = version;
@@ -57,7 +61,7 @@ internal sealed class RegistryCache
             }
             var pass = new CachePass();
             Directory.CreateDirectory(_root);
-            RemoveUnwanted(wanted, pass);
+            RemoveUnwanted(wanted, recorded, pass);
             foreach (var ((model, version), record) in wanted.OrderBy(p => p.Key.Model, StringComparer.Ordinal).ThenBy(p => p.Key.Version, StringComparer.Ordinal))
             {
                 await EnsureAsync(model, version, record, pass, cancellationToken).ConfigureAwait(false);
@@ -81,11 +85,25 @@ internal sealed class RegistryCache
         }
     }
 
-    private void RemoveUnwanted(Dictionary<(string Model, string Version), PulledVersion> wanted, CachePass pass)
+    // A version leaves when the registry says so: retired or not READY, or its model is no longer
+    // served here. A model the registry holds no record of at all is kept: versions are retired,
+    // never deleted, so that is a Redis that lost its data (restarted empty, or evicted), and
+    // unloading would turn lost bookkeeping into an outage.
+    private void RemoveUnwanted(Dictionary<(string Model, string Version), PulledVersion> wanted, HashSet<string> recorded, CachePass pass)
     {
+        // A model recorded again is warned of again if its record is lost again.
+        _keptUnrecorded.RemoveWhere(recorded.Contains);
         foreach (var modelDir in Directory.EnumerateDirectories(_root))
         {
             var model = Path.GetFileName(modelDir);
+            if (!recorded.Contains(model) && (_serve is null || _serve.Contains(model)))
+            {
+                if (_keptUnrecorded.Add(model))
+                {
+                    RegistrySyncLog.UnrecordedModelKept(_logger, model);
+                }
+                continue;
+            }
             foreach (var versionDir in Directory.EnumerateDirectories(modelDir))
             {
                 var version = Path.GetFileName(versionDir);

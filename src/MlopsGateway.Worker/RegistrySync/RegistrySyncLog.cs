@@ -24,4 +24,8 @@ internal static partial class RegistrySyncLog
     [LoggerMessage(EventId = 1305, EventName = "RegistryRecovered", Level = LogLevel.Information,
         Message = "Read the model registry again")]
     public static partial void RegistryRecovered(ILogger logger);
+
+    [LoggerMessage(EventId = 1306, EventName = "RegistryUnrecordedModelKept", Level = LogLevel.Warning,
+        Message = "The model registry holds no record of model '{Model}', which this worker serves from its cache; still serving it. Versions are retired, never deleted, so the registry's Redis has probably lost its data: push its versions again or restore Redis's data (a worker started with an empty cache cannot serve it)")]
+    public static partial void UnrecordedModelKept(ILogger logger, string model);
 }

@@ -82,6 +82,35 @@ public sealed class RegistryCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task SyncAsync_RegistryLostEveryRecordOfAModel_KeepsServingIt_WarnsOnce_RetireStillUnloads()
+    {
+        var source = new FolderSource(_store);
+        source.Add("propensity", "1");
+        source.Add("dtypes", "1");
+        var cache = new RegistryCache(source, _cache, null, _logs.CreateLogger("test"));
+        await using var repository = new ModelRepository(_cache);
+        await cache.SyncAsync(null);
+        repository.Load();
+
+        // Redis lost its data: the registry reads back nothing of propensity (dtypes was pushed again).
+        source.Versions.RemoveAll(v => v.Model == "propensity");
+        var first = await cache.SyncAsync(repository);
+        var second = await cache.SyncAsync(repository);
+
+        Assert.Empty(first.Removed);
+        Assert.Empty(second.Removed);
+        Assert.Equal(["1"], repository.VersionsOf("propensity").Select(v => v.Version));
+        Assert.Single(_logs.Entries, e => e.Event.Name == "RegistryUnrecordedModelKept" && e.Message.Contains("'propensity'", StringComparison.Ordinal));
+
+        // Once recorded again, the registry's word counts: a retired version is unloaded.
+        source.Add("propensity", "1");
+        source.Retire("propensity", "1");
+        var retired = await cache.SyncAsync(repository);
+        Assert.Equal([("propensity", "1")], retired.Removed);
+        Assert.Empty(repository.VersionsOf("propensity"));
+    }
+
+    [Fact]
     public async Task SyncAsync_ServeFilter_OnlyThoseModels()
     {
         var source = new FolderSource(_store);
