@@ -9,11 +9,11 @@ namespace MlopsGateway.Gateway.Shadow;
 /// Lets shadow copies use only the CPU that callers leave. Every <see cref="Period"/> it reads how
 /// busy the CPU was: ResourceMonitoring's <c>container.cpu.limit.utilization</c>, all processes of the
 /// container against its CPU limit, or of the machine against its cores where there is no limit. Above
-/// <see cref="GatewayOptions.ShadowCpuLimit"/> the share of sampled copies admitted halves; at or
-/// below it the share climbs back by <see cref="Step"/>. A copy not admitted is dropped and counted
-/// as <c>busy</c> before anything is captured, so it costs the caller nothing. A saturated gateway
-/// (say, closed-loop callers at full speed) thus stops shadowing within about two seconds, and
-/// resumes within about two once the CPU has room; below the limit every sampled copy goes out.
+/// <see cref="GatewayOptions.ShadowCpuLimit"/> the share of sampled copies admitted halves, down to
+/// <see cref="MinShare"/>; at or below it the share climbs back by <see cref="Step"/>. A copy not
+/// admitted is dropped and counted as <c>busy</c> before anything is captured, so it costs the caller
+/// nothing. A saturated gateway (say, closed-loop callers at full speed) thus sends one sampled copy in
+/// 64 within about two seconds, and every one again within about two once the CPU has room.
 /// Yielding is logged at most once a minute, each time with the resumption that follows it; no
 /// reading for 2 s (a platform ResourceMonitoring does not measure) is logged once as a warning.
 /// </summary>
@@ -25,8 +25,14 @@ internal sealed class ShadowThrottle : IDisposable
     /// <summary>How much the share climbs per period while the CPU is at or under the limit.</summary>
     internal const double Step = 0.125;
 
-    // Below this after halving, the share is 0: a trickle of copies would still cost a capture each.
-    private const double MinShare = 1.0 / 64;
+    /// <summary>
+    /// The share never falls below this: a rollout's shadow phase is judged on the copies' answers,
+    /// and with none it would hold for as long as the load lasts (seen in <c>up</c> under four
+    /// closed-loop callers: 119 copies sent, 201,193 dropped). One in 64 costs callers about 1/64 of
+    /// the 11-13% that unthrottled copies took (README), and at 4,500 requests/s still compares about
+    /// 70 rows a second.
+    /// </summary>
+    internal const double MinShare = 1.0 / 64;
 
     // A CPU hovering at the limit would log each yield; after one is logged, the next waits this long.
     private static readonly TimeSpan s_logEvery = TimeSpan.FromMinutes(1);
@@ -77,7 +83,7 @@ internal sealed class ShadowThrottle : IDisposable
     public bool Admit()
     {
         var share = Share;
-        return share >= 1 || (share > 0 && _random.NextDouble() < share);
+        return share >= 1 || _random.NextDouble() < share;
     }
 
     /// <summary>
@@ -96,7 +102,7 @@ internal sealed class ShadowThrottle : IDisposable
         }
         _unread = 0;
         var before = Share;
-        var share = busy > _limit ? (before / 2 < MinShare ? 0 : before / 2) : Math.Min(1, before + Step);
+        var share = busy > _limit ? Math.Max(MinShare, before / 2) : Math.Min(1, before + Step);
         Volatile.Write(ref _share, share);
         if (before >= 1 && share < 1 && (_yieldLogged is not { } logged || _time.GetElapsedTime(logged) >= s_logEvery))
         {
