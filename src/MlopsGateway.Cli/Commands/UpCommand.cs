@@ -144,7 +144,8 @@ internal static class UpCommand
             : $"Connected to Redis at {redis.Address}").ConfigureAwait(false);
         if (!settings.Watch)
         {
-            await settings.Registry.PublishAsync(models, new ModelRegistry(redis.Connection, keys: settings.Keys), new BaselineStore(redis.Connection, settings.Keys), output, cancellationToken).ConfigureAwait(false);
+            await settings.Registry.PublishAsync(models, new ModelRegistry(redis.Connection, keys: settings.Keys), new BaselineStore(redis.Connection, settings.Keys), output, cancellationToken,
+                new RouteStore(redis.Connection, keys: settings.Keys)).ConfigureAwait(false);
         }
 
         // The worker registers itself in Redis; the gateway discovers it there, as in a real deployment.
@@ -227,6 +228,7 @@ internal static class UpCommand
               tokens    {(jwtKey is null ? "off (set MLOPS_JWT_SIGNING_KEY to accept JWTs)" : "JWTs signed with MLOPS_JWT_SIGNING_KEY accepted; mint one: mlops token create --subject NAME --models " + SampleModels.Propensity)}
 
             Roll out (the worker registered itself; 'mlops workers{redisOption}' lists it):
+              mlops rollout start{redisOption} --model {SampleModels.Propensity} --version 2 --shadow 1m --interval 30s --min-requests 200   (judged and promoted or rolled back on its own)
               mlops rollout canary{redisOption} --model {SampleModels.Propensity} --version 2 --weight 10 --stable 1
             {(settings.Watch ? "" : $"  mlops models alias set {SampleModels.Propensity} {UpRegistry.Champion} 2{redisOption}   (calls sending model_version \"@{UpRegistry.Champion}\" follow it)\n")}
             Try it (in another terminal, from this folder):

@@ -36,9 +36,12 @@ internal sealed record UpRegistry(string Data)
     /// registry refuses (other bytes under its number, say) is reported and skipped: up still serves the rest.
     /// A version with training data beside it (<see cref="SampleModels.TrainingFileName"/> in its folder or
     /// its model's) and no baseline yet gets its baseline from it; one stored already (captured from traffic,
-    /// say) is left as it is.
+    /// say) is left as it is. With <paramref name="routes"/>, a model given its first champion that has no
+    /// route is routed to version 1 as stable, so calls naming no version get the champion, and a version
+    /// pushed later takes no traffic until a rollout gives it some (without a route they get the latest).
     /// </summary>
-    public async Task PublishAsync(string models, ModelRegistry registry, BaselineStore baselines, TextWriter output, CancellationToken cancellationToken)
+    public async Task PublishAsync(string models, ModelRegistry registry, BaselineStore baselines, TextWriter output, CancellationToken cancellationToken,
+        RouteStore? routes = null)
     {
         var publisher = new ModelPublisher(registry, new ArtifactDirectory(Artifacts), baselines);
         foreach (var folder in Directory.EnumerateDirectories(models).Order(StringComparer.Ordinal))
@@ -75,6 +78,12 @@ internal sealed record UpRegistry(string Data)
             {
                 await registry.SetAliasAsync(model, Champion, "1", By).ConfigureAwait(false);
                 await output.WriteLineAsync($"Pointed '{model}' @{Champion} at version 1.").ConfigureAwait(false);
+                // up's own worker serves the registry but has not registered yet: the route is checked without it.
+                if (routes is not null && await routes.GetAsync(model).ConfigureAwait(false) is null)
+                {
+                    await routes.ChangeAsync(model, (current, _) => current ?? new RouteRecord(model, "1"), By, requireRegisteredWorkers: false).ConfigureAwait(false);
+                    await output.WriteLineAsync($"Routed '{model}' to version 1 (stable): calls naming no version get it, and a version pushed later gets none until 'mlops rollout start' (or 'canary') gives it some.").ConfigureAwait(false);
+                }
             }
         }
     }

@@ -37,7 +37,10 @@ public sealed class UpRegistryFunctionalTests() : FunctionalTest()
 
         var baselines = new BaselineStore(redis, keys);
         var first = new StringWriter();
-        await up.PublishAsync(models, registry, baselines, first, CancellationToken.None);
+        var routes = new RouteStore(redis, keys: keys);
+        await up.PublishAsync(models, registry, baselines, first, CancellationToken.None, routes);
+        Assert.Equal("1", (await routes.GetAsync(model))!.Stable);
+        Assert.Contains($"Routed '{model}' to version 1 (stable)", first.ToString(), StringComparison.Ordinal);
         Assert.Equal(["1", "2"], (await registry.VersionsAsync(model)).Records.Select(r => r.Version).Order(StringComparer.Ordinal));
         Assert.All((await registry.VersionsAsync(model)).Records, r => Assert.Equal(ModelStatus.Ready, r.Status));
         Assert.Equal("1", await registry.ResolveAliasAsync(model, UpRegistry.Champion));
@@ -59,7 +62,11 @@ public sealed class UpRegistryFunctionalTests() : FunctionalTest()
         // A restart on the same Redis changes nothing, and leaves a champion someone moved where it is.
         await registry.SetAliasAsync(model, UpRegistry.Champion, "2", "tests");
         var again = new StringWriter();
-        await up.PublishAsync(models, registry, baselines, again, CancellationToken.None);
+        await routes.ChangeAsync(model, (_, _) => null, "tests");
+        await up.PublishAsync(models, registry, baselines, again, CancellationToken.None, routes);
+        // A route someone removed stays removed: up routes only a model it gives its first champion.
+        Assert.Null(await routes.GetAsync(model));
+        await routes.ChangeAsync(model, (_, _) => new RouteRecord(model, "1"), "tests", requireRegisteredWorkers: false);
         Assert.Contains($"'{model}' version 1 unchanged", again.ToString(), StringComparison.Ordinal);
         Assert.Contains($"'{model}' version 2 unchanged", again.ToString(), StringComparison.Ordinal);
         Assert.DoesNotContain("Pointed", again.ToString(), StringComparison.Ordinal);
@@ -100,6 +107,8 @@ public sealed class UpRegistryFunctionalTests() : FunctionalTest()
             .PushAsync(Path.Combine(scratch, model, "3", ModelRepository.ModelFileName), new ModelPushRequest(model, "tests"));
         Assert.Equal("3", pushed.Record.Version);
         await Wait.UntilAsync(() => repository.VersionsOf(model).Any(v => v.Version == "3"));
+        // The route keeps calls that name no version on version 1: the push alone sends v3 no traffic.
+        Assert.Equal("1", (await client.ModelInferAsync(TestRequests.Propensity(model, [TestRequests.Row]), StackFixture.WithKey(key))).ModelVersion);
 
         await registry.SetAliasAsync(model, UpRegistry.Champion, "3", "tests");
         await Wait.UntilAsync(async () => (await client.ModelInferAsync(champion, StackFixture.WithKey(key))).ModelVersion == "3",
