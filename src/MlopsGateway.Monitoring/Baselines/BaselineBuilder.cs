@@ -40,10 +40,17 @@ public static class BaselineBuilder
                 ? Categorical(spec.Features[f], column, spec.MaxCategories)
                 : Numeric(spec.Features[f], column, spec.Bins);
         }
+        var prediction = Prediction(predictions, spec.Bins);
+        var kept = Reservoir(rows.Count, spec.Seed);
         return new BaselineProfile(
             spec.Model, spec.Version, spec.Input, rows.Count, spec.Source, spec.CreatedAt ?? DateTimeOffset.UtcNow,
-            features, Prediction(predictions, spec.Bins), predictions?.ClassNames ?? [], Reservoir(rows, spec.Seed));
+            features, prediction, predictions?.ClassNames ?? [], [.. kept.Select(i => (IReadOnlyList<float>)(float[])rows[i].Clone())],
+            predictions is null ? null : [.. kept.Select(i => PredictionBin(predictions, prediction!, i))]);
     }
+
+    /// <summary>The bin of <paramref name="prediction"/> that row <paramref name="row"/>'s prediction falls in.</summary>
+    private static int PredictionBin(BaselinePredictions predictions, FeatureProfile prediction, int row) =>
+        predictions.ClassIndices is { } classes ? classes[row] : NumericBin(prediction.Edges, predictions.Values![row]);
 
     /// <summary>The profile of <paramref name="rows"/>, a <c>[rows, features]</c> array.</summary>
     /// <exception cref="ArgumentException">As <see cref="Build(BaselineSpec, IReadOnlyList{float[]}, BaselinePredictions?)"/>.</exception>
@@ -203,20 +210,20 @@ public static class BaselineBuilder
         return (mean, values.Length > 1 ? Math.Sqrt(variance) : 0);
     }
 
-    /// <summary>Algorithm R: every row is equally likely to be kept, in one pass, seeded.</summary>
-    private static List<IReadOnlyList<float>> Reservoir(IReadOnlyList<float[]> rows, int seed)
+    /// <summary>Algorithm R over <paramref name="rows"/> row indexes: every row is equally likely to be kept, in one pass, seeded.</summary>
+    private static List<int> Reservoir(int rows, int seed)
     {
         var random = new Random(seed);
-        var sample = new List<IReadOnlyList<float>>(Math.Min(rows.Count, BaselineProfile.MaxSampleRows));
-        for (var i = 0; i < rows.Count; i++)
+        var sample = new List<int>(Math.Min(rows, BaselineProfile.MaxSampleRows));
+        for (var i = 0; i < rows; i++)
         {
             if (sample.Count < BaselineProfile.MaxSampleRows)
             {
-                sample.Add((float[])rows[i].Clone());
+                sample.Add(i);
             }
             else if (random.Next(i + 1) is var j && j < BaselineProfile.MaxSampleRows)
             {
-                sample[j] = (float[])rows[i].Clone();
+                sample[j] = i;
             }
         }
         return sample;

@@ -153,6 +153,24 @@ internal static class BaselineChecks
                 return $"its sample row {i} is not as wide as the features ({profile.Features.Count} values)";
             }
         }
+        if (profile.SamplePrediction is not { } predicted)
+        {
+            return null;
+        }
+        if (profile.Prediction is null || predicted.Count != profile.Sample.Count)
+        {
+            return profile.Prediction is null
+                ? "its sample's predictions are given without the prediction's profile"
+                : $"its sample has {profile.Sample.Count} rows and {predicted.Count} predictions";
+        }
+        var bins = profile.Prediction.Counts.Count;
+        for (var i = 0; i < predicted.Count; i++)
+        {
+            if (predicted[i] < 0 || predicted[i] >= bins)
+            {
+                return $"its sample row {i}'s prediction bin {predicted[i]} is not one of the prediction's {bins} bins";
+            }
+        }
         return null;
     }
 

@@ -23,6 +23,11 @@ namespace MlopsGateway.Registry.Baselines;
 /// Up to <see cref="MaxSampleRows"/> rows drawn uniformly from the baseline's rows, each with one
 /// value per feature: what the load tool draws realistic traffic from and explanations use as background.
 /// </param>
+/// <param name="SamplePrediction">
+/// The bin of <see cref="Prediction"/> each <see cref="Sample"/> row's prediction fell in (a
+/// classifier's class index), in the sample's order; null when the rows were not predicted, or for a
+/// baseline made before it was kept. The load tool matches the prediction's shares with it, as the features'.
+/// </param>
 public sealed record BaselineProfile(
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("version")] string Version,
@@ -33,7 +38,8 @@ public sealed record BaselineProfile(
     [property: JsonPropertyName("features")] IReadOnlyList<FeatureProfile> Features,
     [property: JsonPropertyName("prediction")] FeatureProfile? Prediction,
     [property: JsonPropertyName("classes")] IReadOnlyList<string> Classes,
-    [property: JsonPropertyName("sample")] IReadOnlyList<IReadOnlyList<float>> Sample)
+    [property: JsonPropertyName("sample")] IReadOnlyList<IReadOnlyList<float>> Sample,
+    [property: JsonPropertyName("sample_prediction")] IReadOnlyList<int>? SamplePrediction = null)
 {
     /// <summary>The most rows <see cref="Sample"/> keeps.</summary>
     public const int MaxSampleRows = 1000;

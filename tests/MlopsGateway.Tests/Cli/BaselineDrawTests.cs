@@ -59,6 +59,28 @@ public class BaselineDrawTests
     }
 
     [Fact]
+    public void Draw_SampleWithItsPredictions_PredictedSharesAsTheBaselines_WhichFeaturesAloneMiss()
+    {
+        // A class that hangs on two features together: matching each feature's bins leaves its share to chance.
+        static int Buys(float[] row) => row[0] * row[2] > 8 ? 1 : 0;
+        var profile = PropensityBaseline.Build(classify: Buys);
+        var expected = profile.Prediction!.Counts[1] / (double)profile.Prediction.Counts.Sum();
+        double Drawn(BaselineProfile p)
+        {
+            var drawn = BaselineDraw.Draw(p, 25_000, new Random(1));
+            return Enumerable.Range(0, drawn.Rows).Average(r => Buys([.. drawn.Values.Skip(r * drawn.Features).Take(drawn.Features)]));
+        }
+
+        var matched = Drawn(profile);
+        var featuresOnly = Drawn(profile with { SamplePrediction = null });
+
+        Assert.Equal(profile.Sample.Count, profile.SamplePrediction!.Count);
+        Assert.Equal(profile.Sample.Select(r => Buys([.. r])), profile.SamplePrediction);
+        Assert.True(Math.Abs(matched - expected) < 0.001, $"drawn share {matched:F4}, baseline {expected:F4}");
+        Assert.True(Math.Abs(featuresOnly - expected) > 0.003 && Math.Abs(featuresOnly - expected) > 4 * Math.Abs(matched - expected), $"features alone: drawn share {featuresOnly:F4}, matched {matched:F4}, baseline {expected:F4}");
+    }
+
+    [Fact]
     public void Draw_NoSample_EachFeatureFromItsBinsInTheBaselinesShares()
     {
         var profile = s_profile with { Sample = [] };

@@ -13,7 +13,7 @@ internal static class PropensityBaseline
 {
     public const int Rows = 20_000;
 
-    public static BaselineProfile Build(string version = "1", string model = SampleModels.Propensity)
+    public static BaselineProfile Build(string version = "1", string model = SampleModels.Propensity, Func<float[], int>? classify = null)
     {
         var random = new Random(7);
         var rows = new List<float[]>(Rows);
@@ -34,7 +34,8 @@ internal static class PropensityBaseline
             Categorical = ["email_opens_30d"],
             Seed = 3,
         };
-        return BaselineBuilder.Build(spec, rows);
+        var predictions = classify is null ? null : BaselinePredictions.Classes([.. rows.Select(classify)], SampleModels.PropensityClasses);
+        return BaselineBuilder.Build(spec, rows, predictions);
     }
 
     private static double Normal(Random random) =>

@@ -46,6 +46,8 @@ public class BaselineStoreTests
     [InlineData("prediction", "prediction profile is named 'label', not 'prediction'")]
     [InlineData("sample", "sample row 0 is not as wide as the features (2 values)")]
     [InlineData("model", "its model 'other' is not the one it is stored under ('m')")]
+    [InlineData("sample-prediction-bin", "its sample row 1's prediction bin 7 is not one of the prediction's 3 bins")]
+    [InlineData("sample-prediction-count", "its sample has 40 rows and 39 predictions")]
     public async Task GetAsync_InvalidRecord_RefusedWithAFaultNamingItsKeyAndField(string breakage, string expected)
     {
         await using var redis = await TestRedis.ConnectAsync();
@@ -64,6 +66,8 @@ public class BaselineStoreTests
             "prediction" => good with { Prediction = good.Prediction! with { Name = "label" } },
             "sample" => good with { Sample = [[1f], .. good.Sample.Skip(1)] },
             "model" => good with { Model = "other" },
+            "sample-prediction-bin" => good with { SamplePrediction = [good.SamplePrediction![0], 7, .. good.SamplePrediction.Skip(2)] },
+            "sample-prediction-count" => good with { SamplePrediction = [.. good.SamplePrediction!.Skip(1)] },
             _ => throw new ArgumentOutOfRangeException(nameof(breakage)),
         };
         var key = store.Keys.Profile("m", "1");
