@@ -55,9 +55,32 @@ public sealed partial class ConsoleBrowserTests
                 }
             }
         }
+        // Each chart's plot stays inside its box at any width (a width from the page's once drew charts over
+        // their neighbours in a three-column grid): at the fixture's viewport, and wider and narrower.
+        foreach (var width in new[] { 1280, 1400, 1900, 800 })
+        {
+            await page.Page.SetViewportSizeAsync(width, 900);
+            try
+            {
+                // The plots follow their boxes on the next frames after the resize.
+                await page.Page.WaitForFunctionAsync(ChartsInsideTheirBoxes, null, new() { Timeout = 5000 });
+            }
+            catch (TimeoutException)
+            {
+            }
+            Assert.True(await page.Page.EvaluateAsync<bool>(ChartsInsideTheirBoxes), $"a chart overflows its box at {width} px");
+        }
+        await page.Page.SetViewportSizeAsync(1280, 720);
         await page.ScreenshotAsync("console-live-propensity");
         page.AssertHealthy();
     }
+
+    private const string ChartsInsideTheirBoxes = """
+        () => [...document.querySelectorAll('.chart')].every(box => {
+          const b = box.getBoundingClientRect(), u = box.querySelector('.uplot').getBoundingClientRect();
+          return u.width > 100 && u.left >= b.left - 1 && u.right <= b.right + 1;
+        })
+        """;
 
     [Fact]
     public async Task LiveView_ShowsTheRolloutsStepsWithEveryVerdict_NeverItsWebhook()

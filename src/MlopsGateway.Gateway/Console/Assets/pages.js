@@ -135,15 +135,18 @@
   // ---- a model's live view: requests/s, errors, p50 and p99 per version over the last hour ----
   function chart(title, id, times, series, unit) {
     const box = el("div", { class: "chart", id });
-    const width = Math.max(360, Math.min(640, main.clientWidth / 2 - 30));
+    // Sized to the box once the grid has laid it out, and again whenever it changes width: a width
+    // worked out from the page's drew each chart over its neighbours where the grid made three columns.
+    const inner = () => Math.max(200, box.clientWidth - 16);
     if (typeof window.uPlot !== "function") { box.append(el("p", { class: "error", text: "uPlot did not load." })); return box; }
     box.append(el("h3", { text: title }));
     const colours = ["#2457c5", "#d9480f", "#2b8a3e", "#862e9c", "#c2255c"];
     // Latency has no value in a bucket without answered calls (null, a gap): a bucket between two gaps is a lone
     // point that a line never draws, so latency's points are always shown. The plot is kept on the box (box.uplot).
-    box.uplot = new window.uPlot({ width, height: 200, series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: colours[i % colours.length], width: 1.5, spanGaps: false,
+    box.uplot = new window.uPlot({ width: 360, height: 200, series: [{}, ...series.map((s, i) => ({ label: s.label, stroke: colours[i % colours.length], width: 1.5, spanGaps: false,
       points: unit === "ms" ? { show: true, size: 5, fill: colours[i % colours.length] } : {}, value: (u, v) => v === null ? "–" : v.toFixed(unit === "ms" ? 1 : 2) + " " + unit }))],
       axes: [{}, { label: unit }], scales: { x: { time: true } } }, [times, ...series.map(s => s.values)], box);
+    new ResizeObserver(() => { if (box.clientWidth > 0 && box.uplot.width !== inner()) box.uplot.setSize({ width: inner(), height: 200 }); }).observe(box);
     return box;
   }
 
