@@ -88,6 +88,8 @@ public sealed class RolloutFunctionalTests : FunctionalTest
         await hooks.AcceptedAsync(b => hooks.Bodies.Any(j => j.Contains("\"decision\":\"rollback\"", StringComparison.Ordinal)));
         var rollback = JsonSerializer.Deserialize<RolloutDecision>(hooks.Bodies.Single(j => j.Contains("\"decision\":\"rollback\"", StringComparison.Ordinal)))!;
         Assert.Equal(Verdict.Fail, rollback.Verdicts.Single(v => v.Criterion == "error_rate").Verdict);
+        // A webhook's reader sees the verdict spelt out, not the enum's number.
+        Assert.Contains("\"verdict\":\"fail\"", hooks.Bodies.Single(j => j.Contains("\"decision\":\"rollback\"", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.Contains(hooks.Bodies, j => j.Contains("\"decision\":\"begin\"", StringComparison.Ordinal));
         var audit = await stack.Rollouts.HistoryAsync(RolloutStack.Canary);
         Assert.Equal([RolloutDecisions.Start, RolloutDecisions.Begin, RolloutDecisions.Hold, RolloutDecisions.Rollback], audit.Reverse().Select(d => d.Decision));
