@@ -22,6 +22,12 @@ namespace MlopsGateway.Tests.Functional;
 /// baseline's bins in Redis, a gateway forwards the calls and evaluates drift, exports it and posts the
 /// alert to a real webhook receiver.
 /// </summary>
+/// <remarks>
+/// Runs alone: the model-quality gauges are the process's (every live gateway's reports), and this test
+/// reads propensity's from /metrics, which other tests' gateways (the console's sample stack) also
+/// evaluate; in a clean-clone CI run one of theirs, not drifting, was read as this one's 0.
+/// </remarks>
+[Collection(RunsAloneCollection.Name)]
 public sealed class MonitoringFunctionalTests : FunctionalTest
 {
     [Fact]
