@@ -69,7 +69,8 @@ public sealed class DeadlineFunctionalTests : FunctionalTest, IAsyncLifetime
         var client = StackFixture.Client(ServerEndpoints.GrpcAddress(_gateway));
 
         var ex = await Assert.ThrowsAsync<RpcException>(() => client.ModelInferAsync(
-            Slow(), StackFixture.WithKey(_key), deadline: DateTime.UtcNow.AddMilliseconds(500)).ResponseAsync);
+            // Long enough to reach the worker on a crowded machine (at 500 ms a CI run's call never did), far short of its 30 s wait.
+            Slow(), StackFixture.WithKey(_key), deadline: DateTime.UtcNow.AddSeconds(2)).ResponseAsync);
 
         Assert.Equal(StatusCode.DeadlineExceeded, ex.StatusCode);
         await Wait.UntilAsync(() => _slow.Batcher.QueueDepth == 0);
