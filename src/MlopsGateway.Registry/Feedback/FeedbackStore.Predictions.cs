@@ -42,7 +42,8 @@ public sealed partial class FeedbackStore
         var groups = new List<RecordGroup>();
         var groupIndex = new Dictionary<(string Model, bool Block, long Number), int>();
         var groupOf = new int[predictions.Count];
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        // By version and minute, the key formatted once per entry rather than once per record.
+        var counts = new Dictionary<(string Model, string Version, long Minute), long>();
         for (var i = 0; i < predictions.Count; i++)
         {
             var prediction = predictions[i];
@@ -56,7 +57,7 @@ public sealed partial class FeedbackStore
             }
             groupOf[i] = g;
             groups[g].Count++;
-            var count = _feedback.PredictionCount(prediction.Model, prediction.Version, FeedbackKeys.BucketOf(prediction.At));
+            var count = (prediction.Model, prediction.Version, FeedbackKeys.BucketOf(prediction.At).ToUnixTimeSeconds());
             counts[count] = counts.GetValueOrDefault(count) + 1;
         }
         // Every value is a slice of one buffer the batch owns until its writes are done, a group's records
@@ -123,8 +124,9 @@ public sealed partial class FeedbackStore
             }
             next += group.Count;
         }
-        foreach (var (key, count) in counts)
+        foreach (var ((model, version, minute), count) in counts)
         {
+            var key = _feedback.PredictionCount(model, version, DateTimeOffset.FromUnixTimeSeconds(minute));
             writes.Add(batch.StringIncrementAsync(key, count));
             writes.Add(batch.KeyExpireAsync(key, FigureRetention));
         }
