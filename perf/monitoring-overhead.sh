@@ -15,6 +15,8 @@
 #   KEEP_WORK=1 bash perf/monitoring-overhead.sh         # keep the logs and the reports
 #   OFF_ARGS=--no-sketches bash perf/monitoring-overhead.sh   # what the "off" worker turns off (default: both)
 #   ON_ARGS='--prediction-sample 0.1' bash perf/monitoring-overhead.sh   # options of the "on" worker (default: none)
+#   OFF_ARGS= OFF_MLOPS=/tmp/base/src/MlopsGateway.Cli/bin/Release/net10.0/mlops bash perf/monitoring-overhead.sh
+#                                                        # this build against another (an older commit's), both on
 #
 # Needs: the .NET SDK, redis-server (with redis-cli), python3.
 set -euo pipefail
@@ -25,7 +27,7 @@ WARMUP_ROUNDS=${WARMUP_ROUNDS:-2}
 DURATION=${DURATION:-10s}
 CALLERS=${CALLERS:-64}
 ROWS=${ROWS:-1}
-OFF_ARGS=${OFF_ARGS:---no-sketches --no-prediction-records}
+OFF_ARGS=${OFF_ARGS---no-sketches --no-prediction-records}   # set and empty: nothing off
 ON_ARGS=${ON_ARGS:-}
 . perf/processes.sh
 require "apt-get install redis-server redis-tools python3" redis-server redis-cli python3
@@ -34,19 +36,19 @@ start_redis
 
 push_propensity_baseline
 
-# worker NAME ARGS...: a worker on the shared Redis; sets ${NAME}_port and ${NAME}_pid.
+# worker NAME BINARY ARGS...: a worker on the shared Redis; sets ${NAME}_port and ${NAME}_pid.
 worker() {
-  local name=$1 port; shift
+  local name=$1 binary=$2 port; shift 2
   port=$(free_port)
-  "$MLOPS" worker --insecure-no-worker-secret --models "$work/models" --bind 127.0.0.1 --port "$port" --metrics-port 0 \
+  "$binary" worker --insecure-no-worker-secret --models "$work/models" --bind 127.0.0.1 --port "$port" --metrics-port 0 \
     --redis "$redis" "$@" >"$work/worker-$name.log" 2>&1 &
   printf -v "${name}_pid" %s $!; pids+=($!); wait_port "$port"
   printf -v "${name}_port" %s "$port"
 }
 # shellcheck disable=SC2086 # ON_ARGS is a list of options
-worker on $ON_ARGS
+worker on "$MLOPS" $ON_ARGS
 # shellcheck disable=SC2086 # OFF_ARGS is a list of options
-worker off $OFF_ARGS
+worker off "${OFF_MLOPS:-$MLOPS}" $OFF_ARGS
 
 # cpu PID: the CPU time (user + system, clock ticks) process PID has used so far.
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -71,7 +73,7 @@ print("%.0f %.0f %.1f %.1f" % (l["throughput"], l["rows_per_second"], float(sys.
 # The seconds a load's CPU is spread over: its warm-up and its measured duration (whole seconds).
 MEASURED_SECONDS=$(( $(sed 's/s$//' <<<"$DURATION") + 1 ))
 
-echo "command: ROUNDS=$ROUNDS WARMUP_ROUNDS=$WARMUP_ROUNDS DURATION=$DURATION CALLERS=$CALLERS ROWS=$ROWS OFF_ARGS='$OFF_ARGS' ON_ARGS='$ON_ARGS' bash perf/monitoring-overhead.sh"
+echo "command: ROUNDS=$ROUNDS WARMUP_ROUNDS=$WARMUP_ROUNDS DURATION=$DURATION CALLERS=$CALLERS ROWS=$ROWS OFF_ARGS='$OFF_ARGS' ON_ARGS='$ON_ARGS' OFF_MLOPS='${OFF_MLOPS:-}' bash perf/monitoring-overhead.sh"
 echo "load before: $(uptime)"
 # Tiered compilation and the first flushes make the first rounds dearer: warm both up first.
 for round in $(seq 1 "$WARMUP_ROUNDS"); do load on "warm$round" >/dev/null; load off "warm$round" >/dev/null; done
@@ -88,7 +90,9 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 echo "load after:  $(uptime)"
 # What the "on" worker did meanwhile: it flushed sketches and wrote predictions to Redis.
-echo "redis keys: $(redis-cli -p "$redis_port" --scan --pattern '{mlops}:drift:*' | wc -l) drift buckets, $(redis-cli -p "$redis_port" --scan --pattern '{mlops}:preds:*' | while read -r k; do redis-cli -p "$redis_port" hlen "$k"; done | awk '{s+=$1} END {print s+0}') recorded predictions"
+# Records of ids from callers are hash fields (preds:M:T); those of ids the worker made, lines of blocks (preds-block:M:B).
+blocked=$(redis-cli -p "$redis_port" eval "local n = 0 for _, k in ipairs(redis.call('KEYS', ARGV[1])) do local _, c = string.gsub(redis.call('GET', k), '\\n', '') n = n + c end return n" 0 '{mlops}:preds-block:*')
+echo "redis keys: $(redis-cli -p "$redis_port" --scan --pattern '{mlops}:drift:*' | wc -l) drift buckets, $(redis-cli -p "$redis_port" --scan --pattern '{mlops}:preds:*' | while read -r k; do redis-cli -p "$redis_port" hlen "$k"; done | awk '{s+=$1} END {print s+0}') recorded predictions in hourly hashes, $blocked in $(redis-cli -p "$redis_port" --scan --pattern '{mlops}:preds-block:*' | wc -l) blocks"
 printf '%s\n' "${results[@]}" | python3 -c '
 import sys, statistics
 rounds = {}

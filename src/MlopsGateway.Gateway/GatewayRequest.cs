@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using MlopsGateway.Gateway.Auth;
 using MlopsGateway.Gateway.Routing;
+using MlopsGateway.Registry.Feedback;
 using Yarp.ReverseProxy.Model;
 
 namespace MlopsGateway.Gateway;
@@ -53,9 +54,10 @@ internal sealed class GatewayRequest
 
     /// <summary>
     /// The call's id for workers (<see cref="Contracts.WorkerHeaders.CallId"/>), made on first use and
-    /// kept, so that a retry sends the same one.
+    /// kept, so that a retry sends the same one. Made the way workers make theirs, so that the records
+    /// of consecutive calls share a block (<see cref="PredictionIds"/>).
     /// </summary>
-    public string CallId => _callId ??= Guid.CreateVersion7().ToString("N");
+    public string CallId => _callId ??= PredictionIds.New(DateTimeOffset.UtcNow);
 
     private string? _callId;
 

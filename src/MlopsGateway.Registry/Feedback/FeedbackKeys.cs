@@ -36,11 +36,22 @@ public sealed class FeedbackKeys
 
     /// <summary>
     /// Hash, expiring (the TTL of its latest write, so every record in it lives at least its TTL):
-    /// field = prediction id, value = <see cref="PredictionRecord"/> (JSON), for the predictions of
-    /// <paramref name="model"/> made in the hour starting at <paramref name="bucket"/>. One HSET writes a
-    /// whole batch's records, where a key per record took a command each.
+    /// field = prediction id, value = <see cref="StoredPrediction"/> (JSON), for the predictions of
+    /// <paramref name="model"/> made in the hour starting at <paramref name="bucket"/> whose ids came
+    /// from callers (the others are in a <see cref="PredictionBlock"/>). One HSET writes a whole batch's
+    /// records, where a key per record took a command each.
     /// </summary>
     public string Predictions(string model, DateTimeOffset bucket) => _keys.Key($"preds:{model}:{Seconds(bucket)}");
+
+    /// <summary>
+    /// String, expiring (the TTL of its latest write): the records of <paramref name="model"/>'s
+    /// predictions whose ids the gateway or a worker made (<see cref="PredictionIds"/>) in block
+    /// <paramref name="block"/>, one line each, <c>id {StoredPrediction JSON}\n</c>, APPENDed a chunk per
+    /// write. The id names its block, so a label's lookup reads one key and no index; a hash field per
+    /// record cost Redis 2.4 µs per prediction (perf/monitoring-overhead.md).
+    /// </summary>
+    public string PredictionBlock(string model, ulong block) =>
+        _keys.Key($"preds-block:{model}:{block.ToString("x", CultureInfo.InvariantCulture)}");
 
     /// <summary>
     /// Sorted set: member = the start (Unix seconds) of a <see cref="Predictions"/> bucket of

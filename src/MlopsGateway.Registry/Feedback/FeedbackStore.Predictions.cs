@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using CommunityToolkit.HighPerformance.Buffers;
 using StackExchange.Redis;
 
 namespace MlopsGateway.Registry.Feedback;
@@ -21,11 +23,13 @@ public sealed partial class FeedbackStore
 
     /// <summary>
     /// Writes <paramref name="predictions"/> in one pipelined batch of a few commands, however many
-    /// they are: per model and hour, one HSET of all its records (so a prediction answered twice keeps
-    /// one record, the last), an EXPIRE of <paramref name="ttl"/> and the bucket's entry in the model's
-    /// index; and the count of each version's predictions per minute raised by as many (kept
-    /// <see cref="FigureRetention"/>). A command per prediction made Redis, on the worker's cores, cost
-    /// the worker 40% of its throughput (perf/monitoring-overhead.md).
+    /// they are. The records whose ids the gateway or a worker made go to their blocks (one APPEND of
+    /// the batch's lines per model and block, an EXPIRE of <paramref name="ttl"/>); the others, ids from
+    /// callers, to their hour's hash (per model and hour one HSET, so a prediction answered twice keeps
+    /// one record, the last; an EXPIRE; the bucket's entry in the model's index). And the count of each
+    /// version's predictions per minute is raised by as many (kept <see cref="FigureRetention"/>). A
+    /// command per prediction made Redis, on the worker's cores, cost the worker 40% of its throughput,
+    /// and a hash field per prediction 18% (perf/monitoring-overhead.md).
     /// </summary>
     public async Task RecordAsync(IReadOnlyList<PredictionRecord> predictions, TimeSpan ttl)
     {
@@ -34,66 +38,136 @@ public sealed partial class FeedbackStore
             return;
         }
         var now = _time.GetUtcNow();
-        var buckets = new Dictionary<(string Model, DateTimeOffset Start), List<HashEntry>>();
-        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
-        // Every value is a slice of one buffer the batch owns until its writes are done: no array per record.
-        var values = new ArrayBufferWriter<byte>(predictions.Count * 64);
+        // Each record's group: its block, or (an id from a caller) its hour's hash; Number is the block or the hour's start.
+        var groups = new List<RecordGroup>();
+        var groupIndex = new Dictionary<(string Model, bool Block, long Number), int>();
+        var groupOf = new int[predictions.Count];
+        // By version and minute, the key formatted once per entry rather than once per record.
+        var counts = new Dictionary<(string Model, string Version, long Minute), long>();
+        for (var i = 0; i < predictions.Count; i++)
+        {
+            var prediction = predictions[i];
+            var group = PredictionIds.TryBlockOf(prediction.Id, out var block)
+                ? (prediction.Model, true, (long)block)
+                : (prediction.Model, false, FeedbackKeys.RecordBucketOf(prediction.At).ToUnixTimeSeconds());
+            if (!groupIndex.TryGetValue(group, out var g))
+            {
+                groupIndex[group] = g = groups.Count;
+                groups.Add(new RecordGroup(group.Item1, group.Item2, group.Item3));
+            }
+            groupOf[i] = g;
+            groups[g].Count++;
+            var count = (prediction.Model, prediction.Version, FeedbackKeys.BucketOf(prediction.At).ToUnixTimeSeconds());
+            counts[count] = counts.GetValueOrDefault(count) + 1;
+        }
+        // Every value is a slice of one buffer the batch owns until its writes are done, a group's records
+        // side by side (a block's lines are its one APPEND): no array per record. Pooled: a batch's
+        // records are over 85 KB, and a new buffer per batch on the large object heap measured 4 µs of
+        // the worker's CPU per request (gen 2 collections).
+        var values = new ArrayPoolBufferWriter<byte>(predictions.Count * 128);
         var ends = new int[predictions.Count];
+        var order = GroupOrder(groups, groupOf);
         using (var json = new Utf8JsonWriter(values))
         {
-            for (var i = 0; i < predictions.Count; i++)
+            foreach (var i in order)
             {
-                StoredPrediction.Write(json, predictions[i]);
+                var prediction = predictions[i];
+                var group = groups[groupOf[i]];
+                group.Start ??= values.WrittenCount;
+                if (group.Block)
+                {
+                    // The id holds only hex digits, '#' and digits (PredictionIds.TryBlockOf): ASCII as it is.
+                    values.Advance(Encoding.ASCII.GetBytes(prediction.Id, values.GetSpan(prediction.Id.Length + 1)));
+                    values.Write(" "u8);
+                }
+                StoredPrediction.Write(json, prediction);
                 json.Flush();
                 json.Reset();
+                if (group.Block)
+                {
+                    values.Write("\n"u8);
+                }
                 ends[i] = values.WrittenCount;
             }
         }
         var written = values.WrittenMemory;
-        for (var i = 0; i < predictions.Count; i++)
-        {
-            var prediction = predictions[i];
-            var bucket = (prediction.Model, FeedbackKeys.RecordBucketOf(prediction.At));
-            if (!buckets.TryGetValue(bucket, out var entries))
-            {
-                buckets[bucket] = entries = new List<HashEntry>(predictions.Count);
-            }
-            var start = i == 0 ? 0 : ends[i - 1];
-            entries.Add(new HashEntry(prediction.Id, written[start..ends[i]]));
-            var count = _feedback.PredictionCount(prediction.Model, prediction.Version, FeedbackKeys.BucketOf(prediction.At));
-            counts[count] = counts.GetValueOrDefault(count) + 1;
-        }
         var batch = _redis.GetDatabase().CreateBatch();
-        var writes = new List<Task>((buckets.Count * 4) + (counts.Count * 2));
+        var writes = new List<Task>((groups.Count * 4) + (counts.Count * 2));
         // The index's score says when a bucket's records expire, so a lookup skips the buckets gone.
         var expires = (now + ttl).ToUnixTimeSeconds();
-        foreach (var ((model, start), entries) in buckets)
+        var next = 0;
+        foreach (var group in groups)
         {
-            var key = _feedback.Predictions(model, start);
-            var index = _feedback.PredictionBuckets(model);
-            writes.Add(batch.HashSetAsync(key, [.. entries]));
-            writes.Add(batch.KeyExpireAsync(key, ttl));
-            writes.Add(batch.SortedSetAddAsync(index, start.ToUnixTimeSeconds(), expires));
-            writes.Add(batch.SortedSetRemoveRangeByScoreAsync(index, double.NegativeInfinity, now.ToUnixTimeSeconds()));
+            var last = ends[order[next + group.Count - 1]];
+            if (group.Block)
+            {
+                var key = _feedback.PredictionBlock(group.Model, (ulong)group.Number);
+                writes.Add(batch.StringAppendAsync(key, written[group.Start!.Value..last]));
+                writes.Add(batch.KeyExpireAsync(key, ttl));
+            }
+            else
+            {
+                var start = DateTimeOffset.FromUnixTimeSeconds(group.Number);
+                var key = _feedback.Predictions(group.Model, start);
+                var index = _feedback.PredictionBuckets(group.Model);
+                var entries = new HashEntry[group.Count];
+                for (var e = 0; e < group.Count; e++)
+                {
+                    var i = order[next + e];
+                    var from = e == 0 ? group.Start!.Value : ends[order[next + e - 1]];
+                    entries[e] = new HashEntry(predictions[i].Id, written[from..ends[i]]);
+                }
+                writes.Add(batch.HashSetAsync(key, entries));
+                writes.Add(batch.KeyExpireAsync(key, ttl));
+                writes.Add(batch.SortedSetAddAsync(index, group.Number, expires));
+                writes.Add(batch.SortedSetRemoveRangeByScoreAsync(index, double.NegativeInfinity, now.ToUnixTimeSeconds()));
+            }
+            next += group.Count;
         }
-        foreach (var (key, count) in counts)
+        foreach (var ((model, version, minute), count) in counts)
         {
+            var key = _feedback.PredictionCount(model, version, DateTimeOffset.FromUnixTimeSeconds(minute));
             writes.Add(batch.StringIncrementAsync(key, count));
             writes.Add(batch.KeyExpireAsync(key, FigureRetention));
         }
         batch.Execute();
         await Task.WhenAll(writes).ConfigureAwait(false);
+        // Only once every write is answered: a write that failed or timed out may still wait in the
+        // connection's queue, so its buffer is then left to the collector rather than reused.
+        values.Dispose();
+    }
+
+    // The records' indexes, group after group in the order of groups, each group's in the batch's order.
+    private static int[] GroupOrder(List<RecordGroup> groups, int[] groupOf)
+    {
+        var firsts = new int[groups.Count];
+        for (int g = 1; g < groups.Count; g++)
+        {
+            firsts[g] = firsts[g - 1] + groups[g - 1].Count;
+        }
+        var order = new int[groupOf.Length];
+        for (var i = 0; i < groupOf.Length; i++)
+        {
+            order[firsts[groupOf[i]]++] = i;
+        }
+        return order;
     }
 
     /// <summary>
     /// The prediction of <paramref name="model"/> recorded as <paramref name="id"/>; null when there is
-    /// none (or it expired). Looks in the model's live buckets, newest first, but first in the hour an
-    /// id made by the gateway or a worker (a UUIDv7, which carries its time) names, and the next.
+    /// none (or it expired). An id the gateway or a worker made is looked for in the block it names
+    /// (one GET); any other id, or one its block lacks (recorded before blocks, or by an older worker),
+    /// in the model's live hourly buckets, newest first, but first in the hour a UUIDv7 id (which
+    /// carries its time) names, and the next.
     /// </summary>
-    /// <exception cref="FeedbackRecordException">The stored record is not a valid one.</exception>
+    /// <exception cref="FeedbackRecordException">The stored record, or the block that holds it, is not a valid one.</exception>
     public async Task<PredictionRecord?> GetPredictionAsync(string model, string id)
     {
         var db = _redis.GetDatabase();
+        if (PredictionIds.TryBlockOf(id, out var block) && await FindInBlockAsync(db, model, id, block).ConfigureAwait(false) is { } inBlock)
+        {
+            return inBlock;
+        }
         var now = _time.GetUtcNow().ToUnixTimeSeconds();
         var members = await db.SortedSetRangeByScoreAsync(_feedback.PredictionBuckets(model), now, double.PositiveInfinity,
             Exclude.Start, Order.Descending).ConfigureAwait(false);
@@ -125,6 +199,52 @@ public sealed partial class FeedbackStore
         var key = keys[Math.Clamp((int)found[0] - 1, 0, keys.Length - 1)];
         var stored = Checked<StoredPrediction>($"{key} field {Shown(id)}", (RedisValue)found[1], r => r.Problem());
         return stored?.ToRecord(model, id);
+    }
+
+    // The last line of block `block` recorded as `id` (a prediction answered twice: the later answer), checked; null when none is.
+    private async Task<PredictionRecord?> FindInBlockAsync(IDatabase db, string model, string id, ulong block)
+    {
+        var key = _feedback.PredictionBlock(model, block);
+        RedisValue value;
+        try
+        {
+            value = await db.StringGetAsync(key).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal))
+        {
+            throw new FeedbackRecordException(new RecordFault(key, "it is not a string of prediction records"));
+        }
+        if (value.IsNull)
+        {
+            return null;
+        }
+        ReadOnlyMemory<byte> lines = value;
+        if (PredictionBlock.Find(lines.Span, id, out var line, out var record) is { } problem)
+        {
+            throw new FeedbackRecordException(new RecordFault(key, problem));
+        }
+        if (line == 0)
+        {
+            return null;
+        }
+        var stored = Checked<StoredPrediction>(string.Create(CultureInfo.InvariantCulture, $"{key} line {line}"), lines[record], r => r.Problem());
+        return stored?.ToRecord(model, id);
+    }
+
+    // A group of one batch's records written by one command: a block's lines, or an hour's hash fields.
+    private sealed class RecordGroup(string model, bool block, long number)
+    {
+        public string Model { get; } = model;
+
+        public bool Block { get; } = block;
+
+        /// <summary>The block's number, or the hour's start in Unix seconds.</summary>
+        public long Number { get; } = number;
+
+        public int Count { get; set; }
+
+        /// <summary>Where the group's first record starts in the batch's buffer.</summary>
+        public int? Start { get; set; }
     }
 
     /// <summary>When a UUIDv7 id (32 hex digits, or 36 with hyphens; a row's <c>#n</c> aside) was made; null for any other id.</summary>
