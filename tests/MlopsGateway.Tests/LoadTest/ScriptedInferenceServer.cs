@@ -117,6 +117,9 @@ public sealed class ScriptedInferenceServer : IAsyncDisposable
         /// <summary>The most <c>hold</c> calls in flight at once on one connection.</summary>
         public int MostHeldOnOneConnection { get; private set; }
 
+        // Calls waiting on the current gate.
+        private int _waiting;
+
         internal async Task HoldAsync(string connection)
         {
             Task gate;
@@ -125,11 +128,14 @@ public sealed class ScriptedInferenceServer : IAsyncDisposable
                 var held = _held.AddOrUpdate(connection, 1, (_, n) => n + 1);
                 MostHeldOnOneConnection = Math.Max(MostHeldOnOneConnection, held);
                 gate = _gate.Task;
-                if (held == maxStreams)
+                // Counted per gate, not from the streams held: a released call that has not yet left
+                // would make a later group look full early and leave its last call waiting alone.
+                if (++_waiting == maxStreams)
                 {
                     // The limit is reached: this group is released, the next waits for its own.
                     _gate.TrySetResult();
                     _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _waiting = 0;
                 }
             }
             try
