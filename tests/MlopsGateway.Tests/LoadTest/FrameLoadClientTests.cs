@@ -87,9 +87,13 @@ public sealed class FrameLoadClientTests : IAsyncLifetime
 
         Assert.Equal(100, level.Requests);
         Assert.True(level.ErrorsByStatus.Keys.All(k => k == "Unavailable"), string.Join(", ", level.ErrorsByStatus));
-        Assert.True(level.Ok >= 70, $"{level.Ok} of 100 succeeded");
-        // 10 GOAWAYs; the connection is opened again after each (the last may come after the run's end).
-        Assert.InRange(_server.Script.ConnectionsAccepted, 9, 11);
+        // Each GOAWAY fails at most each of the 4 callers' calls sent on the closing connection: 40 of 100.
+        // (A quiet machine loses about 36; the bound of 70 held only on a crowded one, where fewer were in flight.)
+        Assert.True(level.Ok >= 60, $"{level.Ok} of 100 succeeded");
+        // A GOAWAY per 'goaway' call the server ran (one sent on a closing connection fails unstarted, two on one
+        // connection close it once); the connection is opened again after each (the last may come after the run's end).
+        Assert.InRange(_server.Script.GoAways, 5, 10);
+        Assert.InRange(_server.Script.ConnectionsAccepted, 2, _server.Script.GoAways + 1);
     }
 
     [Fact]

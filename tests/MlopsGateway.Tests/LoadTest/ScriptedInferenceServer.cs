@@ -108,6 +108,7 @@ public sealed class ScriptedInferenceServer : IAsyncDisposable
     {
         public readonly ConcurrentDictionary<string, ConnectionContext> Connections = new();
         public int ConnectionsAccepted;
+        public int GoAways;
         public int SilentCalls;
         public int SilentCallsReset;
         private readonly ConcurrentDictionary<string, int> _held = new();
@@ -173,6 +174,7 @@ public sealed class ScriptedInferenceServer : IAsyncDisposable
                     await state.HoldAsync(http.Connection.Id);
                     break;
                 case "goaway":
+                    Interlocked.Increment(ref state.GoAways);
                     state.Connections[http.Connection.Id].Features.Get<IConnectionLifetimeNotificationFeature>()!.RequestClose();
                     break;
                 case "abort":
