@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace MlopsGateway.Registry.Feedback;
 
 /// <summary>
@@ -35,7 +37,7 @@ internal static class PredictionBlock
             {
                 return $"it is not a block of prediction records (line {number} is not an id, a space and a record)";
             }
-            if (IsId(text[..space], id))
+            if (Ascii.Equals(text[..space], id))
             {
                 line = number;
                 record = new Range(at + space + 1, at + length);
@@ -43,21 +45,5 @@ internal static class PredictionBlock
             at += length + 1;
         }
         return null;
-    }
-
-    private static bool IsId(ReadOnlySpan<byte> ascii, string id)
-    {
-        if (ascii.Length != id.Length)
-        {
-            return false;
-        }
-        for (var i = 0; i < ascii.Length; i++)
-        {
-            if (ascii[i] != id[i])
-            {
-                return false;
-            }
-        }
-        return true;
     }
 }

@@ -54,7 +54,7 @@ internal sealed class RegistryCache
             foreach (var version in versions)
             {
                 recorded.Add(version.Model);
-                if (version.Servable && (_serve is null || _serve.Contains(version.Model)) && SafeName(version.Model) && SafeName(version.Version))
+                if (version.Servable && Serves(version.Model) && SafeName(version.Model) && SafeName(version.Version))
                 {
                     wanted[(version.Model, version.Version)] = version;
                 }
@@ -85,6 +85,9 @@ internal sealed class RegistryCache
         }
     }
 
+    // Whether this worker serves model (--serve's models, or every model without it).
+    private bool Serves(string model) => _serve is null || _serve.Contains(model);
+
     // A version leaves when the registry says so: retired or not READY, or its model is no longer
     // served here. A model the registry holds no record of at all is kept: versions are retired,
     // never deleted, so that is a Redis that lost its data (restarted empty, or evicted), and
@@ -96,7 +99,7 @@ internal sealed class RegistryCache
         foreach (var modelDir in Directory.EnumerateDirectories(_root))
         {
             var model = Path.GetFileName(modelDir);
-            if (!recorded.Contains(model) && (_serve is null || _serve.Contains(model)))
+            if (!recorded.Contains(model) && Serves(model))
             {
                 if (_keptUnrecorded.Add(model))
                 {
