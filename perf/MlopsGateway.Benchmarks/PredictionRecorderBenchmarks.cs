@@ -13,8 +13,8 @@ namespace MlopsGateway.Benchmarks;
 /// <summary>
 /// What prediction records add to one propensity request on the worker's request path (issue 23):
 /// the id (the gateway's call id from the headers, or a new UUIDv7) and <see cref="PredictionRecorder.Record"/>
-/// over the real model's answer (class and probabilities read back, a record queued). The queue is
-/// drained in the benchmark as the writer would, so it never fills.
+/// over the real model's answer (class and probabilities read back, its line added to the batch). The
+/// batch is taken in the benchmark as the writer would, so it never fills.
 /// </summary>
 public class PredictionRecorderBenchmarks
 {
@@ -58,17 +58,15 @@ public class PredictionRecorderBenchmarks
     [Benchmark]
     public string IdNew() => PredictionRecorder.IdFor(_withoutCallId);
 
-    /// <summary>Recording one answer (read, record, queue) and the writer's take of it.</summary>
+    /// <summary>Recording one answer (read, its line added) and the writer's take of it.</summary>
     [Benchmark(Baseline = true)]
     public int Record()
     {
         _recorder.Record(_model, _response, "0193a7c1d2e34f5a8b9c0d1e2f3a4b5c", _withCallId);
-        var taken = 0;
-        while (_recorder.Queue.TryRead(out _))
-        {
-            taken++;
-        }
-        return taken;
+        var taken = _recorder.Take();
+        var count = taken.Count;
+        _recorder.Return(taken);
+        return count;
     }
 
     /// <summary>A call context with only request headers, enough for what the recorder reads.</summary>

@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using CommunityToolkit.HighPerformance.Buffers;
 using StackExchange.Redis;
 
@@ -22,34 +20,65 @@ public sealed partial class FeedbackStore
         """;
 
     /// <summary>
-    /// Writes <paramref name="predictions"/> in one pipelined batch of a few commands, however many
-    /// they are. The records whose ids the gateway or a worker made go to their blocks (one APPEND of
+    /// Writes <paramref name="predictions"/> as <see cref="RecordAsync(PredictionBatch, TimeSpan)"/> does.
+    /// </summary>
+    /// <exception cref="ArgumentException">A record with a probability or value that is not a finite number.</exception>
+    public Task RecordAsync(IReadOnlyList<PredictionRecord> predictions, TimeSpan ttl)
+    {
+        ArgumentNullException.ThrowIfNull(predictions);
+        var batch = new PredictionBatch(Math.Max(1, predictions.Count), int.MaxValue);
+        foreach (var prediction in predictions)
+        {
+            batch.TryAdd(prediction);
+        }
+        return RecordAsync(batch, ttl);
+    }
+
+    /// <summary>
+    /// Writes the predictions of <paramref name="batch"/> in one pipelined batch of a few commands, however
+    /// many they are. The records whose ids the gateway or a worker made go to their blocks (one APPEND of
     /// the batch's lines per model and block, an EXPIRE of <paramref name="ttl"/>); the others, ids from
     /// callers, to their hour's hash (per model and hour one HSET, so a prediction answered twice keeps
     /// one record, the last; an EXPIRE; the bucket's entry in the model's index). And the count of each
     /// version's predictions per minute is raised by as many (kept <see cref="FigureRetention"/>). A
     /// command per prediction made Redis, on the worker's cores, cost the worker 40% of its throughput,
-    /// and a hash field per prediction 18% (perf/monitoring-overhead.md).
+    /// and a hash field per prediction 18% (perf/monitoring-overhead.md). The batch's lines are copied
+    /// before the first await: it may be cleared and filled again as soon as this returns a task.
     /// </summary>
-    public async Task RecordAsync(IReadOnlyList<PredictionRecord> predictions, TimeSpan ttl)
+    public async Task RecordAsync(PredictionBatch batch, TimeSpan ttl)
     {
-        if (predictions.Count == 0)
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0)
         {
             return;
         }
+        var (values, writes) = Commands(batch, ttl);
+        await Task.WhenAll(writes).ConfigureAwait(false);
+        // Only once every write is answered: a write that failed or timed out may still wait in the
+        // connection's queue, so its buffer is then left to the collector rather than reused.
+        values.Dispose();
+    }
+
+    // The batch's commands, sent; and the pooled buffer their values are slices of.
+    private (ArrayPoolBufferWriter<byte> Values, List<Task> Writes) Commands(PredictionBatch batch, TimeSpan ttl)
+    {
         var now = _time.GetUtcNow();
+        var entries = batch.Entries;
+        var lines = batch.Bytes;
         // Each record's group: its block, or (an id from a caller) its hour's hash; Number is the block or the hour's start.
         var groups = new List<RecordGroup>();
         var groupIndex = new Dictionary<(string Model, bool Block, long Number), int>();
-        var groupOf = new int[predictions.Count];
+        var groupOf = new int[entries.Length];
         // By version and minute, the key formatted once per entry rather than once per record.
         var counts = new Dictionary<(string Model, string Version, long Minute), long>();
-        for (var i = 0; i < predictions.Count; i++)
+        for (var i = 0; i < entries.Length; i++)
         {
-            var prediction = predictions[i];
-            var group = PredictionIds.TryBlockOf(prediction.Id, out var block)
-                ? (prediction.Model, true, (long)block)
-                : (prediction.Model, false, FeedbackKeys.RecordBucketOf(prediction.At).ToUnixTimeSeconds());
+            var entry = entries[i];
+            var seconds = Math.Clamp(entry.At, 0, DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()) / 1000;
+            var at = DateTimeOffset.FromUnixTimeSeconds(seconds);
+            var group = entry.Block != PredictionBatch.NoBlock
+                ? (entry.Model, true, (long)entry.Block)
+                : (entry.Model, false, FeedbackKeys.RecordBucketOf(at).ToUnixTimeSeconds());
             if (!groupIndex.TryGetValue(group, out var g))
             {
                 groupIndex[group] = g = groups.Count;
@@ -57,84 +86,80 @@ public sealed partial class FeedbackStore
             }
             groupOf[i] = g;
             groups[g].Count++;
-            var count = (prediction.Model, prediction.Version, FeedbackKeys.BucketOf(prediction.At).ToUnixTimeSeconds());
+            var count = (entry.Model, entry.Version, FeedbackKeys.BucketOf(at).ToUnixTimeSeconds());
             counts[count] = counts.GetValueOrDefault(count) + 1;
         }
-        // Every value is a slice of one buffer the batch owns until its writes are done, a group's records
-        // side by side (a block's lines are its one APPEND): no array per record. Pooled: a batch's
-        // records are over 85 KB, and a new buffer per batch on the large object heap measured 4 µs of
-        // the worker's CPU per request (gen 2 collections).
-        var values = new ArrayPoolBufferWriter<byte>(predictions.Count * 128);
-        var ends = new int[predictions.Count];
+        // Every value is a slice of one buffer the write owns until its commands are answered, a group's
+        // lines side by side (a block's lines are its one APPEND). Pooled: a batch's lines are over
+        // 85 KB, and a new buffer per batch on the large object heap measured 4 µs of the worker's CPU
+        // per request (gen 2 collections).
+        var values = new ArrayPoolBufferWriter<byte>(Math.Max(1, lines.Length));
         var order = GroupOrder(groups, groupOf);
-        using (var json = new Utf8JsonWriter(values))
+        foreach (var i in order)
         {
-            foreach (var i in order)
+            var entry = entries[i];
+            groups[groupOf[i]].Start ??= values.WrittenCount;
+            var line = lines.Slice(entry.Start, entry.Length);
+            if (groups[groupOf[i]].Block)
             {
-                var prediction = predictions[i];
-                var group = groups[groupOf[i]];
-                group.Start ??= values.WrittenCount;
-                if (group.Block)
-                {
-                    // The id holds only hex digits, '#' and digits (PredictionIds.TryBlockOf): ASCII as it is.
-                    values.Advance(Encoding.ASCII.GetBytes(prediction.Id, values.GetSpan(prediction.Id.Length + 1)));
-                    values.Write(" "u8);
-                }
-                StoredPrediction.Write(json, prediction);
-                json.Flush();
-                json.Reset();
-                if (group.Block)
-                {
-                    values.Write("\n"u8);
-                }
-                ends[i] = values.WrittenCount;
+                values.Write(line);
+            }
+            else
+            {
+                // A hash field's value is the line's JSON, without the id before it or the newline after.
+                values.Write(line[..entry.IdLength]);
+                values.Write(line[(entry.IdLength + 1)..^1]);
             }
         }
         var written = values.WrittenMemory;
-        var batch = _redis.GetDatabase().CreateBatch();
+        var redis = _redis.GetDatabase().CreateBatch();
         var writes = new List<Task>((groups.Count * 4) + (counts.Count * 2));
         // The index's score says when a bucket's records expire, so a lookup skips the buckets gone.
         var expires = (now + ttl).ToUnixTimeSeconds();
         var next = 0;
+        var offset = 0;
         foreach (var group in groups)
         {
-            var last = ends[order[next + group.Count - 1]];
             if (group.Block)
             {
+                var length = 0;
+                for (var e = 0; e < group.Count; e++)
+                {
+                    length += entries[order[next + e]].Length;
+                }
                 var key = _feedback.PredictionBlock(group.Model, (ulong)group.Number);
-                writes.Add(batch.StringAppendAsync(key, written[group.Start!.Value..last]));
-                writes.Add(batch.KeyExpireAsync(key, ttl));
+                writes.Add(redis.StringAppendAsync(key, written.Slice(offset, length)));
+                writes.Add(redis.KeyExpireAsync(key, ttl));
+                offset += length;
             }
             else
             {
                 var start = DateTimeOffset.FromUnixTimeSeconds(group.Number);
                 var key = _feedback.Predictions(group.Model, start);
                 var index = _feedback.PredictionBuckets(group.Model);
-                var entries = new HashEntry[group.Count];
+                var fields = new HashEntry[group.Count];
                 for (var e = 0; e < group.Count; e++)
                 {
-                    var i = order[next + e];
-                    var from = e == 0 ? group.Start!.Value : ends[order[next + e - 1]];
-                    entries[e] = new HashEntry(predictions[i].Id, written[from..ends[i]]);
+                    var entry = entries[order[next + e]];
+                    var json = entry.Length - entry.IdLength - 2;
+                    fields[e] = new HashEntry(written.Slice(offset, entry.IdLength), written.Slice(offset + entry.IdLength, json));
+                    offset += entry.IdLength + json;
                 }
-                writes.Add(batch.HashSetAsync(key, entries));
-                writes.Add(batch.KeyExpireAsync(key, ttl));
-                writes.Add(batch.SortedSetAddAsync(index, group.Number, expires));
-                writes.Add(batch.SortedSetRemoveRangeByScoreAsync(index, double.NegativeInfinity, now.ToUnixTimeSeconds()));
+                writes.Add(redis.HashSetAsync(key, fields));
+                writes.Add(redis.KeyExpireAsync(key, ttl));
+                writes.Add(redis.SortedSetAddAsync(index, group.Number, expires));
+                writes.Add(redis.SortedSetRemoveRangeByScoreAsync(index, double.NegativeInfinity, now.ToUnixTimeSeconds()));
             }
             next += group.Count;
         }
         foreach (var ((model, version, minute), count) in counts)
         {
             var key = _feedback.PredictionCount(model, version, DateTimeOffset.FromUnixTimeSeconds(minute));
-            writes.Add(batch.StringIncrementAsync(key, count));
-            writes.Add(batch.KeyExpireAsync(key, FigureRetention));
+            writes.Add(redis.StringIncrementAsync(key, count));
+            writes.Add(redis.KeyExpireAsync(key, FigureRetention));
         }
-        batch.Execute();
-        await Task.WhenAll(writes).ConfigureAwait(false);
-        // Only once every write is answered: a write that failed or timed out may still wait in the
-        // connection's queue, so its buffer is then left to the collector rather than reused.
-        values.Dispose();
+        redis.Execute();
+        return (values, writes);
     }
 
     // The records' indexes, group after group in the order of groups, each group's in the batch's order.

@@ -11,7 +11,7 @@ namespace MlopsGateway.Registry.Feedback;
 /// <see cref="Marker"/> and whose 62 <c>rand_b</c> bits are a counter from a random start drawn once per
 /// process (the RFC's "monotonic random" method), in the 32 hex digits <c>Guid.ToString("N")</c>
 /// prints. Consecutive ids of one process differ in the counter's last bits only, so
-/// <see cref="BlockSize"/> of them are one block: <see cref="TryBlockOf"/> reads its number from the id,
+/// <see cref="BlockSize"/> of them are one block: <see cref="TryBlockOf(string, out ulong)"/> reads its number from the id,
 /// and the records of a block are one Redis value (<see cref="FeedbackKeys.PredictionBlock"/>) that a
 /// label's lookup finds from the id alone. Why not <see cref="Guid.CreateVersion7()"/>: it asks the OS
 /// for 10 random bytes per id (about 1 µs per request on the worker's request path), and its ids share
@@ -55,12 +55,15 @@ public static class PredictionIds
     /// counter (hex digits 16 to 31, the variant's bits aside) without its last bits; false for any other id, whose record is kept on its own. Such an id
     /// holds only hex digits, <c>#</c> and digits, so a block's line can hold it as it is.
     /// </summary>
-    public static bool TryBlockOf(string id, out ulong block)
+    public static bool TryBlockOf(string id, out ulong block) => TryBlockOf(id.AsSpan(), out block);
+
+    /// <inheritdoc cref="TryBlockOf(string, out ulong)"/>
+    public static bool TryBlockOf(ReadOnlySpan<char> id, out ulong block)
     {
         block = 0;
-        var end = id.IndexOf('#', StringComparison.Ordinal);
-        var text = end < 0 ? id.AsSpan() : id.AsSpan(0, end);
-        if (end >= 0 && (id.Length == end + 1 || id.Length - end > 11 || id.AsSpan(end + 1).ContainsAnyExceptInRange('0', '9')))
+        var end = id.IndexOf('#');
+        var text = end < 0 ? id : id[..end];
+        if (end >= 0 && (id.Length == end + 1 || id.Length - end > 11 || id[(end + 1)..].ContainsAnyExceptInRange('0', '9')))
         {
             return false;
         }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace MlopsGateway.Registry.Feedback;
@@ -7,7 +6,7 @@ namespace MlopsGateway.Registry.Feedback;
 /// A <see cref="PredictionRecord"/> as its bucket's hash holds it: the model and the id are the key and
 /// the field, so the value holds the rest, with short names and the time in Unix milliseconds
 /// (<c>{"v":"1","t":1764670000123,"c":1,"p":[0.2,0.8]}</c>): a third of the bytes of the record's own JSON,
-/// written by hand into the batch's buffer, so that a worker recording every prediction pays little for it.
+/// written by hand (<see cref="PredictionBatch"/>) as each prediction is recorded, so that a worker recording every prediction pays little for it.
 /// </summary>
 /// <param name="Version">The version that answered.</param>
 /// <param name="At">When it was answered, Unix milliseconds.</param>
@@ -21,32 +20,6 @@ internal sealed record StoredPrediction(
     [property: JsonPropertyName("p")] IReadOnlyList<float>? Probabilities,
     [property: JsonPropertyName("x")] double? Value)
 {
-    /// <summary>Writes <paramref name="record"/> as one value.</summary>
-    public static void Write(Utf8JsonWriter json, PredictionRecord record)
-    {
-        json.WriteStartObject();
-        json.WriteString("v"u8, record.Version);
-        json.WriteNumber("t"u8, record.At.ToUnixTimeMilliseconds());
-        if (record.Class is { } @class)
-        {
-            json.WriteNumber("c"u8, @class);
-        }
-        if (record.Probabilities is { } probabilities)
-        {
-            json.WriteStartArray("p"u8);
-            foreach (var share in probabilities)
-            {
-                json.WriteNumberValue(share);
-            }
-            json.WriteEndArray();
-        }
-        if (record.Value is { } value)
-        {
-            json.WriteNumber("x"u8, value);
-        }
-        json.WriteEndObject();
-    }
-
     /// <summary>What makes this value no record a label could be judged against; null when it is one.</summary>
     public string? Problem() =>
         At < 0 || At > DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() ? "its time is out of range"

@@ -65,45 +65,80 @@ internal sealed class PredictionOutputs
     }
 
     /// <summary>
-    /// One record per row of <paramref name="response"/>, ids <paramref name="id"/> for a single row and
-    /// <c>id#row</c> (from 0) for several; empty when the answer lacks the outputs (the caller asked for others).
+    /// The outputs of <paramref name="response"/> that say what it predicted, read in place from its typed
+    /// or raw contents (this runs on every request, where reading each output into a double[], and typed
+    /// contents into raw bytes first, cost more than the rest); no rows when the answer lacks them (the
+    /// caller asked for others).
     /// </summary>
     /// <exception cref="ArgumentException">Raw contents that are not a whole number of elements.</exception>
-    public PredictionRecord[] Read(ModelInferResponse response, string id, DateTimeOffset at)
+    public Answer Read(ModelInferResponse response)
     {
-        // Read in place from the answer's typed or raw contents: this runs on every request, where
-        // reading each output into a double[] (and typed contents into raw bytes first) cost more than the rest.
         var labels = OutputColumn.Of(response, Label, TensorDatatype.Int64);
         var probabilities = OutputColumn.Of(response, Probabilities, TensorDatatype.Fp32);
         var values = OutputColumn.Of(response, Value, TensorDatatype.Fp32);
         var rows = labels.Present ? labels.Count : values.Present ? values.Count : RowsOf(response, Probabilities);
         if (rows <= 0 || (!labels.Present && !probabilities.Present && !values.Present))
         {
-            return [];
+            return default;
         }
-        var width = probabilities.Present ? probabilities.Count / rows : 0;
-        var records = new PredictionRecord[rows];
+        return new Answer(labels, probabilities, values, rows, probabilities.Present ? probabilities.Count / rows : 0);
+    }
+
+    /// <summary>
+    /// Adds one record per row of <paramref name="answer"/> to <paramref name="batch"/>: ids
+    /// <paramref name="id"/> for a single row and <c>id#row</c> (from 0) for several. A row whose value,
+    /// or whose probabilities with no class output beside them, are not finite numbers predicts nothing
+    /// a label could be judged against and is left out; probabilities that are not, with a class, are
+    /// left out of its record. Answers how many rows did not fit in the batch (the last ones).
+    /// </summary>
+    public int Append(in Answer answer, string id, DateTimeOffset at, PredictionBatch batch)
+    {
+        var (labels, probabilities, values, rows, width) = answer;
+        Span<float> shares = width <= 256 ? stackalloc float[width] : new float[width];
         for (var row = 0; row < rows; row++)
         {
-            var rowId = rows == 1 ? id : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{id}#{row}");
+            var rowNumber = rows == 1 ? -1 : row;
+            bool added;
             if (values.Present)
             {
-                records[row] = new PredictionRecord(response.ModelName, rowId, response.ModelVersion, at, Value: values[row]);
-                continue;
+                var value = values[row];
+                if (!double.IsFinite(value))
+                {
+                    continue;
+                }
+                added = batch.TryAdd(Schema.Model, Schema.Version, id, rowNumber, at, null, [], value);
             }
-            float[]? shares = null;
-            if (width > 0)
+            else
             {
-                shares = new float[width];
+                var finite = true;
                 for (var c = 0; c < width; c++)
                 {
                     shares[c] = (float)probabilities[(row * width) + c];
+                    finite &= float.IsFinite(shares[c]);
                 }
+                if (!labels.Present && !finite)
+                {
+                    continue;
+                }
+                var @class = labels.Present ? (int)labels[row] : ArgMax(shares);
+                added = batch.TryAdd(Schema.Model, Schema.Version, id, rowNumber, at, @class, finite ? shares : [], null);
             }
-            var @class = labels.Present ? (int)labels[row] : ArgMax(shares!);
-            records[row] = new PredictionRecord(response.ModelName, rowId, response.ModelVersion, at, @class, shares);
+            if (!added)
+            {
+                return rows - row;
+            }
         }
-        return records;
+        return 0;
+    }
+
+    /// <summary>The records <paramref name="response"/> makes, read back: for tests and tools, not the request path.</summary>
+    /// <exception cref="ArgumentException">Raw contents that are not a whole number of elements.</exception>
+    public IReadOnlyList<PredictionRecord> Read(ModelInferResponse response, string id, DateTimeOffset at)
+    {
+        var answer = Read(response);
+        var batch = new PredictionBatch(Math.Max(1, answer.Rows), int.MaxValue);
+        Append(answer, id, at, batch);
+        return batch.Records();
     }
 
     private static int RowsOf(ModelInferResponse response, string? name)
@@ -118,7 +153,7 @@ internal sealed class PredictionOutputs
         return 0;
     }
 
-    private static int ArgMax(float[] shares)
+    private static int ArgMax(ReadOnlySpan<float> shares)
     {
         var best = 0;
         for (var c = 1; c < shares.Length; c++)
@@ -130,4 +165,7 @@ internal sealed class PredictionOutputs
         }
         return best;
     }
+
+    /// <summary>What <see cref="Read(ModelInferResponse)"/> found in an answer: its columns, its rows, and how many probabilities each row has.</summary>
+    internal readonly record struct Answer(OutputColumn Labels, OutputColumn Probabilities, OutputColumn Values, int Rows, int Width);
 }

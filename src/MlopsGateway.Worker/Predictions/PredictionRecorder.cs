@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Grpc.Core;
 using Inference;
 using MlopsGateway.Contracts;
@@ -10,21 +9,32 @@ namespace MlopsGateway.Worker.Predictions;
 
 /// <summary>
 /// The request path's side of prediction records: gives a request without an id one (the
-/// gateway's per-call id, so a call retried on another worker keeps it, else a new one), and hands
-/// each answer's predictions to a bounded queue that <see cref="PredictionWriter"/> drains. Never
-/// waits: when the queue is full the predictions are dropped and counted. Shadow copies are not
-/// recorded (their answers never reach a caller, and would replace the primary's record).
+/// gateway's per-call id, so a call retried on another worker keeps it, else a new one), and adds
+/// each answer's predictions to the batch being filled, which <see cref="PredictionWriter"/> takes
+/// (swapping in the one it wrote last) and writes. Never waits beyond the lock around one answer's
+/// lines: when the batch is full the predictions are dropped and counted. Nothing is allocated per
+/// prediction: a queue of record objects, each living the writer's 50 ms, had the collector promote
+/// them all, and cost the worker more than the rest of the recording together (perf/monitoring-overhead.md).
+/// Shadow copies are not recorded (their answers never reach a caller, and would replace the primary's record).
 /// </summary>
 internal sealed class PredictionRecorder
 {
     private const string ShadowHeader = WorkerHeaders.Prefix + "shadow";
 
-    private readonly Channel<PredictionRecord[]>? _queue;
+    // A batch's lines: room for its predictions at about 2 KB each (a propensity line is ~100 B; one of a
+    // thousand-class model's, with its probabilities, ~12 KB), and never more than this.
+    private const int MaxBatchBytes = 32 << 20;
+
+    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _queued = new(0, 1);
     private readonly ConcurrentDictionary<ModelVersion, PredictionOutputs> _outputs = new();
     private readonly TimeProvider _time;
     private readonly PredictionMetrics? _metrics;
     private readonly uint _sampleThreshold;
     private readonly bool _sampleAll;
+    private PredictionBatch? _filling;
+    private PredictionBatch? _spare;
+    private bool _completed;
 
     private PredictionRecorder()
     {
@@ -39,14 +49,9 @@ internal sealed class PredictionRecorder
         _sampleThreshold = (uint)Math.Min(uint.MaxValue, options.SampleRate * uint.MaxValue);
         if (options.Enabled)
         {
-            // One answer's rows per entry; SingleReader: the writer alone drains it. Full: TryWrite says
-            // so, and the request path drops rather than waits (DropWrite would hide the drop from the count).
-            _queue = Channel.CreateBounded<PredictionRecord[]>(new BoundedChannelOptions(options.QueueCapacity)
-            {
-                SingleReader = true,
-                SingleWriter = false,
-                FullMode = BoundedChannelFullMode.Wait,
-            });
+            var bytes = (int)Math.Min(MaxBatchBytes, (long)options.QueueCapacity * 2048);
+            _filling = new PredictionBatch(options.QueueCapacity, bytes);
+            _spare = new PredictionBatch(options.QueueCapacity, bytes);
         }
     }
 
@@ -54,13 +59,7 @@ internal sealed class PredictionRecorder
     public static PredictionRecorder Off { get; } = new();
 
     /// <summary>Whether predictions are recorded (and ids made).</summary>
-    public bool Enabled => _queue is not null;
-
-    /// <summary>What the writer drains.</summary>
-    internal ChannelReader<PredictionRecord[]> Queue => _queue!.Reader;
-
-    /// <summary>Ends the queue: what is in it is still written, nothing more is taken.</summary>
-    internal void Complete() => _queue?.Writer.TryComplete();
+    public bool Enabled => _filling is not null;
 
     /// <summary>The id of a request that has none: the gateway's call id, else a new one.</summary>
     public static string IdFor(ServerCallContext context) =>
@@ -68,10 +67,10 @@ internal sealed class PredictionRecorder
             ? callId
             : PredictionIds.New(DateTimeOffset.UtcNow);
 
-    /// <summary>Queues the predictions of <paramref name="response"/>, answered by <paramref name="model"/> for a request with id <paramref name="id"/>.</summary>
+    /// <summary>Adds the predictions of <paramref name="response"/>, answered by <paramref name="model"/> for a request with id <paramref name="id"/>.</summary>
     public void Record(ModelVersion model, ModelInferResponse response, string id, ServerCallContext context)
     {
-        if (_queue is null || id.Length is 0 or > FeedbackStore.MaxIdLength || context.RequestHeaders.Get(ShadowHeader) is not null)
+        if (_filling is null || id.Length is 0 or > FeedbackStore.MaxIdLength || context.RequestHeaders.Get(ShadowHeader) is not null)
         {
             return;
         }
@@ -84,36 +83,105 @@ internal sealed class PredictionRecorder
         {
             return;
         }
-        PredictionRecord[] records;
+        PredictionOutputs.Answer answer;
         try
         {
-            records = outputs.Read(response, id, _time.GetUtcNow());
+            answer = outputs.Read(response);
         }
         catch (ArgumentException)
         {
             // An output that does not read as its datatype says: nothing to record, and the answer stands.
             return;
         }
-        Enqueue(model.Name, records);
+        if (answer.Rows == 0)
+        {
+            return;
+        }
+        var at = _time.GetUtcNow();
+        int dropped;
+        lock (_lock)
+        {
+            if (_completed)
+            {
+                return;
+            }
+            dropped = outputs.Append(answer, id, at, _filling!);
+            Queued();
+        }
+        if (dropped > 0)
+        {
+            _metrics!.Dropped(model.Name, dropped);
+        }
     }
 
-    /// <summary>Queues one answer's <paramref name="records"/> without waiting; false, and counted as dropped, when the queue is full.</summary>
-    internal bool Enqueue(string model, PredictionRecord[] records)
+    /// <summary>Adds <paramref name="records"/> without waiting; false, and those that did not fit counted as dropped, when the batch is full.</summary>
+    internal bool Enqueue(string model, IReadOnlyList<PredictionRecord> records)
     {
-        if (_queue is null || records.Length == 0)
+        if (_filling is null || records.Count == 0)
         {
             return false;
         }
-        if (_queue.Writer.TryWrite(records))
+        var added = 0;
+        lock (_lock)
         {
-            return true;
+            while (!_completed && added < records.Count && _filling.TryAdd(records[added]))
+            {
+                added++;
+            }
+            Queued();
         }
-        _metrics!.Dropped(model, records.Length);
-        return false;
+        if (added < records.Count)
+        {
+            _metrics!.Dropped(model, records.Count - added);
+        }
+        return added == records.Count;
+    }
+
+    /// <summary>Waits until something is added to the batch being filled (at once when something was since the last <see cref="Take"/>).</summary>
+    internal Task WaitForRecordsAsync(CancellationToken cancellationToken) => _queued.WaitAsync(cancellationToken);
+
+    /// <summary>The batch filled so far, for the writer to write and then <see cref="Return"/>; an empty one is filled from now.</summary>
+    internal PredictionBatch Take()
+    {
+        lock (_lock)
+        {
+            var taken = _filling!;
+            _filling = _spare ?? new PredictionBatch(taken.Capacity, (int)Math.Min(MaxBatchBytes, (long)taken.Capacity * 2048));
+            _spare = null;
+            return taken;
+        }
+    }
+
+    /// <summary>Gives back a batch <see cref="Take"/> gave, once written: it is cleared, and filled after the current one.</summary>
+    internal void Return(PredictionBatch batch)
+    {
+        batch.Clear();
+        lock (_lock)
+        {
+            _spare = batch;
+        }
+    }
+
+    /// <summary>Ends recording: what is in the batch is still taken, nothing more is added.</summary>
+    internal void Complete()
+    {
+        lock (_lock)
+        {
+            _completed = true;
+        }
     }
 
     /// <summary>What each version recorded so far predicts, for the labels' checks.</summary>
     internal IEnumerable<PredictionSchema> Schemas() => _outputs.Values.Where(o => o.Recordable).Select(o => o.Schema);
+
+    // Under the lock: wakes the writer when the batch has something and the writer has not been told yet.
+    private void Queued()
+    {
+        if (_filling!.Count > 0 && _queued.CurrentCount == 0)
+        {
+            _queued.Release();
+        }
+    }
 
     // FNV-1a over the id's characters: the same on every worker and every run, unlike string.GetHashCode.
     private static uint StableHash(string id)

@@ -6,11 +6,12 @@ using StackExchange.Redis;
 namespace MlopsGateway.Worker.Predictions;
 
 /// <summary>
-/// Drains the recorder's queue into Redis every <see cref="PredictionRecordOptions.WriteInterval"/>:
-/// as many queued predictions as a batch holds, in one pipelined write of a few commands
-/// (<see cref="FeedbackStore.RecordAsync"/>), then the next; each version's schema
-/// once, before its first predictions. On stop, once the server no longer answers, what is queued is
-/// still written. A failed write is logged (once until one succeeds) and counted; it does not stop the writer.
+/// Writes the recorder's predictions into Redis every <see cref="PredictionRecordOptions.WriteInterval"/>:
+/// it takes the batch filled so far (the recorder fills the other meanwhile) and writes it in one
+/// pipelined write of a few commands (<see cref="FeedbackStore.RecordAsync(PredictionBatch, TimeSpan)"/>);
+/// each version's schema once, before its first predictions. Idle, it waits for the first prediction.
+/// On stop, once the server no longer answers, what is recorded is still written. A failed write is
+/// logged (once until one succeeds) and counted; it does not stop the writer.
 /// </summary>
 internal sealed class PredictionWriter(
     PredictionRecorder recorder, FeedbackStore store, PredictionRecordOptions options, PredictionMetrics metrics, TimeProvider time,
@@ -18,51 +19,50 @@ internal sealed class PredictionWriter(
     : BackgroundService
 {
     private readonly HashSet<(string, string)> _schemasWritten = [];
-    private readonly List<PredictionRecord> _batch = new(options.WriteBatchSize);
+    private readonly Dictionary<string, int> _counts = new(StringComparer.Ordinal);
     private bool _failing;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var queue = recorder.Queue;
         try
         {
-            while (await queue.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            while (true)
             {
-                await WriteQueuedAsync().ConfigureAwait(false);
+                await recorder.WaitForRecordsAsync(stoppingToken).ConfigureAwait(false);
+                await WriteTakenAsync().ConfigureAwait(false);
                 // Let predictions gather: a write's few commands then carry hundreds of records, where
-                // writing as soon as one is queued made batches of a handful under load.
+                // writing as soon as one is recorded made batches of a handful under load.
                 await Task.Delay(options.WriteInterval, time, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: the hosts stop the server first, so nothing more is queued; what is, is written below.
+            // Stopping: the hosts stop the server first, so nothing more is recorded; what is, is written below.
         }
         recorder.Complete();
-        await WriteQueuedAsync().ConfigureAwait(false);
+        await WriteTakenAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Writes everything queued now, a batch at a time.</summary>
-    private async Task WriteQueuedAsync()
+    /// <summary>Writes the batch filled so far, and gives it back to be filled again.</summary>
+    private async Task WriteTakenAsync()
     {
-        var queue = recorder.Queue;
-        while (true)
+        var batch = recorder.Take();
+        try
         {
-            _batch.Clear();
-            while (_batch.Count < options.WriteBatchSize && queue.TryRead(out var records))
+            if (batch.Count > 0)
             {
-                _batch.AddRange(records);
+                await WriteAsync(batch).ConfigureAwait(false);
             }
-            if (_batch.Count == 0)
-            {
-                return;
-            }
-            await WriteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            recorder.Return(batch);
         }
     }
 
-    private async Task WriteAsync()
+    private async Task WriteAsync(PredictionBatch batch)
     {
+        Count(batch);
         try
         {
             foreach (var schema in recorder.Schemas())
@@ -73,8 +73,8 @@ internal sealed class PredictionWriter(
                     _schemasWritten.Add((schema.Model, schema.Version));
                 }
             }
-            await store.RecordAsync(_batch, options.Ttl).ConfigureAwait(false);
-            Count(metrics.Written);
+            await store.RecordAsync(batch, options.Ttl).ConfigureAwait(false);
+            Report(metrics.Written);
             if (_failing)
             {
                 _failing = false;
@@ -83,20 +83,27 @@ internal sealed class PredictionWriter(
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            Count(metrics.Failed);
+            Report(metrics.Failed);
             if (!_failing)
             {
                 _failing = true;
-                PredictionLog.WriteFailed(logger, _batch.Count, ex);
+                PredictionLog.WriteFailed(logger, batch.Count, ex);
             }
         }
     }
 
-    private void Count(Action<string, int> counter)
+    // The batch's predictions by model (a batch holds a model's, or a few models').
+    private void Count(PredictionBatch batch)
     {
-        foreach (var group in _batch.GroupBy(r => r.Model))
+        _counts.Clear();
+        batch.CountByModel(_counts);
+    }
+
+    private void Report(Action<string, int> counter)
+    {
+        foreach (var (model, count) in _counts)
         {
-            counter(group.Key, group.Count());
+            counter(model, count);
         }
     }
 }

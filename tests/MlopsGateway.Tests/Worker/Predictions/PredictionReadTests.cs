@@ -39,7 +39,7 @@ public sealed class PredictionReadTests
 
         var records = outputs.Read(response, "call", at);
 
-        Assert.Equal(2, records.Length);
+        Assert.Equal(2, records.Count);
         Assert.Equal(new PredictionRecord("propensity", "call#0", "1", at, 1, null), records[0] with { Probabilities = null });
         Assert.Equal([0.25f, 0.75f], records[0].Probabilities);
         Assert.Equal(("call#1", 0), (records[1].Id, records[1].Class));
@@ -66,6 +66,35 @@ public sealed class PredictionReadTests
         var outputs = await PropensityOutputsAsync();
 
         Assert.Empty(outputs.Read(response, "call", DateTimeOffset.UnixEpoch));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Read_ProbabilitiesNotFinite_ClassKeptWithoutThem(bool raw)
+    {
+        // JSON has no NaN: written as it was, such a record failed its whole batch's write.
+        var outputs = await PropensityOutputsAsync();
+        var response = Answer(raw, labels: [1, 0], probabilities: [float.NaN, 0.75f, 0.9f, 0.1f]);
+
+        var records = outputs.Read(response, "call", DateTimeOffset.UnixEpoch);
+
+        Assert.Equal([("call#0", 1), ("call#1", 0)], records.Select(r => (r.Id, r.Class!.Value)));
+        Assert.Null(records[0].Probabilities);
+        Assert.Equal([0.9f, 0.1f], records[1].Probabilities);
+    }
+
+    [Fact]
+    public async Task Read_ProbabilitiesNotFiniteAndNoClassOutput_RowLeftOut()
+    {
+        var outputs = await PropensityOutputsAsync();
+        var response = Answer(raw: false, labels: [1, 0], probabilities: [0.25f, float.PositiveInfinity, 0.9f, 0.1f]);
+        // Without the class output, the class would be the probabilities' argmax, which a NaN or infinity makes meaningless.
+        response.Outputs.RemoveAt(1);
+
+        var records = outputs.Read(response, "call", DateTimeOffset.UnixEpoch);
+
+        Assert.Equal([("call#1", 0)], records.Select(r => (r.Id, r.Class!.Value)));
     }
 
     private static async Task<PredictionOutputs> PropensityOutputsAsync()

@@ -5,7 +5,7 @@ using MlopsGateway.Worker.Predictions;
 
 namespace MlopsGateway.Tests.Worker.Predictions;
 
-/// <summary>The request path's side of prediction records: a full queue drops and counts, and never waits.</summary>
+/// <summary>The request path's side of prediction records: a full batch drops and counts, and never waits.</summary>
 public sealed class PredictionRecorderTests
 {
     [Fact]
@@ -32,7 +32,7 @@ public sealed class PredictionRecorderTests
             }
         });
         listener.Start();
-        // No writer drains it: the queue stays full.
+        // No writer takes it: the batch stays full.
         var recorder = new PredictionRecorder(new PredictionRecordOptions { QueueCapacity = 2 }, new PredictionMetrics(metrics), TimeProvider.System);
         PredictionRecord[] Rows(int n) => [.. Enumerable.Range(0, n).Select(i => new PredictionRecord("propensity", $"r{i}", "1", DateTimeOffset.UnixEpoch, 1))];
 
@@ -43,8 +43,10 @@ public sealed class PredictionRecorderTests
         Assert.Equal([true, true], queued);
         Assert.False(third);
         Assert.Equal([3L], dropped);
-        Assert.True(recorder.Queue.TryRead(out var first));
-        Assert.Equal("r0", Assert.Single(first).Id);
+        // The two that fitted are in the batch the writer takes, read back as they were recorded.
+        var taken = recorder.Take();
+        Assert.Equal(["r0", "r0"], taken.Records().Select(r => r.Id));
+        Assert.Equal(0, recorder.Take().Count);
     }
 
     [Fact]
