@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 using Inference;
 using MlopsGateway.Contracts;
 using MlopsGateway.Worker;
@@ -69,10 +70,22 @@ public class PredictionRecorderBenchmarks
         return count;
     }
 
-    /// <summary>A call context with only request headers, enough for what the recorder reads.</summary>
-    private sealed class BenchCallContext(Metadata.Entry[] headers) : ServerCallContext
+    /// <summary>A call context with only request headers, enough for what the recorder reads: in an HTTP context, as a served call's are.</summary>
+    private sealed class BenchCallContext : ServerCallContext
     {
-        private readonly Metadata _headers = Headers(headers);
+        private readonly Metadata _headers;
+
+        public BenchCallContext(Metadata.Entry[] headers)
+        {
+            _headers = Headers(headers);
+            var http = new DefaultHttpContext();
+            foreach (var header in headers)
+            {
+                http.Request.Headers[header.Key] = header.Value;
+            }
+            // Where GetHttpContext looks for a call's HTTP context when the call is not ASP.NET Core's own.
+            UserState["__HttpContext"] = http;
+        }
 
         protected override string MethodCore => "/inference.GRPCInferenceService/ModelInfer";
 

@@ -71,24 +71,40 @@ public sealed partial class FeedbackStore
         var groupOf = new int[entries.Length];
         // By version and minute, the key formatted once per entry rather than once per record.
         var counts = new Dictionary<(string Model, string Version, long Minute), long>();
+        // Consecutive predictions mostly share their group and their count (a worker's ids run in
+        // order), so each is looked up only when it differs from the one before.
+        (string Model, bool Block, long Number) lastGroup = default;
+        (string Model, string Version, long Minute) lastCount = default;
+        var g = -1;
+        var run = 0L;
         for (var i = 0; i < entries.Length; i++)
         {
             var entry = entries[i];
             var seconds = Math.Clamp(entry.At, 0, DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()) / 1000;
-            var at = DateTimeOffset.FromUnixTimeSeconds(seconds);
             var group = entry.Block != PredictionBatch.NoBlock
                 ? (entry.Model, true, (long)entry.Block)
-                : (entry.Model, false, FeedbackKeys.RecordBucketOf(at).ToUnixTimeSeconds());
-            if (!groupIndex.TryGetValue(group, out var g))
+                : (entry.Model, false, seconds - (((seconds % s_recordBucketSeconds) + s_recordBucketSeconds) % s_recordBucketSeconds));
+            if (g < 0 || !SameGroup(group, lastGroup))
             {
-                groupIndex[group] = g = groups.Count;
-                groups.Add(new RecordGroup(group.Item1, group.Item2, group.Item3));
+                if (!groupIndex.TryGetValue(group, out g))
+                {
+                    groupIndex[group] = g = groups.Count;
+                    groups.Add(new RecordGroup(group.Item1, group.Item2, group.Item3));
+                }
+                lastGroup = group;
             }
             groupOf[i] = g;
             groups[g].Count++;
-            var count = (entry.Model, entry.Version, FeedbackKeys.BucketOf(at).ToUnixTimeSeconds());
-            counts[count] = counts.GetValueOrDefault(count) + 1;
+            var count = (entry.Model, entry.Version, seconds - (((seconds % 60) + 60) % 60));
+            if (run > 0 && !(ReferenceEquals(count.Model, lastCount.Model) && ReferenceEquals(count.Version, lastCount.Version) && count.Item3 == lastCount.Minute))
+            {
+                counts[lastCount] = counts.GetValueOrDefault(lastCount) + run;
+                run = 0;
+            }
+            lastCount = count;
+            run++;
         }
+        counts[lastCount] = counts.GetValueOrDefault(lastCount) + run;
         // Every value is a slice of one buffer the write owns until its commands are answered, a group's
         // lines side by side (a block's lines are its one APPEND). Pooled: a batch's lines are over
         // 85 KB, and a new buffer per batch on the large object heap measured 4 µs of the worker's CPU
@@ -161,6 +177,12 @@ public sealed partial class FeedbackStore
         redis.Execute();
         return (values, writes);
     }
+
+    private static readonly long s_recordBucketSeconds = (long)FeedbackKeys.RecordBucketLength.TotalSeconds;
+
+    // The same group, the model compared by reference (the one string a worker's recorder passes) before its text.
+    private static bool SameGroup((string Model, bool Block, long Number) a, (string Model, bool Block, long Number) b) =>
+        a.Block == b.Block && a.Number == b.Number && (ReferenceEquals(a.Model, b.Model) || string.Equals(a.Model, b.Model, StringComparison.Ordinal));
 
     // The records' indexes, group after group in the order of groups, each group's in the batch's order.
     private static int[] GroupOrder(List<RecordGroup> groups, int[] groupOf)

@@ -63,14 +63,14 @@ internal sealed class PredictionRecorder
 
     /// <summary>The id of a request that has none: the gateway's call id, else a new one.</summary>
     public static string IdFor(ServerCallContext context) =>
-        context.RequestHeaders.GetValue(WorkerHeaders.CallId) is { Length: > 0 and <= FeedbackStore.MaxIdLength } callId
+        Header(context, WorkerHeaders.CallId) is { Length: > 0 and <= FeedbackStore.MaxIdLength } callId
             ? callId
             : PredictionIds.New(DateTimeOffset.UtcNow);
 
     /// <summary>Adds the predictions of <paramref name="response"/>, answered by <paramref name="model"/> for a request with id <paramref name="id"/>.</summary>
     public void Record(ModelVersion model, ModelInferResponse response, string id, ServerCallContext context)
     {
-        if (_filling is null || id.Length is 0 or > FeedbackStore.MaxIdLength || context.RequestHeaders.Get(ShadowHeader) is not null)
+        if (_filling is null || id.Length is 0 or > FeedbackStore.MaxIdLength || Header(context, ShadowHeader) is not null)
         {
             return;
         }
@@ -182,6 +182,11 @@ internal sealed class PredictionRecorder
             _queued.Release();
         }
     }
+
+    // A request header, read from the HTTP request: the call's RequestHeaders would first copy every
+    // header into a Metadata, which nothing else on a worker's request path asks for.
+    private static string? Header(ServerCallContext context, string name) =>
+        context.GetHttpContext().Request.Headers.TryGetValue(name, out var values) && values.Count > 0 ? values[values.Count - 1] : null;
 
     // FNV-1a over the id's characters: the same on every worker and every run, unlike string.GetHashCode.
     private static uint StableHash(string id)
