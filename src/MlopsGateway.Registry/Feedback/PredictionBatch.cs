@@ -152,6 +152,36 @@ public sealed class PredictionBatch
         return TryAdd(record.Model, record.Version, record.Id, -1, record.At, record.Class, shares, record.Value);
     }
 
+    /// <summary>
+    /// Moves in as many of <paramref name="other"/>'s predictions, from its first, as fit, and answers
+    /// how many: a copy of their lines and entries, no encoding. Lets a caller encode into a batch of
+    /// its own outside a lock and hold the lock only for this.
+    /// </summary>
+    public int AddFrom(PredictionBatch other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var n = 0;
+        var bytes = 0;
+        while (n < other.Count && Count + n < _entries.Length && (long)Length + bytes + other._entries[n].Length <= _maxBytes)
+        {
+            bytes += other._entries[n].Length;
+            n++;
+        }
+        if (n == 0 || !Reserve(bytes))
+        {
+            return 0;
+        }
+        // Its lines lie in order from its start, so the first n are its first bytes.
+        other._bytes.AsSpan(0, bytes).CopyTo(_bytes.AsSpan(Length));
+        for (var i = 0; i < n; i++)
+        {
+            _entries[Count + i] = other._entries[i] with { Start = other._entries[i].Start + Length };
+        }
+        Count += n;
+        Length += bytes;
+        return n;
+    }
+
     /// <summary>Adds to <paramref name="counts"/> how many of its predictions each model has.</summary>
     public void CountByModel(Dictionary<string, int> counts)
     {

@@ -86,6 +86,26 @@ public sealed class PredictionBatchTests
     }
 
     [Fact]
+    public void AddFrom_MovesTheLinesThatFitInOrder()
+    {
+        var into = new PredictionBatch(3, 1 << 12);
+        Assert.True(into.TryAdd("m", "1", "first", -1, s_at, 1, [], null));
+        var own = new PredictionBatch(8, 1 << 12);
+        foreach (var id in new[] { "a", "b", "c" })
+        {
+            Assert.True(own.TryAdd("m", "1", id, -1, s_at, 0, [0.5f, 0.5f], null));
+        }
+
+        var moved = into.AddFrom(own);
+
+        // Room for two more: the first two moved, their lines after the one already there.
+        Assert.Equal(2, moved);
+        Assert.Equal(["first", "a", "b"], into.Records().Select(r => r.Id));
+        Assert.Equal([0.5f, 0.5f], into.Records()[2].Probabilities);
+        Assert.Equal(0, into.AddFrom(own));
+    }
+
+    [Fact]
     public void CountByModel_CountsEachModelsPredictions()
     {
         var batch = new PredictionBatch(8, 1 << 12);
