@@ -57,7 +57,7 @@ internal sealed class QualityMonitor(
                 }
                 _failing.Remove((model, version));
             }
-            catch (Exception ex) when (ex is RedisException or RedisTimeoutException or InvalidOperationException or FormatException && !cancellationToken.IsCancellationRequested)
+            catch (Exception ex) when (ex is RedisException or RedisTimeoutException or InvalidOperationException or FormatException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 // Logged once until it recovers: a Redis outage would otherwise log every version every interval.
                 if (_failing.Add((model, version)))
@@ -86,7 +86,7 @@ internal sealed class QualityMonitor(
             }
             await alerts.RenewAsync(tracker.Firing).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisException or RedisTimeoutException)
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             // Claims already fall back to posting; a renewal missed is retried next interval.
         }

@@ -122,7 +122,8 @@ internal sealed class RolloutController : BackgroundService
                 await StepAsync(snapshot, hold).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or InvalidOperationException or ArgumentException)
+        // A cancelled task (a command the client gave up on while the cluster failed over) is a failed tick too, not the end of the loop.
+        catch (Exception ex) when (ex is RedisException or RedisTimeoutException or InvalidOperationException or ArgumentException or OperationCanceledException)
         {
             // Once until a tick succeeds; Redis away is the snapshot's to report, so it is only a debug entry here.
             if (!_failing)

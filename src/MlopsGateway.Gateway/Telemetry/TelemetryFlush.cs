@@ -62,9 +62,10 @@ internal sealed class TelemetryFlush : BackgroundService
             {
                 await _store.FlushAsync(_pending.All).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException)
             {
-                // One warning per outage, not one per flush.
+                // One warning per outage, not one per flush. A cancelled command (the client gave up on
+                // it during a failover) too: it would otherwise end the flushing loop for good.
                 if (!_failing)
                 {
                     TelemetryLog.FlushFailed(_logger, ex.Message, _pending.Count);

@@ -94,6 +94,11 @@ public sealed class ClusterFunctionalTests : FunctionalTest
         // The channel hashes to the namespace's slot: its master carries the subscriptions too.
         var master = await cluster.MasterOfAsync(keys.RoutesChanged);
         Assert.Equal(master, await cluster.MasterOfAsync(keys.Routes));
+        // Replication is asynchronous: a write the master acknowledged but had not yet sent its replica is
+        // lost with it (a CI run read generation 1 after the failover). WAIT on the connection that wrote
+        // it holds until the replica has it, so the test checks the failover, not that race.
+        var replicated = await redis.GetServer("127.0.0.1", master).ExecuteAsync("WAIT", 1, 5000);
+        Assert.Equal(1, (int)replicated);
         cluster.Kill(master);
         var promoted = await cluster.WaitForNewMasterAsync(keys.Routes, master);
         Volatile.Write(ref failedOver, true);
