@@ -75,15 +75,19 @@ public sealed class FeedbackKeys
     public string PredictionCount(string model, string version, DateTimeOffset bucket) => _keys.Key($"pred-count:{model}:{version}:{Seconds(bucket)}");
 
     /// <summary>The start of the bucket holding <paramref name="at"/>.</summary>
-    public static DateTimeOffset BucketOf(DateTimeOffset at) =>
-        DateTimeOffset.FromUnixTimeSeconds(at.ToUnixTimeSeconds() - (((at.ToUnixTimeSeconds() % 60) + 60) % 60));
+    public static DateTimeOffset BucketOf(DateTimeOffset at) => DateTimeOffset.FromUnixTimeSeconds(BucketOf(at.ToUnixTimeSeconds()));
+
+    /// <summary>The start, in Unix seconds, of the bucket holding Unix second <paramref name="seconds"/>.</summary>
+    public static long BucketOf(long seconds) => seconds - (((seconds % 60) + 60) % 60);
 
     /// <summary>The start of the <see cref="Predictions"/> bucket holding <paramref name="at"/>.</summary>
-    public static DateTimeOffset RecordBucketOf(DateTimeOffset at)
+    public static DateTimeOffset RecordBucketOf(DateTimeOffset at) => DateTimeOffset.FromUnixTimeSeconds(RecordBucketOf(at.ToUnixTimeSeconds()));
+
+    /// <summary>The start, in Unix seconds, of the <see cref="Predictions"/> bucket holding Unix second <paramref name="seconds"/>.</summary>
+    public static long RecordBucketOf(long seconds)
     {
         var length = (long)RecordBucketLength.TotalSeconds;
-        var seconds = at.ToUnixTimeSeconds();
-        return DateTimeOffset.FromUnixTimeSeconds(seconds - (((seconds % length) + length) % length));
+        return seconds - (((seconds % length) + length) % length);
     }
 
     /// <summary>

@@ -83,7 +83,7 @@ public sealed partial class FeedbackStore
             var seconds = Math.Clamp(entry.At, 0, DateTimeOffset.MaxValue.ToUnixTimeMilliseconds()) / 1000;
             var group = entry.Block != PredictionBatch.NoBlock
                 ? (entry.Model, true, (long)entry.Block)
-                : (entry.Model, false, seconds - (((seconds % s_recordBucketSeconds) + s_recordBucketSeconds) % s_recordBucketSeconds));
+                : (entry.Model, false, FeedbackKeys.RecordBucketOf(seconds));
             if (g < 0 || !SameGroup(group, lastGroup))
             {
                 if (!groupIndex.TryGetValue(group, out g))
@@ -95,7 +95,7 @@ public sealed partial class FeedbackStore
             }
             groupOf[i] = g;
             groups[g].Count++;
-            var count = (entry.Model, entry.Version, seconds - (((seconds % 60) + 60) % 60));
+            var count = (entry.Model, entry.Version, FeedbackKeys.BucketOf(seconds));
             if (run > 0 && !(ReferenceEquals(count.Model, lastCount.Model) && ReferenceEquals(count.Version, lastCount.Version) && count.Item3 == lastCount.Minute))
             {
                 counts[lastCount] = counts.GetValueOrDefault(lastCount) + run;
@@ -114,11 +114,12 @@ public sealed partial class FeedbackStore
         foreach (var i in order)
         {
             var entry = entries[i];
-            groups[groupOf[i]].Start ??= values.WrittenCount;
+            var group = groups[groupOf[i]];
             var line = lines.Slice(entry.Start, entry.Length);
-            if (groups[groupOf[i]].Block)
+            if (group.Block)
             {
                 values.Write(line);
+                group.Length += line.Length;
             }
             else
             {
@@ -138,15 +139,10 @@ public sealed partial class FeedbackStore
         {
             if (group.Block)
             {
-                var length = 0;
-                for (var e = 0; e < group.Count; e++)
-                {
-                    length += entries[order[next + e]].Length;
-                }
                 var key = _feedback.PredictionBlock(group.Model, (ulong)group.Number);
-                writes.Add(redis.StringAppendAsync(key, written.Slice(offset, length)));
+                writes.Add(redis.StringAppendAsync(key, written.Slice(offset, group.Length)));
                 writes.Add(redis.KeyExpireAsync(key, ttl));
-                offset += length;
+                offset += group.Length;
             }
             else
             {
@@ -177,8 +173,6 @@ public sealed partial class FeedbackStore
         redis.Execute();
         return (values, writes);
     }
-
-    private static readonly long s_recordBucketSeconds = (long)FeedbackKeys.RecordBucketLength.TotalSeconds;
 
     // The same group, the model compared by reference (the one string a worker's recorder passes) before its text.
     private static bool SameGroup((string Model, bool Block, long Number) a, (string Model, bool Block, long Number) b) =>
@@ -290,8 +284,8 @@ public sealed partial class FeedbackStore
 
         public int Count { get; set; }
 
-        /// <summary>Where the group's first record starts in the batch's buffer.</summary>
-        public int? Start { get; set; }
+        /// <summary>A block's bytes: its lines side by side, its one APPEND.</summary>
+        public int Length { get; set; }
     }
 
     /// <summary>When a UUIDv7 id (32 hex digits, or 36 with hyphens; a row's <c>#n</c> aside) was made; null for any other id.</summary>

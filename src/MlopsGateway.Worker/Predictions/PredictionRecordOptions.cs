@@ -2,8 +2,8 @@ namespace MlopsGateway.Worker.Predictions;
 
 /// <summary>
 /// How a worker records its predictions for ground truth (<c>--prediction-ttl</c>,
-/// <c>--prediction-sample</c>, <c>--no-prediction-records</c>): off the request path, through a
-/// bounded queue that a background writer drains into Redis in pipelined batches.
+/// <c>--prediction-sample</c>, <c>--no-prediction-records</c>): encoded on the request path into a
+/// bounded batch that a background writer takes and writes into Redis in one pipelined write.
 /// </summary>
 public sealed class PredictionRecordOptions
 {
@@ -19,11 +19,8 @@ public sealed class PredictionRecordOptions
     /// </summary>
     public double SampleRate { get; set; } = 1.0;
 
-    /// <summary>Predictions waiting to be written; when it is full, new ones are dropped and counted, never waited for.</summary>
+    /// <summary>Predictions waiting to be written (the batch being filled holds this many); when it is full, new ones are dropped and counted, never waited for.</summary>
     public int QueueCapacity { get; set; } = 16_384;
-
-    /// <summary>The most predictions one pipelined write carries.</summary>
-    public int WriteBatchSize { get; set; } = 4096;
 
     /// <summary>
     /// How long the writer lets predictions gather after writing what was queued: the most a label
@@ -46,9 +43,9 @@ public sealed class PredictionRecordOptions
         {
             problems.Add($"--prediction-sample must be a share from 0 to 1, not {SampleRate}.");
         }
-        if (QueueCapacity < 1 || WriteBatchSize < 1)
+        if (QueueCapacity < 1)
         {
-            problems.Add("The prediction queue and its write batches must hold at least 1.");
+            problems.Add("The prediction batch must hold at least 1 prediction.");
         }
         if (WriteInterval < TimeSpan.Zero || WriteInterval > TimeSpan.FromSeconds(10))
         {

@@ -52,9 +52,8 @@ internal sealed class PredictionRecorder
         _sampleThreshold = (uint)Math.Min(uint.MaxValue, options.SampleRate * uint.MaxValue);
         if (options.Enabled)
         {
-            var bytes = (int)Math.Min(MaxBatchBytes, (long)options.QueueCapacity * 2048);
-            _filling = new PredictionBatch(options.QueueCapacity, bytes);
-            _spare = new PredictionBatch(options.QueueCapacity, bytes);
+            _filling = NewBatch(options.QueueCapacity);
+            _spare = NewBatch(options.QueueCapacity);
         }
     }
 
@@ -152,7 +151,7 @@ internal sealed class PredictionRecorder
         lock (_lock)
         {
             var taken = _filling!;
-            _filling = _spare ?? new PredictionBatch(taken.Capacity, (int)Math.Min(MaxBatchBytes, (long)taken.Capacity * 2048));
+            _filling = _spare ?? NewBatch(taken.Capacity);
             _spare = null;
             return taken;
         }
@@ -179,6 +178,8 @@ internal sealed class PredictionRecorder
 
     /// <summary>What each version recorded so far predicts, for the labels' checks.</summary>
     internal IEnumerable<PredictionSchema> Schemas() => _outputs.Values.Where(o => o.Recordable).Select(o => o.Schema);
+
+    private static PredictionBatch NewBatch(int capacity) => new(capacity, (int)Math.Min(MaxBatchBytes, (long)capacity * 2048));
 
     // Under the lock: wakes the writer when the batch has something and the writer has not been told yet.
     private void Queued()
